@@ -1,0 +1,104 @@
+# libpkce - see README.md. `make demo` and `make test` install what they
+# need (Debian packages) by themselves.
+
+VERSION    := 0.1.0
+SONAME     := libpkce.so.0
+PREFIX     ?= /usr/local
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+DESTDIR    ?=
+SWIFT      ?= swift
+CC         ?= cc
+
+BUILD   := build
+LIB     := $(BUILD)/libpkce.so.$(VERSION)
+CFLAGS_STRICT := -Wall -Wextra -Werror -std=c11 -O2 -Iinclude
+LDFLAGS_PKCE  := -L$(BUILD) -lpkce -Wl,-rpath,$(CURDIR)/$(BUILD)
+
+# The Swift standard library goes into the .so (-static-stdlib), so that
+# users need no Swift runtime; no rpath points into the toolchain; only the
+# header's functions are exported (exports.map); the SONAME carries the ABI.
+SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
+	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath \
+	-Xlinker -soname=$(SONAME) \
+	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map
+
+# Debian packages the build and the tests use. valgrind and binutils are for
+# the tests; python3-venv and openssl for the later HTTPS and Python tests.
+APT_PACKAGES := libssl-dev libcurl4-openssl-dev pkg-config valgrind binutils gcc make
+
+SWIFT_SOURCES := Package.swift $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.map Sources/*/module.modulemap) include/pkce.h
+
+.PHONY: all deps demo test test-swift test-c test-abi test-install bench install uninstall clean
+
+all: $(LIB)
+
+# Installs missing Debian packages; a no-op when all are there.
+deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "Installing Debian packages:$$missing"; \
+	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+	@command -v $(SWIFT) >/dev/null || { echo "Building libpkce needs a Swift 6.x toolchain on PATH (or SWIFT=...)."; exit 1; }
+
+$(LIB): $(SWIFT_SOURCES) | deps
+	$(SWIFT) build $(SWIFT_RELEASE_FLAGS)
+	@mkdir -p $(BUILD)
+	cp "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so" $@
+	ln -sf libpkce.so.$(VERSION) $(BUILD)/$(SONAME)
+	ln -sf $(SONAME) $(BUILD)/libpkce.so
+
+$(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE)
+
+$(BUILD)/test_%: Tests/c/test_%.c Tests/c/check.h include/pkce.h $(LIB)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE)
+
+demo: $(BUILD)/signin_demo
+	./$(BUILD)/signin_demo
+
+VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
+	--errors-for-leak-kinds=definite,indirect,possible \
+	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
+
+test: deps test-swift test-c test-abi test-install
+
+test-swift:
+	$(SWIFT) test
+
+test-c: $(BUILD)/test_pkce
+	$(VALGRIND) ./$(BUILD)/test_pkce
+
+test-abi: $(LIB)
+	sh Tests/c/check-abi.sh $(LIB) include/pkce.h
+
+test-install: $(LIB)
+	sh Tests/c/check-install.sh
+
+bench: $(BUILD)/bench_pkce
+	./$(BUILD)/bench_pkce
+
+$(BUILD)/bench_pkce: Tests/c/bench_pkce.c include/pkce.h $(LIB)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude $< -o $@ $(LDFLAGS_PKCE) -lcrypto -ldl
+
+install: $(LIB)
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION)
+	ln -sf libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
+	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpkce.so
+	install -m 0644 include/pkce.h $(DESTDIR)$(INCLUDEDIR)/pkce.h
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: pkce' 'Description: OAuth 2.0 authorization-code flow with PKCE for public clients' 'Version: $(VERSION)' \
+	  'Libs: -L$${libdir} -lpkce' 'Cflags: -I$${includedir}' > $(DESTDIR)$(PKGCONFIGDIR)/pkce.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libpkce.so
+	rm -f $(DESTDIR)$(INCLUDEDIR)/pkce.h $(DESTDIR)$(PKGCONFIGDIR)/pkce.pc
+
+clean:
+	rm -rf $(BUILD) .build

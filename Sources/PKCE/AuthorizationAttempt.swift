@@ -1,0 +1,119 @@
+/// One sign-in: the verifier, its S256 challenge, the state and (for OpenID
+/// scopes) the nonce, from the authorization URL to the token request.
+/// Not for concurrent use; its secrets are wiped when it is released.
+public final class AuthorizationAttempt {
+    /// Parameters the library sets itself; an extra parameter may not override them.
+    public static let reservedParameters: Set<String> = [
+        "response_type", "client_id", "redirect_uri", "scope", "state", "nonce",
+        "code_challenge", "code_challenge_method",
+    ]
+
+    public let client: ClientConfiguration
+    public let verifier: SecureBytes
+    public let challenge: SecureBytes
+    public let state: SecureBytes
+    public let nonce: SecureBytes?
+    public private(set) var extraParameters: [(name: String, value: String)] = []
+    /// The authorization code, once a callback has been accepted.
+    public internal(set) var code: SecureBytes?
+
+    /// A fresh attempt with a 43-character verifier and state.
+    public init(client: ClientConfiguration) throws(PKCEError) {
+        self.client = client
+        verifier = try PKCE.generateVerifier()
+        challenge = Self.s256Challenge(verifier)
+        state = try Self.randomBytes()
+        nonce = client.wantsNonce ? try Self.randomBytes() : nil
+    }
+
+    /// An attempt saved earlier, e.g. by a CLI whose callback reaches another process.
+    public init(client: ClientConfiguration, verifier: UnsafeBufferPointer<UInt8>, state: String, nonce: String?) throws(PKCEError) {
+        try PKCE.checkVerifier(verifier)
+        guard !state.isEmpty else { throw PKCEError(.invalidArgument, "state is empty") }
+        if let nonce, nonce.isEmpty { throw PKCEError(.invalidArgument, "nonce is empty") }
+        self.client = client
+        self.verifier = SecureBytes(verifier)
+        challenge = Self.s256Challenge(self.verifier)
+        self.state = SecureBytes(state)
+        self.nonce = nonce.map { SecureBytes($0) }
+    }
+
+    private static func s256Challenge(_ verifier: SecureBytes) -> SecureBytes {
+        let out = secureAllocate(PKCE.s256ChallengeLength + 1)
+        PKCE.writeS256Challenge(of: verifier.buffer, into: out)
+        return SecureBytes(adopting: out, count: PKCE.s256ChallengeLength)
+    }
+
+    private static func randomBytes() throws(PKCEError) -> SecureBytes {
+        let length = 43
+        let out = secureAllocate(length + 1)
+        let result = SecureBytes(adopting: out, count: length)
+        try PKCE.writeRandomString(length: length, into: out)
+        return result
+    }
+
+    /// Adds a provider parameter (WorkOS `provider`, `connection_id`,
+    /// `organization_id`, or `login_hint`, `prompt`, ...) to the authorization URL.
+    public func addParameter(_ name: String, _ value: String) throws(PKCEError) {
+        guard !name.isEmpty else { throw PKCEError(.invalidArgument, "parameter name is empty") }
+        guard !Self.reservedParameters.contains(name) else {
+            throw PKCEError(.parameterReserved, "parameter '\(name)' is set by the library")
+        }
+        extraParameters.append((name, value))
+    }
+
+    /// The URL to open in the user's browser.
+    public func authorizationURL() throws(PKCEError) -> String {
+        try authorizationURLBytes().string
+    }
+
+    package func authorizationURLBytes() throws(PKCEError) -> SecureBytes {
+        guard let endpoint = client.authorizationEndpoint else {
+            throw PKCEError(.notConfigured, "no authorization endpoint configured")
+        }
+        var url = ByteWriter(capacity: endpoint.url.utf8.count + 320)
+        url.append(endpoint.url)
+        url.append(endpoint.separator)
+        url.append("response_type=code")
+        appendQuery(&url, "client_id", client.clientID)
+        appendQuery(&url, "redirect_uri", client.redirectURI)
+        if let scope = client.scope { appendQuery(&url, "scope", scope) }
+        appendQuery(&url, "state", state.buffer)
+        if let nonce { appendQuery(&url, "nonce", nonce.buffer) }
+        appendQuery(&url, "code_challenge", challenge.buffer)
+        url.append("&code_challenge_method=S256")
+        for (name, value) in extraParameters {
+            url.append(UInt8(ascii: "&"))
+            url.appendEncoded(name, keep: PKCE.isUnreserved, spaceAsPlus: false)
+            url.append(UInt8(ascii: "="))
+            url.appendEncoded(value, keep: PKCE.isUnreserved, spaceAsPlus: false)
+        }
+        return url.finish()
+    }
+
+    private func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
+        url.append(UInt8(ascii: "&"))
+        url.append(name)
+        url.append(UInt8(ascii: "="))
+        url.appendEncoded(value, keep: PKCE.isUnreserved, spaceAsPlus: false)
+    }
+
+    private func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: String) {
+        var value = value
+        value.withUTF8 { appendQuery(&url, name, $0) }
+    }
+
+    /// The authorization_code grant with the code from the callback (RFC 6749
+    /// 4.1.3, RFC 7636 4.5).
+    public func tokenRequest() throws(PKCEError) -> HTTPRequest {
+        guard let code else { throw PKCEError(.codeMissing, "no callback with a code has been handled") }
+        guard let tokenEndpoint = client.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
+        var body = ByteWriter()
+        FormEncoding.appendPair("grant_type", "authorization_code", to: &body)
+        FormEncoding.appendPair("code", code.buffer, to: &body)
+        FormEncoding.appendPair("redirect_uri", client.redirectURI, to: &body)
+        FormEncoding.appendPair("client_id", client.clientID, to: &body)
+        FormEncoding.appendPair("code_verifier", verifier.buffer, to: &body)
+        return HTTPRequest.formPost(to: tokenEndpoint, body: body.finish())
+    }
+}

@@ -1,0 +1,55 @@
+extension AuthorizationAttempt {
+    /// Checks the redirect the app received (a full URL, or its query
+    /// starting with '?') and keeps its code for `tokenRequest()`.
+    ///
+    /// The order is that of RFC 9207 and RFC 6749 4.1.2: `iss` first, since a
+    /// mix-up attack makes everything after it untrustworthy; then `state`,
+    /// since an error response for someone else's request is not ours to
+    /// report; then `error`; then `code`.
+    public func handleCallback(_ redirect: String) throws(PKCEError) {
+        guard code == nil else { throw PKCEError(.attemptUsed) }
+        let parameters = try Self.callbackParameters(redirect)
+
+        var seen = Set<String>()
+        for parameter in parameters where !seen.insert(parameter.name).inserted {
+            throw PKCEError(.callbackDuplicate, "callback repeats the parameter '\(Self.printable(parameter.name))'")
+        }
+        func value(_ name: String) -> SecureBytes? { parameters.first { $0.name == name }?.value }
+
+        if let issuer = client.issuer {
+            if let iss = value("iss") {
+                guard iss.string == issuer else { throw PKCEError(.issuerMismatch) }
+            } else if client.requiresIssuerParameter {
+                throw PKCEError(.issuerMissing)
+            }
+        }
+        guard let returned = value("state") else { throw PKCEError(.stateMismatch, "callback has no state") }
+        guard returned.withBytes({ PKCE.constantTimeEquals($0, state.buffer) }) else { throw PKCEError(.stateMismatch) }
+        if let error = value("error") {
+            let detail = PKCEError.OAuthDetail(error: error.string, description: value("error_description")?.string,
+                                               uri: value("error_uri")?.string)
+            throw PKCEError(.oauth, "authorization failed: \(Self.printable(detail.error))", oauth: detail)
+        }
+        guard let code = value("code"), code.count > 0 else { throw PKCEError(.codeMissing, "callback has no code") }
+        self.code = code
+    }
+
+    private static func callbackParameters(_ redirect: String) throws(PKCEError) -> [FormEncoding.Pair] {
+        let bytes = Substring(redirect).utf8
+        if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw PKCEError(.callbackInvalid, "callback contains a control character")
+        }
+        guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else {
+            throw PKCEError(.callbackInvalid, "callback has no query")
+        }
+        let afterMark = bytes.index(after: mark)
+        let end = bytes[afterMark...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        return try FormEncoding.parse(bytes[afterMark..<end]) { PKCEError(.callbackInvalid, "callback has invalid percent-encoding") }
+    }
+
+    /// Server-chosen text for a message: printable ASCII, at most 64 characters.
+    static func printable(_ text: String) -> String {
+        let clean = text.utf8.prefix(64).map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }
+        return String(decoding: clean, as: UTF8.self)
+    }
+}

@@ -1,0 +1,260 @@
+/// A strict RFC 8259 JSON parser that copies nothing: nodes hold byte
+/// ranges into the caller's buffer, so a token response is stored once, in
+/// memory that is wiped on release, and decoded strings go to fresh
+/// `SecureBytes` only when asked for.
+///
+/// Refused as malformed: invalid UTF-8, unescaped control characters, lone
+/// surrogate escapes, duplicate keys in an object (ambiguous: parsers
+/// disagree on which wins), nesting deeper than `maxDepth`, trailing bytes.
+struct JSONDocument {
+    enum Kind: UInt8 { case object, array, string, number, `true`, `false`, null }
+
+    struct Node {
+        var kind: Kind
+        /// Token range in the buffer; a string's includes its quotes.
+        var start: Int
+        var end: Int
+        /// Index of the node after this one's subtree.
+        var next: Int
+        var escaped: Bool
+    }
+
+    struct Malformed: Error {
+        let reason: String
+    }
+
+    static let maxDepth = 64
+
+    let bytes: UnsafeBufferPointer<UInt8>
+    private(set) var nodes: [Node] = []
+
+    init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) {
+        self.bytes = bytes
+        guard UTF8Validation.isValid(bytes) else { throw Malformed(reason: "body is not UTF-8") }
+        var position = 0
+        try parseValue(&position, depth: 0)
+        skipWhitespace(&position)
+        guard position == bytes.count else { throw Malformed(reason: "trailing bytes after the JSON value at offset \(position)") }
+    }
+
+    // MARK: reading
+
+    var root: Int { 0 }
+
+    /// The value node of member `name` of the object at `object`, if any.
+    func member(_ name: String, of object: Int = 0) -> Int? {
+        guard nodes[object].kind == .object else { return nil }
+        var i = object + 1
+        let end = nodes[object].next
+        while i < end {
+            let value = i + 1
+            if keyEquals(i, name) { return value }
+            i = nodes[value].next
+        }
+        return nil
+    }
+
+    /// The unescaped contents of the string node at `index`.
+    func string(_ index: Int) -> SecureBytes {
+        let node = nodes[index]
+        let content = UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)])
+        guard node.escaped else { return SecureBytes(content) }
+        var writer = ByteWriter(capacity: content.count)
+        var i = 0
+        while i < content.count {
+            let byte = content[i]
+            guard byte == UInt8(ascii: "\\") else { writer.append(byte); i += 1; continue }
+            let escape = content[i + 1]
+            i += 2
+            switch escape {
+            case UInt8(ascii: "b"): writer.append(0x08)
+            case UInt8(ascii: "f"): writer.append(0x0C)
+            case UInt8(ascii: "n"): writer.append(0x0A)
+            case UInt8(ascii: "r"): writer.append(0x0D)
+            case UInt8(ascii: "t"): writer.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = hex4(content, i)
+                i += 4
+                if scalar >= 0xD800 && scalar < 0xDC00 {  // validated: a low surrogate escape follows
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (hex4(content, i + 2) - 0xDC00)
+                    i += 6
+                }
+                appendUTF8(scalar, to: &writer)
+            default: writer.append(escape)  // " \ /
+            }
+        }
+        return writer.finish()
+    }
+
+    /// The JSON text of the node at `index`, exactly as received.
+    func text(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[nodes[index].start..<nodes[index].end])
+    }
+
+    private func keyEquals(_ index: Int, _ name: String) -> Bool {
+        let node = nodes[index]
+        if node.escaped { return string(index).string == name }
+        let key = UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)])
+        var name = name
+        return name.withUTF8 { $0.elementsEqual(key) }
+    }
+
+    private func hex4(_ s: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
+        var value: UInt32 = 0
+        for k in 0..<4 { value = value << 4 | UInt32(hexValue(s[at + k]) ?? 0) }
+        return value
+    }
+
+    private func appendUTF8(_ scalar: UInt32, to writer: inout ByteWriter) {
+        switch scalar {
+        case ..<0x80:
+            writer.append(UInt8(scalar))
+        case ..<0x800:
+            writer.append(UInt8(0xC0 | scalar >> 6)); writer.append(UInt8(0x80 | scalar & 0x3F))
+        case ..<0x10000:
+            writer.append(UInt8(0xE0 | scalar >> 12)); writer.append(UInt8(0x80 | scalar >> 6 & 0x3F))
+            writer.append(UInt8(0x80 | scalar & 0x3F))
+        default:
+            writer.append(UInt8(0xF0 | scalar >> 18)); writer.append(UInt8(0x80 | scalar >> 12 & 0x3F))
+            writer.append(UInt8(0x80 | scalar >> 6 & 0x3F)); writer.append(UInt8(0x80 | scalar & 0x3F))
+        }
+    }
+
+    // MARK: parsing
+
+    private func skipWhitespace(_ p: inout Int) {
+        while p < bytes.count, bytes[p] == 0x20 || bytes[p] == 0x0A || bytes[p] == 0x0D || bytes[p] == 0x09 { p += 1 }
+    }
+
+    private mutating func parseValue(_ p: inout Int, depth: Int) throws(Malformed) {
+        skipWhitespace(&p)
+        guard p < bytes.count else { throw Malformed(reason: "unexpected end of body") }
+        let index = nodes.count
+        let start = p
+        switch bytes[p] {
+        case UInt8(ascii: "{"), UInt8(ascii: "["):
+            guard depth < Self.maxDepth else { throw Malformed(reason: "nesting deeper than \(Self.maxDepth)") }
+            let isObject = bytes[p] == UInt8(ascii: "{")
+            nodes.append(Node(kind: isObject ? .object : .array, start: start, end: start, next: 0, escaped: false))
+            p += 1
+            try parseContainer(&p, isObject: isObject, depth: depth + 1)
+        case UInt8(ascii: "\""):
+            try parseString(&p)
+        case UInt8(ascii: "t"): try literal(&p, "true", .true)
+        case UInt8(ascii: "f"): try literal(&p, "false", .false)
+        case UInt8(ascii: "n"): try literal(&p, "null", .null)
+        default:
+            try parseNumber(&p)
+        }
+        nodes[index].end = p
+        nodes[index].next = nodes.count
+    }
+
+    private mutating func parseContainer(_ p: inout Int, isObject: Bool, depth: Int) throws(Malformed) {
+        let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
+        skipWhitespace(&p)
+        if p < bytes.count, bytes[p] == close { p += 1; return }
+        var keys = Set<String>()
+        while true {
+            if isObject {
+                skipWhitespace(&p)
+                guard p < bytes.count, bytes[p] == UInt8(ascii: "\"") else { throw Malformed(reason: "expected a member name at offset \(p)") }
+                let keyIndex = nodes.count
+                try parseString(&p)
+                let key = string(keyIndex).string
+                guard keys.insert(key).inserted else { throw Malformed(reason: "duplicate member \"\(AuthorizationAttempt.printable(key))\"") }
+                skipWhitespace(&p)
+                guard p < bytes.count, bytes[p] == UInt8(ascii: ":") else { throw Malformed(reason: "expected ':' at offset \(p)") }
+                p += 1
+            }
+            try parseValue(&p, depth: depth)
+            skipWhitespace(&p)
+            guard p < bytes.count else { throw Malformed(reason: "unexpected end of body") }
+            if bytes[p] == UInt8(ascii: ",") { p += 1; continue }
+            guard bytes[p] == close else { throw Malformed(reason: "expected ',' or '\(Character(Unicode.Scalar(close)))' at offset \(p)") }
+            p += 1
+            return
+        }
+    }
+
+    private mutating func parseString(_ p: inout Int) throws(Malformed) {
+        let start = p
+        p += 1
+        var escaped = false
+        while true {
+            guard p < bytes.count else { throw Malformed(reason: "unterminated string") }
+            let byte = bytes[p]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte < 0x20 { throw Malformed(reason: "control character in a string at offset \(p)") }
+            if byte == UInt8(ascii: "\\") {
+                escaped = true
+                guard p + 1 < bytes.count else { throw Malformed(reason: "unterminated string") }
+                switch bytes[p + 1] {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"), UInt8(ascii: "b"),
+                     UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "r"), UInt8(ascii: "t"):
+                    p += 2
+                case UInt8(ascii: "u"):
+                    let unit = try unicodeEscape(at: p)
+                    p += 6
+                    if unit >= 0xDC00 && unit < 0xE000 { throw Malformed(reason: "lone low surrogate at offset \(p - 6)") }
+                    if unit >= 0xD800 && unit < 0xDC00 {
+                        guard p + 1 < bytes.count, bytes[p] == UInt8(ascii: "\\"), bytes[p + 1] == UInt8(ascii: "u")
+                        else { throw Malformed(reason: "lone high surrogate at offset \(p - 6)") }
+                        let low = try unicodeEscape(at: p)
+                        guard low >= 0xDC00 && low < 0xE000 else { throw Malformed(reason: "lone high surrogate at offset \(p - 6)") }
+                        p += 6
+                    }
+                default:
+                    throw Malformed(reason: "invalid escape at offset \(p)")
+                }
+                continue
+            }
+            p += 1
+        }
+        p += 1
+        nodes.append(Node(kind: .string, start: start, end: p, next: nodes.count + 1, escaped: escaped))
+    }
+
+    private func unicodeEscape(at p: Int) throws(Malformed) -> UInt32 {
+        guard p + 6 <= bytes.count else { throw Malformed(reason: "truncated \\u escape") }
+        var value: UInt32 = 0
+        for k in 2..<6 {
+            guard let digit = hexValue(bytes[p + k]) else { throw Malformed(reason: "invalid \\u escape at offset \(p)") }
+            value = value << 4 | UInt32(digit)
+        }
+        return value
+    }
+
+    private mutating func literal(_ p: inout Int, _ word: StaticString, _ kind: Kind) throws(Malformed) {
+        let n = word.utf8CodeUnitCount
+        guard p + n <= bytes.count, UnsafeBufferPointer(rebasing: bytes[p..<(p + n)]).elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: n))
+        else { throw Malformed(reason: "unexpected character at offset \(p)") }
+        nodes.append(Node(kind: kind, start: p, end: p + n, next: nodes.count + 1, escaped: false))
+        p += n
+    }
+
+    private mutating func parseNumber(_ p: inout Int) throws(Malformed) {
+        let start = p
+        func digits(_ p: inout Int) -> Int {
+            let from = p
+            while p < bytes.count, bytes[p] >= UInt8(ascii: "0"), bytes[p] <= UInt8(ascii: "9") { p += 1 }
+            return p - from
+        }
+        if p < bytes.count, bytes[p] == UInt8(ascii: "-") { p += 1 }
+        let intStart = p
+        let intDigits = digits(&p)
+        guard intDigits > 0, !(intDigits > 1 && bytes[intStart] == UInt8(ascii: "0")) else {
+            throw Malformed(reason: "unexpected character at offset \(start)")
+        }
+        if p < bytes.count, bytes[p] == UInt8(ascii: ".") {
+            p += 1
+            guard digits(&p) > 0 else { throw Malformed(reason: "invalid number at offset \(start)") }
+        }
+        if p < bytes.count, bytes[p] == UInt8(ascii: "e") || bytes[p] == UInt8(ascii: "E") {
+            p += 1
+            if p < bytes.count, bytes[p] == UInt8(ascii: "+") || bytes[p] == UInt8(ascii: "-") { p += 1 }
+            guard digits(&p) > 0 else { throw Malformed(reason: "invalid number at offset \(start)") }
+        }
+        nodes.append(Node(kind: .number, start: start, end: p, next: nodes.count + 1, escaped: false))
+    }
+}

@@ -1,0 +1,118 @@
+import COpenSSL
+
+/// How the code challenge is derived from the verifier (RFC 7636 4.2).
+public enum ChallengeMethod: Sendable {
+    /// BASE64URL(SHA-256(verifier)) without padding. The one to use.
+    case s256
+    /// The verifier itself. Only for a server that cannot do S256, and only when asked for by name.
+    case plain
+
+    public var name: String { self == .s256 ? "S256" : "plain" }
+}
+
+/// The PKCE primitives of RFC 7636, on caller-provided memory so that the C
+/// layer can use them without a copy.
+public enum PKCE {
+    public static let verifierLengths = 43...128
+    public static let randomStringLengths = 22...128
+    public static let s256ChallengeLength = 43
+
+    /// `length` uniformly random characters of the base64url alphabet into
+    /// `out`: each comes from the low 6 bits of one CSPRNG byte, and 64
+    /// divides 256, so there is no modulo bias.
+    package static func writeRandomCharacters(_ length: Int, into out: UnsafeMutablePointer<UInt8>) throws(PKCEError) {
+        try SecureRandom.withBytes(length) { random in
+            let table = Base64URL.alphabet.utf8Start
+            for i in 0..<length { out[i] = table[Int(random[i] & 63)] }
+        }
+    }
+
+    package static func writeVerifier(length: Int, into out: UnsafeMutablePointer<UInt8>) throws(PKCEError) {
+        guard verifierLengths.contains(length) else { throw PKCEError(.verifierLength) }
+        try writeRandomCharacters(length, into: out)
+    }
+
+    package static func writeRandomString(length: Int, into out: UnsafeMutablePointer<UInt8>) throws(PKCEError) {
+        guard randomStringLengths.contains(length) else { throw PKCEError(.length) }
+        try writeRandomCharacters(length, into: out)
+    }
+
+    /// Throws unless the bytes are 43..128 characters of [A-Za-z0-9-._~].
+    public static func checkVerifier(_ verifier: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        guard verifierLengths.contains(verifier.count) else { throw PKCEError(.verifierLength) }
+        for byte in verifier where !isUnreserved(byte) { throw PKCEError(.verifierCharset) }
+    }
+
+    /// The S256 challenge of an already checked verifier: 43 bytes into `out`.
+    package static func writeS256Challenge(of verifier: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256.digestBytes) { digest in
+            let d = digest.baseAddress!
+            SHA256.hash(verifier, into: d)
+            Base64URL.encode(UnsafeBufferPointer(digest), into: out)
+            OPENSSL_cleanse(d, SHA256.digestBytes)
+        }
+    }
+
+    /// A fresh verifier of `length` characters.
+    public static func generateVerifier(length: Int = 43) throws(PKCEError) -> SecureBytes {
+        guard verifierLengths.contains(length) else { throw PKCEError(.verifierLength) }
+        let out = secureAllocate(length + 1)
+        let verifier = SecureBytes(adopting: out, count: length)  // wipes `out` even if the next line throws
+        try writeRandomCharacters(length, into: out)
+        return verifier
+    }
+
+    /// The challenge for `verifier`, which is checked first.
+    public static func challenge(for verifier: UnsafeBufferPointer<UInt8>, method: ChallengeMethod = .s256) throws(PKCEError) -> String {
+        try checkVerifier(verifier)
+        switch method {
+        case .plain:
+            return String(decoding: verifier, as: UTF8.self)
+        case .s256:
+            return String(unsafeUninitializedCapacity: s256ChallengeLength) { out in
+                writeS256Challenge(of: verifier, into: out.baseAddress!)
+                return s256ChallengeLength
+            }
+        }
+    }
+
+    public static func challenge(for verifier: String, method: ChallengeMethod = .s256) throws(PKCEError) -> String {
+        try SecureBytes(verifier).withBytes { bytes throws(PKCEError) in try challenge(for: bytes, method: method) }
+    }
+
+    /// An unguessable base64url string for `state` or `nonce`: 43 characters carry 258 bits.
+    public static func randomString(length: Int = 43) throws(PKCEError) -> String {
+        guard randomStringLengths.contains(length) else { throw PKCEError(.length) }
+        var failure: PKCEError?
+        let result = String(unsafeUninitializedCapacity: length) { out in
+            do throws(PKCEError) { try writeRandomCharacters(length, into: out.baseAddress!) } catch { failure = error; return 0 }
+            return length
+        }
+        if let failure { throw failure }
+        return result
+    }
+
+    /// Equality in time that depends only on the lengths, not on where the bytes differ.
+    public static func constantTimeEquals(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }  // both empty
+        return CRYPTO_memcmp(pa, pb, a.count) == 0
+    }
+
+    public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
+        var a = a, b = b
+        return a.withUTF8 { pa in b.withUTF8 { pb in constantTimeEquals(pa, pb) } }
+    }
+
+    /// RFC 3986 unreserved characters, which are also RFC 7636's verifier characters.
+    static func isUnreserved(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "_"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}

@@ -1,0 +1,87 @@
+/// The one error type of libpkce. `code` is stable and matches `pkce_status`
+/// in the C header number for number; `message` never contains a secret.
+public struct PKCEError: Error, Equatable, CustomStringConvertible {
+    public enum Code: Int32, Sendable {
+        case invalidArgument = 1
+        case bufferTooSmall = 2
+        case outOfMemory = 3
+        case notConfigured = 4
+        case notFound = 5
+        case verifierLength = 10
+        case verifierCharset = 11
+        case methodUnsupported = 12
+        case random = 13
+        case length = 14
+        case urlInvalid = 20
+        case urlInsecure = 21
+        case parameterReserved = 22
+        case callbackInvalid = 30
+        case callbackDuplicate = 31
+        case issuerMissing = 32
+        case issuerMismatch = 33
+        case stateMismatch = 34
+        case codeMissing = 35
+        case attemptUsed = 36
+        case oauth = 40
+        case httpStatus = 41
+        case responseMalformed = 42
+        case responseInvalid = 43
+        case responseTooLarge = 44
+
+        /// The static sentence behind `pkce_strerror`.
+        public var summary: StaticString {
+            switch self {
+            case .invalidArgument: "invalid argument"
+            case .bufferTooSmall: "buffer too small"
+            case .outOfMemory: "out of memory"
+            case .notConfigured: "the client lacks a setting this call needs"
+            case .notFound: "not found"
+            case .verifierLength: "code verifier must be 43 to 128 characters"
+            case .verifierCharset: "code verifier has a character outside [A-Za-z0-9-._~]"
+            case .methodUnsupported: "unsupported code challenge method"
+            case .random: "the random number generator failed"
+            case .length: "requested length out of range"
+            case .urlInvalid: "invalid URL"
+            case .urlInsecure: "URL is not https (http is allowed on loopback only)"
+            case .parameterReserved: "parameter is set by the library and cannot be overridden"
+            case .callbackInvalid: "callback URL is malformed"
+            case .callbackDuplicate: "callback repeats a parameter"
+            case .issuerMissing: "callback lacks the iss parameter"
+            case .issuerMismatch: "callback iss does not match the expected issuer"
+            case .stateMismatch: "callback state does not match"
+            case .codeMissing: "no authorization code"
+            case .attemptUsed: "this authorization attempt already accepted a callback"
+            case .oauth: "the authorization server returned an OAuth error"
+            case .httpStatus: "unexpected HTTP status"
+            case .responseMalformed: "response is not well-formed JSON"
+            case .responseInvalid: "response lacks a required field or has a field of the wrong type"
+            case .responseTooLarge: "response is too large"
+            }
+        }
+    }
+
+    /// The OAuth error fields of RFC 6749 4.1.2.1 / 5.2, when the server sent them.
+    public struct OAuthDetail: Equatable, Sendable {
+        public var error: String
+        public var description: String?
+        public var uri: String?
+    }
+
+    public var code: Code
+    public var message: String
+    public var oauth: OAuthDetail?
+    /// The HTTP status of the answer, 0 when there was none.
+    public var httpStatus: Int
+
+    public init(_ code: Code, _ message: String? = nil, oauth: OAuthDetail? = nil, httpStatus: Int = 0) {
+        self.code = code
+        self.message = message ?? code.summary.description
+        self.oauth = oauth
+        self.httpStatus = httpStatus
+    }
+
+    public var description: String {
+        guard let oauth else { return message }
+        return "\(message): \(oauth.error)" + (oauth.description.map { " (\($0))" } ?? "")
+    }
+}

@@ -1,0 +1,119 @@
+/// What a token endpoint answered (RFC 6749 5.1), parsed. Immutable; the
+/// body and every token are wiped when it is released.
+public final class TokenResponse: @unchecked Sendable {
+    public static let maxBodyBytes = 1 << 20
+
+    /// The body as received: valid UTF-8 JSON.
+    public let body: SecureBytes
+    private let document: JSONDocument
+    public let accessToken: SecureBytes
+    public let tokenType: SecureBytes?
+    public let refreshToken: SecureBytes?
+    public let scope: SecureBytes?
+    public let idToken: SecureBytes?
+    /// Seconds from issue to expiry, when the server said.
+    public let expiresIn: Int64?
+    public let httpStatus: Int
+
+    /// Parses a token endpoint's answer; throws the OAuth error it carries, if any.
+    ///
+    /// Deviations seen in real servers, and what is done with them:
+    /// - `error` with a 2xx status: an error (the safe reading).
+    /// - `expires_in` as a string of digits: accepted; negative, fractional
+    ///   or non-numeric: refused (an expiry we cannot read is not guessed).
+    /// - `token_type` in any case, or absent (WorkOS): accepted as sent.
+    /// - `null` for an optional field: treated as absent.
+    /// - Unknown fields: kept, reachable through `member`.
+    /// - Duplicate keys, invalid UTF-8, deep nesting: refused as malformed.
+    public convenience init(httpStatus: Int, body: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        try Self.checkEnvelope(httpStatus: httpStatus, size: body.count)
+        try self.init(httpStatus: httpStatus, stored: SecureBytes(body))
+    }
+
+    public convenience init(httpStatus: Int, body: String) throws(PKCEError) {
+        try Self.checkEnvelope(httpStatus: httpStatus, size: body.utf8.count)
+        try self.init(httpStatus: httpStatus, stored: SecureBytes(body))
+    }
+
+    /// What can be refused before the body is copied or read.
+    private static func checkEnvelope(httpStatus: Int, size: Int) throws(PKCEError) {
+        guard (100...599).contains(httpStatus) else { throw PKCEError(.invalidArgument, "HTTP status \(httpStatus) is not in 100..599") }
+        guard size <= maxBodyBytes else {
+            throw PKCEError(.responseTooLarge, "response body exceeds \(maxBodyBytes) bytes", httpStatus: httpStatus)
+        }
+    }
+
+    private init(httpStatus: Int, stored: SecureBytes) throws(PKCEError) {
+        let success = (200...299).contains(httpStatus)
+        let document: JSONDocument
+        do {
+            document = try JSONDocument(parsing: stored.buffer)
+        } catch {
+            if !success { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) with a body that is not JSON", httpStatus: httpStatus) }
+            throw PKCEError(.responseMalformed, "response is not well-formed JSON: \(error.reason)", httpStatus: httpStatus)
+        }
+        guard document.nodes[document.root].kind == .object else {
+            if !success { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) with a body that is not a JSON object", httpStatus: httpStatus) }
+            throw PKCEError(.responseInvalid, "response is not a JSON object", httpStatus: httpStatus)
+        }
+        func optionalString(_ name: String) throws(PKCEError) -> SecureBytes? {
+            try Self.stringMember(name, of: document, httpStatus: httpStatus)
+        }
+        if let error = try optionalString("error") {
+            let detail = PKCEError.OAuthDetail(error: error.string,
+                                               description: try? optionalString("error_description")?.string,
+                                               uri: try? optionalString("error_uri")?.string)
+            throw PKCEError(.oauth, "token endpoint answered \(AuthorizationAttempt.printable(detail.error))",
+                            oauth: detail, httpStatus: httpStatus)
+        }
+        guard success else { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) without an OAuth error", httpStatus: httpStatus) }
+        guard let accessToken = try optionalString("access_token"), accessToken.count > 0 else {
+            throw PKCEError(.responseInvalid, "response has no access_token", httpStatus: httpStatus)
+        }
+        self.body = stored
+        self.document = document
+        self.accessToken = accessToken
+        self.httpStatus = httpStatus
+        tokenType = try optionalString("token_type")
+        refreshToken = try optionalString("refresh_token")
+        scope = try optionalString("scope")
+        idToken = try optionalString("id_token")
+        expiresIn = try Self.expiresIn(document, httpStatus: httpStatus)
+    }
+
+    private static func expiresIn(_ document: JSONDocument, httpStatus: Int) throws(PKCEError) -> Int64? {
+        guard let index = document.member("expires_in") else { return nil }
+        let node = document.nodes[index]
+        let digits: UnsafeBufferPointer<UInt8>
+        switch node.kind {
+        case .null: return nil
+        case .number: digits = document.text(index)
+        case .string where !node.escaped: digits = UnsafeBufferPointer(rebasing: document.text(index).dropFirst().dropLast())
+        default: throw PKCEError(.responseInvalid, "expires_in is neither a number nor a string of digits", httpStatus: httpStatus)
+        }
+        guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw PKCEError(.responseInvalid, "expires_in is not a non-negative integer", httpStatus: httpStatus)
+        }
+        return digits.reduce(Int64(0)) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
+    }
+
+    /// The JSON text of top-level member `name` (an object, a quoted string, ...), as received.
+    public func memberJSON(_ name: String) -> UnsafeBufferPointer<UInt8>? {
+        document.member(name).map { document.text($0) }
+    }
+
+    /// The unescaped value of top-level string member `name`; nil when absent or null.
+    public func memberString(_ name: String) throws(PKCEError) -> SecureBytes? {
+        try Self.stringMember(name, of: document, httpStatus: httpStatus)
+    }
+
+    private static func stringMember(_ name: String, of document: JSONDocument, httpStatus: Int) throws(PKCEError) -> SecureBytes? {
+        guard let index = document.member(name), document.nodes[index].kind != .null else { return nil }
+        guard document.nodes[index].kind == .string else {
+            throw PKCEError(.responseInvalid, "\(name) is not a string", httpStatus: httpStatus)
+        }
+        let value = document.string(index)
+        guard !value.containsNUL else { throw PKCEError(.responseInvalid, "\(name) contains a NUL character", httpStatus: httpStatus) }
+        return value
+    }
+}

@@ -1,0 +1,82 @@
+import CPKCEHeader
+import PKCE
+
+@_cdecl("pkce_attempt_new") @implementation
+public func pkce_attempt_new(_ client: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let handle = try required(client, ClientHandle.self), out = try required(out)
+        out.pointee = retained(try AuthorizationAttempt(client: handle.configuration))
+    }
+}
+
+@_cdecl("pkce_attempt_restore") @implementation
+public func pkce_attempt_restore(_ client: OpaquePointer?, _ verifier: UnsafePointer<CChar>?,
+                                 _ state: UnsafePointer<CChar>?, _ nonce: UnsafePointer<CChar>?,
+                                 _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let handle = try required(client, ClientHandle.self), out = try required(out)
+        let attempt = try AuthorizationAttempt(
+            client: handle.configuration,
+            verifier: bytes(required(verifier), maxLength: PKCE.verifierLengths.upperBound + 1),
+            state: string(state), nonce: optionalString(nonce))
+        out.pointee = retained(attempt)
+    }
+}
+
+@_cdecl("pkce_attempt_free") @implementation
+public func pkce_attempt_free(_ attempt: OpaquePointer?) {
+    release(attempt, AuthorizationAttempt.self)
+}
+
+@_cdecl("pkce_attempt_state") @implementation
+public func pkce_attempt_state(_ attempt: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(attempt, AuthorizationAttempt.self)?.state)
+}
+
+@_cdecl("pkce_attempt_nonce") @implementation
+public func pkce_attempt_nonce(_ attempt: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(attempt, AuthorizationAttempt.self)?.nonce)
+}
+
+@_cdecl("pkce_attempt_verifier") @implementation
+public func pkce_attempt_verifier(_ attempt: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(attempt, AuthorizationAttempt.self)?.verifier)
+}
+
+@_cdecl("pkce_attempt_challenge") @implementation
+public func pkce_attempt_challenge(_ attempt: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(attempt, AuthorizationAttempt.self)?.challenge)
+}
+
+@_cdecl("pkce_attempt_add_parameter") @implementation
+public func pkce_attempt_add_parameter(_ attempt: OpaquePointer?, _ name: UnsafePointer<CChar>?,
+                                       _ value: UnsafePointer<CChar>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        try required(attempt, AuthorizationAttempt.self).addParameter(string(name), string(value))
+    }
+}
+
+@_cdecl("pkce_attempt_authorization_url") @implementation
+public func pkce_attempt_authorization_url(_ attempt: OpaquePointer?,
+                                           _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let attempt = try required(attempt, AuthorizationAttempt.self), out = try required(out)
+        out.pointee = try attempt.authorizationURLBytes().withBytes(handedOut)
+    }
+}
+
+@_cdecl("pkce_attempt_handle_callback") @implementation
+public func pkce_attempt_handle_callback(_ attempt: OpaquePointer?, _ redirectURL: UnsafePointer<CChar>?,
+                                         _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        try required(attempt, AuthorizationAttempt.self).handleCallback(string(redirectURL))
+    }
+}
+
+@_cdecl("pkce_attempt_token_request") @implementation
+public func pkce_attempt_token_request(_ attempt: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let attempt = try required(attempt, AuthorizationAttempt.self), out = try required(out)
+        out.pointee = retained(try attempt.tokenRequest())
+    }
+}

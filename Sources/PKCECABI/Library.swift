@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import COpenSSL
+import CPKCEHeader
+import PKCE
+
+@_cdecl("pkce_version") @implementation
+public func pkce_version() -> UnsafePointer<CChar>? {
+    borrowed(libraryVersion)
+}
+
+let libraryVersion: StaticString = "0.1.0"
+
+@_cdecl("pkce_strerror") @implementation
+public func pkce_strerror(_ status: pkce_status) -> UnsafePointer<CChar>? {
+    if status == PKCE_OK { return borrowed("success") }
+    guard let value = Int32(exactly: status.rawValue), let code = PKCEError.Code(rawValue: value) else {
+        return borrowed("unknown status")
+    }
+    return borrowed(code.summary)
+}
+
+@_cdecl("pkce_string_free") @implementation
+public func pkce_string_free(_ string: UnsafeMutablePointer<CChar>?) {
+    guard let string else { return }
+    OPENSSL_cleanse(string, strlen(string))
+    free(string)
+}
+
+@_cdecl("pkce_error_status") @implementation
+public func pkce_error_status(_ error: OpaquePointer?) -> pkce_status {
+    object(error, ErrorDetail.self).map { pkce_status($0.error.code) } ?? PKCE_ERR_INVALID_ARGUMENT
+}
+
+@_cdecl("pkce_error_message") @implementation
+public func pkce_error_message(_ error: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(error, ErrorDetail.self)?.message)
+}
+
+@_cdecl("pkce_error_oauth_error") @implementation
+public func pkce_error_oauth_error(_ error: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(error, ErrorDetail.self)?.oauthError)
+}
+
+@_cdecl("pkce_error_description") @implementation
+public func pkce_error_description(_ error: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(error, ErrorDetail.self)?.oauthDescription)
+}
+
+@_cdecl("pkce_error_uri") @implementation
+public func pkce_error_uri(_ error: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(error, ErrorDetail.self)?.oauthURI)
+}
+
+@_cdecl("pkce_error_http_status") @implementation
+public func pkce_error_http_status(_ error: OpaquePointer?) -> Int32 {
+    Int32(clamping: object(error, ErrorDetail.self)?.error.httpStatus ?? 0)
+}
+
+@_cdecl("pkce_error_free") @implementation
+public func pkce_error_free(_ error: OpaquePointer?) {
+    release(error, ErrorDetail.self)
+}

@@ -1,0 +1,123 @@
+// The mechanics every exported function shares: status codes, handles,
+// strings in and out, and error detail. No OAuth logic lives in this module.
+#if canImport(Glibc)
+import Glibc
+#endif
+import COpenSSL
+import CPKCEHeader
+import PKCE
+
+extension pkce_status {
+    init(_ code: PKCEError.Code) { self.init(rawValue: UInt32(code.rawValue)) }
+}
+
+/// Runs `body`, turning a thrown PKCEError into its status. Out-parameters
+/// are assigned inside `body` after everything that can fail, so a failure
+/// leaves them untouched.
+func status(_ body: () throws(PKCEError) -> Void) -> pkce_status {
+    do {
+        try body()
+        return PKCE_OK
+    } catch {
+        return pkce_status(error.code)
+    }
+}
+
+/// Like `status`, and on failure also hands a new pkce_error to `detail` when the caller asked for one.
+func status(detail: UnsafeMutablePointer<OpaquePointer?>?, _ body: () throws(PKCEError) -> Void) -> pkce_status {
+    do {
+        try body()
+        return PKCE_OK
+    } catch {
+        detail?.pointee = retained(ErrorDetail(error))
+        return pkce_status(error.code)
+    }
+}
+
+// MARK: handles
+
+func retained(_ object: AnyObject) -> OpaquePointer {
+    OpaquePointer(Unmanaged.passRetained(object).toOpaque())
+}
+
+func object<T: AnyObject>(_ handle: OpaquePointer?, _: T.Type) -> T? {
+    handle.map { Unmanaged<T>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() }
+}
+
+func release<T: AnyObject>(_ handle: OpaquePointer?, _: T.Type) {
+    handle.map { Unmanaged<T>.fromOpaque(UnsafeRawPointer($0)).release() }
+}
+
+/// The object behind a handle the caller must pass, or invalidArgument.
+func required<T: AnyObject>(_ handle: OpaquePointer?, _ type: T.Type) throws(PKCEError) -> T {
+    guard let value = object(handle, type) else { throw PKCEError(.invalidArgument) }
+    return value
+}
+
+/// A pointer the caller must pass, or invalidArgument.
+func required<P>(_ pointer: P?) throws(PKCEError) -> P {
+    guard let pointer else { throw PKCEError(.invalidArgument) }
+    return pointer
+}
+
+// MARK: strings in
+
+/// A C string argument as a Swift string; NULL or invalid UTF-8 is refused.
+func string(_ pointer: UnsafePointer<CChar>?) throws(PKCEError) -> String {
+    guard let pointer, let value = String(validatingCString: pointer) else { throw PKCEError(.invalidArgument) }
+    return value
+}
+
+func optionalString(_ pointer: UnsafePointer<CChar>?) throws(PKCEError) -> String? {
+    guard let pointer else { return nil }
+    return try string(pointer)
+}
+
+/// The bytes of a C string argument, read in place (for secrets: no copy).
+func bytes(_ pointer: UnsafePointer<CChar>, maxLength: Int = Int.max) -> UnsafeBufferPointer<UInt8> {
+    UnsafeRawPointer(pointer).withMemoryRebound(to: UInt8.self, capacity: 1) {
+        UnsafeBufferPointer(start: $0, count: strnlen(pointer, maxLength))
+    }
+}
+
+// MARK: strings out
+
+/// Borrowed view of library-owned bytes (they carry a trailing NUL).
+func borrowed(_ value: SecureBytes?) -> UnsafePointer<CChar>? { value?.cString }
+
+func borrowed(_ value: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(value.utf8Start).assumingMemoryBound(to: CChar.self)
+}
+
+/// A malloc'ed copy for the caller, released with pkce_string_free.
+func handedOut(_ value: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> UnsafeMutablePointer<CChar> {
+    guard let raw = malloc(value.count + 1) else { throw PKCEError(.outOfMemory) }
+    let out = raw.assumingMemoryBound(to: UInt8.self)
+    if let source = value.baseAddress { out.update(from: source, count: value.count) }
+    out[value.count] = 0
+    return raw.assumingMemoryBound(to: CChar.self)
+}
+
+/// Copies `length` bytes and a NUL into a caller's buffer, or reports that it is too small.
+func checkCapacity(_ length: Int, _ size: Int) throws(PKCEError) {
+    guard length < size else { throw PKCEError(.bufferTooSmall) }
+}
+
+// MARK: error detail
+
+/// What a pkce_error handle points to: the error, with C strings to lend.
+final class ErrorDetail {
+    let error: PKCEError
+    let message: SecureBytes
+    let oauthError: SecureBytes?
+    let oauthDescription: SecureBytes?
+    let oauthURI: SecureBytes?
+
+    init(_ error: PKCEError) {
+        self.error = error
+        message = SecureBytes(error.message)
+        oauthError = error.oauth.map { SecureBytes($0.error) }
+        oauthDescription = error.oauth?.description.map { SecureBytes($0) }
+        oauthURI = error.oauth?.uri.map { SecureBytes($0) }
+    }
+}

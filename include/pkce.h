@@ -1,0 +1,369 @@
+/*
+ * pkce.h - libpkce: OAuth 2.0 authorization-code flow with PKCE (RFC 7636)
+ * for public clients (desktop apps, CLI tools, daemons) that cannot keep a
+ * client secret.
+ *
+ * Link with `pkg-config --cflags --libs pkce` (or -lpkce).
+ *
+ * Conventions used by every function below
+ * -----------------------------------------
+ *  - Every fallible function returns a pkce_status. PKCE_OK is 0; the other
+ *    codes have fixed numbers that are never renumbered or reused.
+ *    pkce_strerror() turns one into a static English sentence.
+ *  - Out-parameters are written only when the call returns PKCE_OK. A
+ *    `pkce_error **error` out-parameter is the exception: it is written only
+ *    on failure, and only when the caller passes a non-NULL pointer.
+ *  - Buffers the caller owns come with their size in bytes, including room
+ *    for the terminating NUL. A buffer that is too small gives
+ *    PKCE_ERR_BUFFER_TOO_SMALL and is left untouched.
+ *  - Objects are opaque handles made by pkce_X_new (or a function that
+ *    returns one) and released by pkce_X_free. Every _free accepts NULL.
+ *  - Strings returned through `char **` are allocated by the library and are
+ *    released with pkce_string_free(). Strings returned as `const char *`
+ *    are borrowed from the object they came from and stay valid until that
+ *    object is freed.
+ *  - Secrets (code verifier, authorization code, tokens, request bodies) are
+ *    overwritten with zeros when the object or string holding them is freed.
+ *    No error message ever contains a secret.
+ *  - All strings are NUL-terminated UTF-8.
+ *  - No function aborts the process on bad input: NULL where a value is
+ *    needed gives PKCE_ERR_INVALID_ARGUMENT.
+ *
+ * Thread safety
+ * -------------
+ *  Functions that take no handle are safe to call from any thread at any
+ *  time. A handle may be used from any thread, but not from two threads at
+ *  once, unless its section below says otherwise: pkce_client is safe to
+ *  share once configured (configure it first, then share it); pkce_token,
+ *  pkce_http_request and pkce_error are immutable and safe to share.
+ */
+#ifndef PKCE_H
+#define PKCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------ */
+
+#define PKCE_VERSION_MAJOR 0
+#define PKCE_VERSION_MINOR 1
+#define PKCE_VERSION_PATCH 0
+#define PKCE_VERSION_STRING "0.1.0"
+
+/* The version of the library loaded at run time, e.g. "0.1.0". Static string. */
+const char *pkce_version(void);
+
+/* ------------------------------------------------------------------------
+ * Status codes
+ * ------------------------------------------------------------------------ */
+
+typedef enum pkce_status {
+    PKCE_OK = 0,
+
+    /* 1-9: how the library was called */
+    PKCE_ERR_INVALID_ARGUMENT = 1,    /* NULL or otherwise unusable argument */
+    PKCE_ERR_BUFFER_TOO_SMALL = 2,    /* caller's buffer cannot hold the result */
+    PKCE_ERR_OUT_OF_MEMORY = 3,       /* an allocation failed */
+    PKCE_ERR_NOT_CONFIGURED = 4,      /* the client lacks a setting this call needs */
+    PKCE_ERR_NOT_FOUND = 5,           /* the requested field is absent */
+
+    /* 10-19: PKCE primitives */
+    PKCE_ERR_VERIFIER_LENGTH = 10,    /* verifier is not 43..128 characters */
+    PKCE_ERR_VERIFIER_CHARSET = 11,   /* verifier has a character outside [A-Za-z0-9-._~] */
+    PKCE_ERR_METHOD_UNSUPPORTED = 12, /* challenge method is neither S256 nor plain */
+    PKCE_ERR_RANDOM = 13,             /* the CSPRNG failed */
+    PKCE_ERR_LENGTH = 14,             /* a requested random length is out of range */
+
+    /* 20-29: URLs and request parameters */
+    PKCE_ERR_URL_INVALID = 20,        /* not an absolute URL, has a fragment, user info or control characters */
+    PKCE_ERR_URL_INSECURE = 21,       /* not https (http is allowed on a loopback host only) */
+    PKCE_ERR_PARAMETER_RESERVED = 22, /* an extra parameter would override one the library sets */
+
+    /* 30-39: the redirect back from the authorization server */
+    PKCE_ERR_CALLBACK_INVALID = 30,   /* no query, bad percent-encoding, NUL or control characters */
+    PKCE_ERR_CALLBACK_DUPLICATE = 31, /* a parameter appears more than once */
+    PKCE_ERR_ISSUER_MISSING = 32,     /* an issuer is configured and required but `iss` is absent */
+    PKCE_ERR_ISSUER_MISMATCH = 33,    /* `iss` differs from the configured issuer (RFC 9207) */
+    PKCE_ERR_STATE_MISMATCH = 34,     /* `state` absent or different: possible CSRF */
+    PKCE_ERR_CODE_MISSING = 35,       /* no authorization code (in the callback, or not received yet) */
+    PKCE_ERR_ATTEMPT_USED = 36,       /* this attempt already accepted a callback */
+
+    /* 40-49: what the server answered */
+    PKCE_ERR_OAUTH = 40,              /* the server answered with an OAuth error: see pkce_error */
+    PKCE_ERR_HTTP_STATUS = 41,        /* non-2xx HTTP status without an OAuth error body */
+    PKCE_ERR_RESPONSE_MALFORMED = 42, /* body is not UTF-8 JSON, or has duplicate keys or deep nesting */
+    PKCE_ERR_RESPONSE_INVALID = 43,   /* JSON, but a required field is missing or has the wrong type */
+    PKCE_ERR_RESPONSE_TOO_LARGE = 44  /* body larger than PKCE_RESPONSE_MAX_BYTES */
+
+    /* 50-69 are reserved for the HTTPS transport. */
+} pkce_status;
+
+/* A static, never-freed English description of a status. Unknown values
+ * give "unknown status". Thread-safe. */
+const char *pkce_strerror(pkce_status status);
+
+/* ------------------------------------------------------------------------
+ * Error detail
+ *
+ * Functions that talk about a server's answer take an optional
+ * `pkce_error **error`. On failure, when error is not NULL, *error receives
+ * a new pkce_error that the caller frees with pkce_error_free(). It carries
+ * the OAuth error fields (RFC 6749 4.1.2.1 and 5.2) when the server sent
+ * them. Immutable; safe to share between threads.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_error pkce_error;
+
+/* The status that the failing call returned. */
+pkce_status pkce_error_status(const pkce_error *error);
+/* A sentence describing the failure; never NULL for a valid error; never holds a secret. */
+const char *pkce_error_message(const pkce_error *error);
+/* The server's `error` code (e.g. "invalid_grant"), or NULL. */
+const char *pkce_error_oauth_error(const pkce_error *error);
+/* The server's `error_description`, or NULL. */
+const char *pkce_error_description(const pkce_error *error);
+/* The server's `error_uri`, or NULL. */
+const char *pkce_error_uri(const pkce_error *error);
+/* The HTTP status of the answer, or 0 when there was none (e.g. a callback). */
+int pkce_error_http_status(const pkce_error *error);
+void pkce_error_free(pkce_error *error);
+
+/* ------------------------------------------------------------------------
+ * Library-allocated strings
+ * ------------------------------------------------------------------------ */
+
+/* Overwrites the string with zeros and releases it. NULL is a no-op. */
+void pkce_string_free(char *string);
+
+/* ------------------------------------------------------------------------
+ * PKCE primitives (RFC 7636). All thread-safe.
+ * ------------------------------------------------------------------------ */
+
+#define PKCE_VERIFIER_MIN_LENGTH 43
+#define PKCE_VERIFIER_MAX_LENGTH 128
+#define PKCE_S256_CHALLENGE_LENGTH 43 /* characters, without the NUL */
+#define PKCE_RANDOM_MIN_LENGTH 22     /* 22 base64url characters carry 132 bits */
+#define PKCE_RANDOM_MAX_LENGTH 128
+#define PKCE_RESPONSE_MAX_BYTES (1024 * 1024)
+
+/* Run-time twins of the macros above, for bindings that cannot read macros. */
+size_t pkce_verifier_min_length(void);
+size_t pkce_verifier_max_length(void);
+
+typedef enum pkce_method {
+    PKCE_METHOD_S256 = 0,   /* BASE64URL(SHA-256(verifier)), no padding: always use this */
+    PKCE_METHOD_PLAIN = 1   /* challenge = verifier; only for servers that cannot do S256 */
+} pkce_method;
+
+/* Writes a fresh code verifier of `length` characters (43..128) and a NUL
+ * into out (out_size >= length + 1). The characters are drawn uniformly
+ * from the 64 base64url characters [A-Za-z0-9-_] (a subset of the 66 that
+ * RFC 7636 allows, so there is no modulo bias) by OpenSSL's CSPRNG.
+ * Errors: PKCE_ERR_VERIFIER_LENGTH, PKCE_ERR_INVALID_ARGUMENT (out NULL),
+ * PKCE_ERR_BUFFER_TOO_SMALL, PKCE_ERR_RANDOM. */
+pkce_status pkce_verifier_generate(size_t length, char *out, size_t out_size);
+
+/* PKCE_OK when verifier is 43..128 characters of [A-Za-z0-9-._~].
+ * At most 129 bytes are read, so a buffer without a NUL is reported as
+ * PKCE_ERR_VERIFIER_LENGTH rather than read past.
+ * Errors: PKCE_ERR_INVALID_ARGUMENT (NULL), PKCE_ERR_VERIFIER_LENGTH,
+ * PKCE_ERR_VERIFIER_CHARSET. */
+pkce_status pkce_verifier_check(const char *verifier);
+
+/* Derives the code challenge of a verifier, which is checked first.
+ * S256 writes 43 characters and a NUL (out_size >= 44); plain writes the
+ * verifier itself. Errors: those of pkce_verifier_check,
+ * PKCE_ERR_METHOD_UNSUPPORTED, PKCE_ERR_BUFFER_TOO_SMALL. */
+pkce_status pkce_challenge_derive(const char *verifier, pkce_method method,
+                                  char *out, size_t out_size);
+
+/* A fresh verifier of `length` characters and its S256 challenge in one
+ * call: the same as pkce_verifier_generate + pkce_challenge_derive, cheaper
+ * for bindings where each call costs. verifier_size >= length + 1,
+ * challenge_size >= 44. Nothing is written unless both fit. */
+pkce_status pkce_pair_generate(size_t length, char *verifier, size_t verifier_size,
+                               char *challenge, size_t challenge_size);
+
+/* Writes `length` (22..128) random base64url characters and a NUL into out:
+ * a value for `state`, `nonce` or anything else unguessable.
+ * 22 characters carry 132 bits; the library itself uses 43 (258 bits).
+ * Errors: PKCE_ERR_LENGTH, PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_BUFFER_TOO_SMALL,
+ * PKCE_ERR_RANDOM. */
+pkce_status pkce_random_string(size_t length, char *out, size_t out_size);
+
+/* Compares the state you sent with the one you got back, in time that does
+ * not depend on where they differ (OpenSSL CRYPTO_memcmp).
+ * PKCE_OK when equal, PKCE_ERR_STATE_MISMATCH when not (including an empty
+ * received value), PKCE_ERR_INVALID_ARGUMENT on NULL. */
+pkce_status pkce_state_check(const char *expected, const char *received);
+
+/* ------------------------------------------------------------------------
+ * Client configuration
+ *
+ * What the app registered with its authorization server. Configure it with
+ * the setters, then it may be shared between threads and used by any number
+ * of attempts; setters must not run while other threads use the client.
+ * Each attempt copies the configuration when it is made.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_client pkce_client;
+typedef struct pkce_http_request pkce_http_request; /* described below */
+
+/* client_id: non-empty. redirect_uri: an absolute URI without a fragment:
+ * https, http on a loopback host (RFC 8252 7.3), or an app's private-use
+ * scheme such as com.example.app:/cb (RFC 8252 7.1).
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_URL_INVALID, PKCE_ERR_URL_INSECURE. */
+pkce_status pkce_client_new(const char *client_id, const char *redirect_uri,
+                            pkce_client **out);
+void pkce_client_free(pkce_client *client);
+
+/* The authorization endpoint: https, or http on a loopback host (127.0.0.0/8,
+ * [::1], localhost). It may carry a query, which is kept; it may not carry a
+ * fragment, user info, spaces or control characters, nor a query parameter
+ * that the library sets itself (PKCE_ERR_PARAMETER_RESERVED). */
+pkce_status pkce_client_set_authorization_endpoint(pkce_client *client, const char *url);
+
+/* The token endpoint, with the same rules as the authorization endpoint. */
+pkce_status pkce_client_set_token_endpoint(pkce_client *client, const char *url);
+
+/* Space-separated scopes, sent as `scope`; NULL or "" sends none. When the
+ * scope list contains `openid`, each attempt also sends a fresh `nonce`. */
+pkce_status pkce_client_set_scope(pkce_client *client, const char *scope);
+
+/* The authorization server's issuer identifier (RFC 9207). When set, the
+ * callback's `iss` must equal it exactly; if require_iss is non-zero an
+ * absent `iss` is refused too (PKCE_ERR_ISSUER_MISSING). Pass NULL to
+ * stop checking. */
+pkce_status pkce_client_set_issuer(pkce_client *client, const char *issuer, int require_iss);
+
+/* Builds the refresh_token grant request (RFC 6749 6) for the token
+ * endpoint. scope may be NULL to keep the original scope. The request is
+ * for the caller to send; free it with pkce_http_request_free().
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_NOT_CONFIGURED (no token endpoint). */
+pkce_status pkce_client_refresh_request(const pkce_client *client, const char *refresh_token,
+                                        const char *scope, pkce_http_request **out);
+
+/* ------------------------------------------------------------------------
+ * Authorization attempt: one sign-in, from the authorization URL to the
+ * token request. Holds the verifier, its S256 challenge, the state and (for
+ * `openid` scopes) the nonce. One thread at a time.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_attempt pkce_attempt;
+
+/* A fresh attempt: 43-character verifier, S256 challenge, 43-character state.
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_RANDOM. */
+pkce_status pkce_attempt_new(const pkce_client *client, pkce_attempt **out);
+
+/* Rebuilds an attempt saved earlier (e.g. by a CLI whose callback arrives
+ * in another process). nonce may be NULL. The verifier is checked; state
+ * and nonce must be non-empty. */
+pkce_status pkce_attempt_restore(const pkce_client *client, const char *verifier,
+                                 const char *state, const char *nonce, pkce_attempt **out);
+void pkce_attempt_free(pkce_attempt *attempt);
+
+/* Borrowed values, valid until the attempt is freed. The verifier is a
+ * secret: store it only where the app stores other credentials. */
+const char *pkce_attempt_state(const pkce_attempt *attempt);
+const char *pkce_attempt_nonce(const pkce_attempt *attempt);   /* NULL when none */
+const char *pkce_attempt_verifier(const pkce_attempt *attempt);
+const char *pkce_attempt_challenge(const pkce_attempt *attempt);
+
+/* Adds a provider parameter to the authorization URL, e.g. WorkOS's
+ * `provider`, `connection_id`, `organization_id`, or `login_hint`, `prompt`.
+ * Parameters are sent in the order added. A name the library sets itself
+ * (response_type, client_id, redirect_uri, scope, state, nonce,
+ * code_challenge, code_challenge_method) gives PKCE_ERR_PARAMETER_RESERVED;
+ * an empty name PKCE_ERR_INVALID_ARGUMENT. */
+pkce_status pkce_attempt_add_parameter(pkce_attempt *attempt, const char *name, const char *value);
+
+/* The URL to open in the user's browser: the authorization endpoint with
+ * response_type=code, client_id, redirect_uri, scope (if any), state,
+ * nonce (if any), code_challenge, code_challenge_method=S256 and the extra
+ * parameters, every value percent-encoded. Free with pkce_string_free().
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_NOT_CONFIGURED. */
+pkce_status pkce_attempt_authorization_url(const pkce_attempt *attempt, char **url_out);
+
+/* Checks the redirect the app received (a full URL, or its query starting
+ * with '?') in this order: `iss` against the configured issuer (RFC 9207),
+ * `state` (constant time), `error` (RFC 6749 4.1.2.1: PKCE_ERR_OAUTH with
+ * the detail in *error), then `code`, which the attempt keeps for the token
+ * request. Any repeated parameter is refused. An attempt accepts one
+ * callback; later ones give PKCE_ERR_ATTEMPT_USED. */
+pkce_status pkce_attempt_handle_callback(pkce_attempt *attempt, const char *redirect_url,
+                                         pkce_error **error);
+
+/* The authorization_code grant request (RFC 6749 4.1.3 + RFC 7636 4.5),
+ * for the caller to send with its own HTTP stack.
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_CODE_MISSING (no callback
+ * handled yet), PKCE_ERR_NOT_CONFIGURED (no token endpoint). */
+pkce_status pkce_attempt_token_request(const pkce_attempt *attempt, pkce_http_request **out);
+
+/* ------------------------------------------------------------------------
+ * HTTP request (sans-I/O): exactly what to send. Immutable. The body holds
+ * secrets and is wiped when the request is freed.
+ * ------------------------------------------------------------------------ */
+
+const char *pkce_http_request_method(const pkce_http_request *request); /* "POST" */
+const char *pkce_http_request_url(const pkce_http_request *request);
+size_t pkce_http_request_header_count(const pkce_http_request *request);
+/* Borrowed name and value of header `index` (0-based). PKCE_ERR_NOT_FOUND past the end. */
+pkce_status pkce_http_request_header(const pkce_http_request *request, size_t index,
+                                     const char **name, const char **value);
+/* The body (application/x-www-form-urlencoded), NUL-terminated; its length
+ * goes to *length when length is not NULL. */
+const char *pkce_http_request_body(const pkce_http_request *request, size_t *length);
+void pkce_http_request_free(pkce_http_request *request);
+
+/* ------------------------------------------------------------------------
+ * Token response (RFC 6749 5.1 / 5.2). Immutable; safe to share.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_token pkce_token;
+
+/* Parses what the token endpoint answered: http_status (100..599) and the
+ * body, which need not be NUL-terminated.
+ *  - A body over PKCE_RESPONSE_MAX_BYTES: PKCE_ERR_RESPONSE_TOO_LARGE.
+ *  - A JSON object with an `error` member, whatever the status (some
+ *    servers send errors with 200): PKCE_ERR_OAUTH, detail in *error.
+ *  - Non-2xx without one: PKCE_ERR_HTTP_STATUS.
+ *  - Not UTF-8 JSON, duplicate keys, nesting deeper than 64: PKCE_ERR_RESPONSE_MALFORMED.
+ *  - access_token missing or empty, a known field of the wrong type,
+ *    expires_in negative or not an integer: PKCE_ERR_RESPONSE_INVALID.
+ * Accepted deviations: expires_in as a string of digits, token_type in any
+ * case or absent (WorkOS), null for an optional field, unknown fields. */
+pkce_status pkce_token_parse(int http_status, const char *body, size_t body_length,
+                             pkce_token **out, pkce_error **error);
+void pkce_token_free(pkce_token *token);
+
+/* Borrowed strings, valid until the token is freed; NULL when absent. */
+const char *pkce_token_access_token(const pkce_token *token);
+const char *pkce_token_token_type(const pkce_token *token);
+const char *pkce_token_refresh_token(const pkce_token *token);
+const char *pkce_token_scope(const pkce_token *token);
+const char *pkce_token_id_token(const pkce_token *token);
+/* Seconds from issue to expiry. PKCE_ERR_NOT_FOUND when the server sent none. */
+pkce_status pkce_token_expires_in(const pkce_token *token, int64_t *seconds);
+/* The whole response body as received (valid UTF-8 JSON), NUL-terminated;
+ * its length goes to *length when not NULL. */
+const char *pkce_token_json(const pkce_token *token, size_t *length);
+/* The JSON text of top-level member `name`, e.g. WorkOS's "user" object or
+ * "organization_id" (a string comes back with its quotes). Free with
+ * pkce_string_free(). PKCE_ERR_NOT_FOUND when absent. */
+pkce_status pkce_token_member_json(const pkce_token *token, const char *name, char **json_out);
+/* The value of top-level string member `name`, unescaped. Free with
+ * pkce_string_free(). PKCE_ERR_NOT_FOUND when absent or null,
+ * PKCE_ERR_RESPONSE_INVALID when not a string. */
+pkce_status pkce_token_member_string(const pkce_token *token, const char *name, char **value_out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PKCE_H */
