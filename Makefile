@@ -80,11 +80,20 @@ test-abi: $(LIB)
 test-install: $(LIB)
 	sh Tests/c/check-install.sh
 
-bench: $(BUILD)/bench_pkce
-	./$(BUILD)/bench_pkce
+# iddawc is the C peer measured in `make bench`; see Tests/bench/setup-iddawc.sh.
+IDDAWC := $(BUILD)/iddawc
+IDDAWC_FLAGS := -DHAVE_IDDAWC -I$(IDDAWC)/usr/include -I$(IDDAWC)/usr/include/x86_64-linux-gnu \
+	-l:libiddawc.so.1.1 -l:liborcania.so.2.3
 
-$(BUILD)/bench_pkce: Tests/c/bench_pkce.c include/pkce.h $(LIB)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude $< -o $@ $(LDFLAGS_PKCE) -lcrypto -ldl
+bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen
+	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/bench_pkce
+
+$(BUILD)/bench_pkce: Tests/bench/bench_pkce.c include/pkce.h $(LIB)
+	sh Tests/bench/setup-iddawc.sh $(IDDAWC)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude $< -o $@ $(LDFLAGS_PKCE) -lcrypto $(IDDAWC_FLAGS)
+
+$(BUILD)/bench_dlopen: Tests/bench/bench_dlopen.c
+	$(CC) -std=c11 -O2 -Wall -Wextra $< -o $@ -ldl
 
 install: $(LIB)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)

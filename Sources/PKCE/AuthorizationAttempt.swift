@@ -64,10 +64,15 @@ public final class AuthorizationAttempt {
 
     /// The URL to open in the user's browser.
     public func authorizationURL() throws(PKCEError) -> String {
-        try authorizationURLBytes().string
+        try authorizationURLWriter().finish().string
     }
 
-    package func authorizationURLBytes() throws(PKCEError) -> SecureBytes {
+    /// The URL as a `malloc`ed C string, for the C layer to hand out without a copy.
+    package func authorizationURLCString() throws(PKCEError) -> UnsafeMutablePointer<CChar> {
+        try authorizationURLWriter().finishCString()
+    }
+
+    private func authorizationURLWriter() throws(PKCEError) -> ByteWriter {
         guard let endpoint = client.authorizationEndpoint else {
             throw PKCEError(.notConfigured, "no authorization endpoint configured")
         }
@@ -84,18 +89,18 @@ public final class AuthorizationAttempt {
         url.append("&code_challenge_method=S256")
         for (name, value) in extraParameters {
             url.append(UInt8(ascii: "&"))
-            url.appendEncoded(name, keep: PKCE.isUnreserved, spaceAsPlus: false)
+            url.appendEncoded(name, .query)
             url.append(UInt8(ascii: "="))
-            url.appendEncoded(value, keep: PKCE.isUnreserved, spaceAsPlus: false)
+            url.appendEncoded(value, .query)
         }
-        return url.finish()
+        return url
     }
 
     private func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
         url.append(UInt8(ascii: "&"))
         url.append(name)
         url.append(UInt8(ascii: "="))
-        url.appendEncoded(value, keep: PKCE.isUnreserved, spaceAsPlus: false)
+        url.appendEncoded(value, .query)
     }
 
     private func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: String) {

@@ -29,6 +29,7 @@ public struct ClientConfiguration: Sendable {
 
     public mutating func setScope(_ scope: String?) {
         self.scope = (scope?.isEmpty ?? true) ? nil : scope
+        wantsNonce = scope?.split(separator: " ").contains("openid") ?? false
     }
 
     public mutating func setIssuer(_ issuer: String?, required: Bool = true) throws(PKCEError) {
@@ -38,9 +39,7 @@ public struct ClientConfiguration: Sendable {
     }
 
     /// Whether attempts send a `nonce`: when the scopes ask for OpenID Connect.
-    var wantsNonce: Bool {
-        scope?.split(separator: " ").contains("openid") ?? false
-    }
+    private(set) var wantsNonce = false
 
     /// The refresh_token grant (RFC 6749 section 6), ready to send.
     public func refreshRequest(refreshToken: UnsafeBufferPointer<UInt8>, scope: String? = nil) throws(PKCEError) -> HTTPRequest {

@@ -1,24 +1,12 @@
 /// application/x-www-form-urlencoded, as used by redirect queries and token
 /// request bodies (WHATWG URL "urlencoded" serializer and parser).
 enum FormEncoding {
-    /// Bytes that form encoding leaves as they are.
-    static func isFormSafe(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "*"), UInt8(ascii: "-"),
-             UInt8(ascii: "."), UInt8(ascii: "_"):
-            return true
-        default:
-            return false
-        }
-    }
-
     /// Appends `name=value`, with `&` before it unless it is the first pair.
     static func appendPair(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>, to writer: inout ByteWriter) {
         if writer.count > 0 { writer.append(UInt8(ascii: "&")) }
         writer.append(name)
         writer.append(UInt8(ascii: "="))
-        writer.appendEncoded(value, keep: isFormSafe, spaceAsPlus: true)
+        writer.appendEncoded(value, .form)
     }
 
     static func appendPair(_ name: StaticString, _ value: String, to writer: inout ByteWriter) {

@@ -40,7 +40,7 @@ public enum PKCE {
     /// Throws unless the bytes are 43..128 characters of [A-Za-z0-9-._~].
     public static func checkVerifier(_ verifier: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
         guard verifierLengths.contains(verifier.count) else { throw PKCEError(.verifierLength) }
-        for byte in verifier where !isUnreserved(byte) { throw PKCEError(.verifierCharset) }
+        for byte in verifier where !PercentEncoding.query.keeps(byte) { throw PKCEError(.verifierCharset) }
     }
 
     /// The S256 challenge of an already checked verifier: 43 bytes into `out`.
@@ -102,17 +102,5 @@ public enum PKCE {
     public static func constantTimeEquals(_ a: String, _ b: String) -> Bool {
         var a = a, b = b
         return a.withUTF8 { pa in b.withUTF8 { pb in constantTimeEquals(pa, pb) } }
-    }
-
-    /// RFC 3986 unreserved characters, which are also RFC 7636's verifier characters.
-    static func isUnreserved(_ byte: UInt8) -> Bool {
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."),
-             UInt8(ascii: "_"), UInt8(ascii: "~"):
-            return true
-        default:
-            return false
-        }
     }
 }

@@ -76,19 +76,23 @@ struct ByteWriter: ~Copyable {
         base = secureAllocate(self.capacity)
     }
 
+    // Only the first `count` bytes were ever written, so only they need wiping.
     deinit {
-        OPENSSL_cleanse(base, capacity)
+        OPENSSL_cleanse(base, count)
         free(base)
     }
 
+    @inline(__always)
     private mutating func reserve(_ extra: Int) {
-        let needed = count + extra + 1  // + the NUL that finish() appends
-        guard needed > capacity else { return }
+        if count + extra + 1 > capacity { grow(count + extra + 1) }  // + the NUL that finish() appends
+    }
+
+    private mutating func grow(_ needed: Int) {
         var newCapacity = capacity * 2
         while newCapacity < needed { newCapacity *= 2 }
         let grown = secureAllocate(newCapacity)
         grown.update(from: base, count: count)
-        OPENSSL_cleanse(base, capacity)
+        OPENSSL_cleanse(base, count)
         free(base)
         base = grown
         capacity = newCapacity
@@ -116,15 +120,14 @@ struct ByteWriter: ~Copyable {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
-    /// Appends `bytes` percent-encoded: everything but `keep` becomes %XX,
-    /// and a space becomes '+' when `spaceAsPlus` (form encoding).
-    mutating func appendEncoded(_ bytes: UnsafeBufferPointer<UInt8>, keep: (UInt8) -> Bool, spaceAsPlus: Bool) {
+    /// Appends `bytes` percent-encoded: every byte `encoding` does not keep becomes %XX.
+    mutating func appendEncoded(_ bytes: UnsafeBufferPointer<UInt8>, _ encoding: PercentEncoding) {
         reserve(bytes.count * 3)
         for byte in bytes {
-            if keep(byte) {
+            if encoding.keeps(byte) {
                 base[count] = byte
                 count += 1
-            } else if spaceAsPlus && byte == 0x20 {
+            } else if encoding == .form && byte == 0x20 {
                 base[count] = UInt8(ascii: "+")
                 count += 1
             } else {
@@ -136,17 +139,46 @@ struct ByteWriter: ~Copyable {
         }
     }
 
-    mutating func appendEncoded(_ string: String, keep: (UInt8) -> Bool, spaceAsPlus: Bool) {
+    mutating func appendEncoded(_ string: String, _ encoding: PercentEncoding) {
         var string = string
-        string.withUTF8 { appendEncoded($0, keep: keep, spaceAsPlus: spaceAsPlus) }
+        string.withUTF8 { appendEncoded($0, encoding) }
     }
 
     /// Hands the bytes over without a copy; the writer's buffer becomes the result's.
     consuming func finish() -> SecureBytes {
-        reserve(0)
         let result = SecureBytes(adopting: base, count: count)
         discard self  // the buffer now belongs to `result`, which wipes it
         return result
+    }
+
+    /// Hands the bytes over as a NUL-terminated `malloc`ed C string, for a
+    /// caller who releases it with `pkce_string_free` (which wipes it).
+    package consuming func finishCString() -> UnsafeMutablePointer<CChar> {
+        base[count] = 0
+        let result = UnsafeMutableRawPointer(base).assumingMemoryBound(to: CChar.self)
+        discard self
+        return result
+    }
+}
+
+/// The two percent-encodings the library writes.
+enum PercentEncoding {
+    /// URL query values: RFC 3986 unreserved characters stay, all else is %XX.
+    case query
+    /// application/x-www-form-urlencoded (WHATWG): alphanumerics and `*-._`
+    /// stay, a space becomes '+', all else is %XX.
+    case form
+
+    @inline(__always)
+    func keeps(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"):
+            return true
+        case UInt8(ascii: "~"): return self == .query
+        case UInt8(ascii: "*"): return self == .form
+        default: return false
+        }
     }
 }
 

@@ -55,8 +55,8 @@ enum SecureRandom {
         return pool
     }
 
+    /// Bytes already handed out were wiped then; the rest is overwritten here.
     private static func refill(_ pool: UnsafeMutablePointer<Pool>) throws(PKCEError) {
-        OPENSSL_cleanse(pool.pointee.bytes, poolBytes)
         pool.pointee.used = poolBytes
         guard RAND_bytes(pool.pointee.bytes, Int32(poolBytes)) == 1 else { throw PKCEError(.random) }
         pool.pointee.used = 0

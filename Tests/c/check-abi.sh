@@ -1,0 +1,41 @@
+#!/bin/sh
+# The built library's ABI, as a C user or a distribution sees it:
+# - the SONAME is libpkce.so.0 and the links are in place;
+# - no Swift runtime library is needed at run time (the standard library is static);
+# - libcurl, when linked, is the OpenSSL flavour;
+# - exactly the functions that include/pkce.h declares are exported.
+# Usage: check-abi.sh build/libpkce.so.X.Y.Z include/pkce.h
+set -u
+lib=$1 header=$2
+dir=$(dirname "$lib")
+passed=0 failed=0
+check() { # description, then a command that must succeed
+    desc=$1; shift
+    if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $desc"; fi
+}
+
+check "SONAME is libpkce.so.0" sh -c "readelf -d '$lib' | grep -q 'Library soname: \[libpkce.so.0\]'"
+check "no RUNPATH/RPATH" sh -c "! readelf -d '$lib' | grep -Eq 'RUNPATH|RPATH'"
+check "libpkce.so.0 -> $(basename "$lib")" test "$(readlink "$dir/libpkce.so.0")" = "$(basename "$lib")"
+check "libpkce.so -> libpkce.so.0" test "$(readlink "$dir/libpkce.so")" = libpkce.so.0
+check "ldd resolves every dependency" sh -c "! ldd '$lib' | grep -q 'not found'"
+check "no Swift runtime library at run time" sh -c "! ldd '$lib' | grep -Eq 'libswift|libFoundation|libdispatch|libBlocksRuntime|libicu'"
+check "libcurl, if linked, is the OpenSSL flavour" sh -c "! ldd '$lib' | grep -Eq 'libcurl-(gnutls|nss)'"
+check "links libcrypto from OpenSSL 3" sh -c "ldd '$lib' | grep -q 'libcrypto.so.3'"
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+# Declarations after the preprocessor (so comments do not count), versus the dynamic symbol table's global definitions.
+${CC:-cc} -E -P "$header" | grep -oE '\bpkce_[a-z0-9_]+ *\(' | sed 's/ *($//' | sort -u > "$tmp/declared"
+nm -D --defined-only "$lib" | awk '$2 ~ /^[A-Z]$/ {print $3}' | sort -u > "$tmp/exported"
+check "the header declares functions" test -s "$tmp/declared"
+if cmp -s "$tmp/declared" "$tmp/exported"; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAIL: exported symbols differ from the header's declarations (< header only, > library only):"
+    diff "$tmp/declared" "$tmp/exported" | grep '^[<>]'
+fi
+echo "abi: $(wc -l < "$tmp/exported") exported functions"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
