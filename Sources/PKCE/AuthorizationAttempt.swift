@@ -22,8 +22,8 @@ public final class AuthorizationAttempt {
         self.client = client
         verifier = try PKCE.generateVerifier()
         challenge = Self.s256Challenge(verifier)
-        state = try Self.randomBytes()
-        nonce = client.wantsNonce ? try Self.randomBytes() : nil
+        state = try PKCE.randomCharacters(43)
+        nonce = client.wantsNonce ? try PKCE.randomCharacters(43) : nil
     }
 
     /// An attempt saved earlier, e.g. by a CLI whose callback reaches another process.
@@ -42,14 +42,6 @@ public final class AuthorizationAttempt {
         let out = secureAllocate(PKCE.s256ChallengeLength + 1)
         PKCE.writeS256Challenge(of: verifier.buffer, into: out)
         return SecureBytes(adopting: out, count: PKCE.s256ChallengeLength)
-    }
-
-    private static func randomBytes() throws(PKCEError) -> SecureBytes {
-        let length = 43
-        let out = secureAllocate(length + 1)
-        let result = SecureBytes(adopting: out, count: length)
-        try PKCE.writeRandomString(length: length, into: out)
-        return result
     }
 
     /// Adds a provider parameter (WorkOS `provider`, `connection_id`,

@@ -32,11 +32,6 @@ public enum PKCE {
         try writeRandomCharacters(length, into: out)
     }
 
-    package static func writeRandomString(length: Int, into out: UnsafeMutablePointer<UInt8>) throws(PKCEError) {
-        guard randomStringLengths.contains(length) else { throw PKCEError(.length) }
-        try writeRandomCharacters(length, into: out)
-    }
-
     /// Throws unless the bytes are 43..128 characters of [A-Za-z0-9-._~].
     public static func checkVerifier(_ verifier: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
         guard verifierLengths.contains(verifier.count) else { throw PKCEError(.verifierLength) }
@@ -56,10 +51,15 @@ public enum PKCE {
     /// A fresh verifier of `length` characters.
     public static func generateVerifier(length: Int = 43) throws(PKCEError) -> SecureBytes {
         guard verifierLengths.contains(length) else { throw PKCEError(.verifierLength) }
+        return try randomCharacters(length)
+    }
+
+    /// `length` random characters in memory that is wiped on release.
+    static func randomCharacters(_ length: Int) throws(PKCEError) -> SecureBytes {
         let out = secureAllocate(length + 1)
-        let verifier = SecureBytes(adopting: out, count: length)  // wipes `out` even if the next line throws
+        let result = SecureBytes(adopting: out, count: length)  // wipes `out` even if the next line throws
         try writeRandomCharacters(length, into: out)
-        return verifier
+        return result
     }
 
     /// The challenge for `verifier`, which is checked first.

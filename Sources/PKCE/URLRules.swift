@@ -70,15 +70,7 @@ enum URLRules {
     /// Authorization and token endpoints: https, or http on a loopback host.
     static func endpoint(_ url: String) throws(PKCEError) -> Endpoint {
         let parts = try split(url)
-        switch lowercased(parts.scheme) {
-        case "https":
-            guard parts.host != nil else { throw PKCEError(.urlInvalid, "URL has no host") }
-        case "http":
-            guard let host = parts.host else { throw PKCEError(.urlInvalid, "URL has no host") }
-            guard isLoopback(host) else { throw PKCEError(.urlInsecure) }
-        default:
-            throw PKCEError(.urlInsecure)
-        }
+        guard try checkWebScheme(parts) else { throw PKCEError(.urlInsecure) }
         if let query = parts.query {
             let reserved = try FormEncoding.parse(query) { PKCEError(.urlInvalid, "URL query has invalid percent-encoding") }
                 .first { AuthorizationAttempt.reservedParameters.contains($0.name) }
@@ -89,16 +81,16 @@ enum URLRules {
 
     /// Redirect URIs (RFC 8252): https, http on a loopback host, or a private-use scheme.
     static func redirectURI(_ url: String) throws(PKCEError) {
-        let parts = try split(url)
-        switch lowercased(parts.scheme) {
-        case "https":
-            guard parts.host != nil else { throw PKCEError(.urlInvalid, "URL has no host") }
-        case "http":
-            guard let host = parts.host else { throw PKCEError(.urlInvalid, "URL has no host") }
-            guard isLoopback(host) else { throw PKCEError(.urlInsecure) }
-        default:
-            break
-        }
+        _ = try checkWebScheme(split(url))
+    }
+
+    /// https needs a host, http a loopback host; false for any other scheme.
+    private static func checkWebScheme(_ parts: Parts) throws(PKCEError) -> Bool {
+        let scheme = lowercased(parts.scheme)
+        guard scheme == "https" || scheme == "http" else { return false }
+        guard let host = parts.host else { throw PKCEError(.urlInvalid, "URL has no host") }
+        guard scheme == "https" || isLoopback(host) else { throw PKCEError(.urlInsecure) }
+        return true
     }
 
     /// localhost, 127.0.0.0/8 as a dotted quad, or [::1].

@@ -9,15 +9,7 @@ public func pkce_verifier_max_length() -> Int { PKCE.verifierLengths.upperBound 
 
 @_cdecl("pkce_verifier_generate") @implementation
 public func pkce_verifier_generate(_ length: Int, _ out: UnsafeMutablePointer<CChar>?, _ outSize: Int) -> pkce_status {
-    status { () throws(PKCEError) in
-        guard PKCE.verifierLengths.contains(length) else { throw PKCEError(.verifierLength) }
-        let out = try required(out)
-        try checkCapacity(length, outSize)
-        try withUInt8(out) { out throws(PKCEError) in
-            try PKCE.writeVerifier(length: length, into: out)
-            out[length] = 0
-        }
-    }
+    writeRandomCString(length, PKCE.verifierLengths, .verifierLength, out, outSize)
 }
 
 @_cdecl("pkce_verifier_check") @implementation
@@ -73,12 +65,19 @@ public func pkce_pair_generate(_ length: Int, _ verifier: UnsafeMutablePointer<C
 
 @_cdecl("pkce_random_string") @implementation
 public func pkce_random_string(_ length: Int, _ out: UnsafeMutablePointer<CChar>?, _ outSize: Int) -> pkce_status {
+    writeRandomCString(length, PKCE.randomStringLengths, .length, out, outSize)
+}
+
+/// `length` random base64url characters and a NUL into a caller's buffer,
+/// checked in the order the header documents: length, buffer, size.
+private func writeRandomCString(_ length: Int, _ lengths: ClosedRange<Int>, _ lengthError: PKCEError.Code,
+                                _ out: UnsafeMutablePointer<CChar>?, _ outSize: Int) -> pkce_status {
     status { () throws(PKCEError) in
-        guard PKCE.randomStringLengths.contains(length) else { throw PKCEError(.length) }
+        guard lengths.contains(length) else { throw PKCEError(lengthError) }
         let out = try required(out)
         try checkCapacity(length, outSize)
         try withUInt8(out) { out throws(PKCEError) in
-            try PKCE.writeRandomString(length: length, into: out)
+            try PKCE.writeRandomCharacters(length, into: out)
             out[length] = 0
         }
     }
