@@ -24,13 +24,15 @@ SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 	-Xlinker -soname=$(SONAME) \
 	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map
 
-# Debian packages the build and the tests use. valgrind and binutils are for
-# the tests; python3-venv and openssl for the later HTTPS and Python tests.
-APT_PACKAGES := libssl-dev libcurl4-openssl-dev pkg-config valgrind binutils gcc make
+# Debian packages the build and the tests use: valgrind and binutils for the
+# C tests, python3-venv for the test server (Authlib) and the Python tests.
+APT_PACKAGES := libssl-dev libcurl4-openssl-dev pkg-config valgrind binutils gcc make python3 python3-venv ca-certificates
+VENV := $(BUILD)/venv
+PYTHON := $(VENV)/bin/python
 
 SWIFT_SOURCES := Package.swift $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.map Sources/*/module.modulemap) include/pkce.h
 
-.PHONY: all deps demo test test-swift test-c test-abi test-install bench install uninstall clean
+.PHONY: all deps venv demo test test-swift test-c test-https test-abi test-install bench install uninstall clean
 
 all: $(LIB)
 
@@ -53,6 +55,13 @@ $(LIB): $(SWIFT_SOURCES) | deps
 	ln -sf libpkce.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libpkce.so
 
+# The Python peers (Authlib test server, WorkOS SDK, pytest), from PyPI.
+venv: $(VENV)/.installed
+$(VENV)/.installed: Tests/server/requirements.txt | deps
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/server/requirements.txt
+	touch $@
+
 $(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
 	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE)
 
@@ -66,13 +75,20 @@ VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indire
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-swift test-c test-abi test-install
+test: deps test-swift test-c test-https test-abi test-install
 
 test-swift:
 	$(SWIFT) test
 
 test-c: $(BUILD)/test_pkce
 	$(VALGRIND) ./$(BUILD)/test_pkce
+
+# Against the Authlib server on 127.0.0.1; libcurl plays the browser.
+test-https: $(BUILD)/test_https venv
+	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_https
+
+$(BUILD)/test_https: Tests/c/test_https.c Tests/c/check.h include/pkce.h $(LIB)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE) -lcurl
 
 test-abi: $(LIB)
 	sh Tests/c/check-abi.sh $(LIB) include/pkce.h

@@ -20,7 +20,9 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(name: "CPKCEHeader"),
-        .target(name: "PKCE", dependencies: ["COpenSSL"]),
+        // Typed wrappers for libcurl's variadic calls (libcurl4-openssl-dev).
+        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
+        .target(name: "PKCE", dependencies: ["COpenSSL", "CCurlShim"]),
         .target(name: "PKCECABI", dependencies: ["PKCE", "CPKCEHeader", "COpenSSL"], exclude: ["exports.map"]),
         .testTarget(name: "PKCETests", dependencies: ["PKCE"]),
     ]

@@ -34,7 +34,8 @@
  *  Functions that take no handle are safe to call from any thread at any
  *  time. A handle may be used from any thread, but not from two threads at
  *  once, unless its section below says otherwise: pkce_client is safe to
- *  share once configured (configure it first, then share it); pkce_token,
+ *  share once configured (configure it first, then share it; its HTTPS
+ *  transfers run one at a time over one kept-alive connection); pkce_token,
  *  pkce_http_request and pkce_error are immutable and safe to share.
  */
 #ifndef PKCE_H
@@ -99,14 +100,32 @@ typedef enum pkce_status {
     PKCE_ERR_HTTP_STATUS = 41,        /* non-2xx HTTP status without an OAuth error body */
     PKCE_ERR_RESPONSE_MALFORMED = 42, /* body is not UTF-8 JSON, or has duplicate keys or deep nesting */
     PKCE_ERR_RESPONSE_INVALID = 43,   /* JSON, but a required field is missing or has the wrong type */
-    PKCE_ERR_RESPONSE_TOO_LARGE = 44  /* body larger than PKCE_RESPONSE_MAX_BYTES */
+    PKCE_ERR_RESPONSE_TOO_LARGE = 44, /* body larger than PKCE_RESPONSE_MAX_BYTES */
 
-    /* 50-69 are reserved for the HTTPS transport. */
+    /* 50-59: the built-in HTTPS transport and discovery */
+    PKCE_ERR_CONNECT = 50,            /* host name not resolved, or connection refused */
+    PKCE_ERR_TLS = 51,                /* certificate not trusted, wrong host name, handshake failed */
+    PKCE_ERR_TIMEOUT = 52,            /* the connect or total timeout ran out */
+    PKCE_ERR_REDIRECT = 53,           /* the server answered 3xx; redirects are never followed */
+    PKCE_ERR_TRANSPORT = 54,          /* any other transfer failure */
+    PKCE_ERR_DISCOVERY = 55,          /* metadata missing, for another issuer, or without endpoints */
+    PKCE_ERR_S256_UNSUPPORTED = 56    /* the server lists code_challenge_methods_supported without S256 */
+
+    /* 60-69 are reserved. */
 } pkce_status;
 
 /* A static, never-freed English description of a status. Unknown values
  * give "unknown status". Thread-safe. */
 const char *pkce_strerror(pkce_status status);
+
+/* ------------------------------------------------------------------------
+ * Handles (opaque; each section below describes its own)
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_client pkce_client;             /* client configuration + HTTPS transport */
+typedef struct pkce_attempt pkce_attempt;           /* one sign-in */
+typedef struct pkce_http_request pkce_http_request; /* a request to send (sans-I/O) */
+typedef struct pkce_token pkce_token;               /* a parsed token response */
 
 /* ------------------------------------------------------------------------
  * Error detail
@@ -212,8 +231,6 @@ pkce_status pkce_state_check(const char *expected, const char *received);
  * Each attempt copies the configuration when it is made.
  * ------------------------------------------------------------------------ */
 
-typedef struct pkce_client pkce_client;
-typedef struct pkce_http_request pkce_http_request; /* described below */
 
 /* client_id: non-empty. redirect_uri: an absolute URI without a fragment:
  * https, http on a loopback host (RFC 8252 7.3), or an app's private-use
@@ -232,6 +249,17 @@ pkce_status pkce_client_set_authorization_endpoint(pkce_client *client, const ch
 /* The token endpoint, with the same rules as the authorization endpoint. */
 pkce_status pkce_client_set_token_endpoint(pkce_client *client, const char *url);
 
+/* The revocation endpoint (RFC 7009), same rules; NULL removes it. */
+pkce_status pkce_client_set_revocation_endpoint(pkce_client *client, const char *url);
+
+/* WorkOS User Management (https://api.workos.com, or another base URL):
+ * sets the authorization endpoint to {api_base}/user_management/authorize
+ * and the token endpoint to {api_base}/user_management/authenticate, which
+ * takes a JSON body ({"grant_type", "code", "client_id", "code_verifier"})
+ * instead of a form. Add `provider`, `connection_id` or `organization_id`
+ * to each attempt with pkce_attempt_add_parameter(). */
+pkce_status pkce_client_use_workos(pkce_client *client, const char *api_base);
+
 /* Space-separated scopes, sent as `scope`; NULL or "" sends none. When the
  * scope list contains `openid`, each attempt also sends a fresh `nonce`. */
 pkce_status pkce_client_set_scope(pkce_client *client, const char *scope);
@@ -249,13 +277,78 @@ pkce_status pkce_client_set_issuer(pkce_client *client, const char *issuer, int 
 pkce_status pkce_client_refresh_request(const pkce_client *client, const char *refresh_token,
                                         const char *scope, pkce_http_request **out);
 
+/* Builds a revocation request (RFC 7009 2.1) for token; token_type_hint is
+ * "access_token", "refresh_token" or NULL.
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_NOT_CONFIGURED (no revocation endpoint). */
+pkce_status pkce_client_revocation_request(const pkce_client *client, const char *token,
+                                           const char *token_type_hint, pkce_http_request **out);
+
+/* Server metadata, sans-I/O. pkce_client_metadata_url gives the URL to GET
+ * for issuer: index 0 is RFC 8414's (/.well-known/oauth-authorization-server
+ * inserted before the issuer's path), index 1 OpenID Connect's
+ * (/.well-known/openid-configuration appended); PKCE_ERR_NOT_FOUND past 1.
+ * pkce_client_apply_metadata takes the JSON fetched for issuer and sets the
+ * authorization, token and revocation endpoints and the issuer (requiring
+ * `iss` in callbacks when authorization_response_iss_parameter_supported is
+ * true). It refuses metadata whose `issuer` differs (PKCE_ERR_DISCOVERY) and
+ * a server whose code_challenge_methods_supported lacks S256
+ * (PKCE_ERR_S256_UNSUPPORTED); on failure the client is unchanged. */
+pkce_status pkce_client_metadata_url(const char *issuer, size_t index, char **url_out);
+pkce_status pkce_client_apply_metadata(pkce_client *client, const char *issuer,
+                                       const char *json, size_t json_length, pkce_error **error);
+
+/* ------------------------------------------------------------------------
+ * Built-in HTTPS (libcurl with OpenSSL). TLS peer and host name
+ * verification are always on. Redirects are never followed: a 3xx answer
+ * is PKCE_ERR_REDIRECT. Answers over PKCE_RESPONSE_MAX_BYTES are cut off
+ * (PKCE_ERR_RESPONSE_TOO_LARGE). Plain http is refused unless allowed with
+ * pkce_client_allow_loopback_http(), and endpoints accept http only on a
+ * loopback host. The User-Agent is "libpkce/<version>". One connection per
+ * client, kept alive between calls; calls on one client run one at a time.
+ * Transport failures: PKCE_ERR_CONNECT, PKCE_ERR_TLS, PKCE_ERR_TIMEOUT,
+ * PKCE_ERR_REDIRECT, PKCE_ERR_TRANSPORT, with libcurl's reason in *error.
+ * ------------------------------------------------------------------------ */
+
+/* Trust the CAs in this PEM file (ca_file) or hashed directory (ca_path)
+ * instead of the system's; NULL returns to the system's. */
+pkce_status pkce_client_set_ca_file(pkce_client *client, const char *ca_file);
+pkce_status pkce_client_set_ca_path(pkce_client *client, const char *ca_path);
+/* Milliseconds; defaults 10000 to connect and 30000 in all. Each must be > 0. */
+pkce_status pkce_client_set_timeouts(pkce_client *client, long connect_ms, long total_ms);
+/* Non-zero allows plain http to loopback endpoints (local test servers). */
+pkce_status pkce_client_allow_loopback_http(pkce_client *client, int allow);
+
+/* Sends a request the library built and hands back the status and body
+ * (free the body with pkce_string_free). Only transport failures and
+ * redirects are errors here; any other status is returned as it is. */
+pkce_status pkce_client_send(pkce_client *client, const pkce_http_request *request,
+                             int *http_status, char **body_out, size_t *body_length, pkce_error **error);
+
+/* Exchanges the attempt's code and verifier at the token endpoint: the
+ * request of pkce_attempt_token_request, sent, and its answer parsed as by
+ * pkce_token_parse. */
+pkce_status pkce_client_exchange(pkce_client *client, const pkce_attempt *attempt,
+                                 pkce_token **out, pkce_error **error);
+
+/* The refresh_token grant, sent and parsed; scope may be NULL. */
+pkce_status pkce_client_refresh(pkce_client *client, const char *refresh_token, const char *scope,
+                                pkce_token **out, pkce_error **error);
+
+/* Revokes token (RFC 7009). Any 2xx is success; an OAuth error body gives
+ * PKCE_ERR_OAUTH, another status PKCE_ERR_HTTP_STATUS. */
+pkce_status pkce_client_revoke(pkce_client *client, const char *token, const char *token_type_hint,
+                               pkce_error **error);
+
+/* Fetches issuer's metadata from the two well-known URLs in turn and applies
+ * it as pkce_client_apply_metadata does. */
+pkce_status pkce_client_discover(pkce_client *client, const char *issuer, pkce_error **error);
+
 /* ------------------------------------------------------------------------
  * Authorization attempt: one sign-in, from the authorization URL to the
  * token request. Holds the verifier, its S256 challenge, the state and (for
  * `openid` scopes) the nonce. One thread at a time.
  * ------------------------------------------------------------------------ */
 
-typedef struct pkce_attempt pkce_attempt;
 
 /* A fresh attempt: 43-character verifier, S256 challenge, 43-character state.
  * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_RANDOM. */
@@ -325,7 +418,6 @@ void pkce_http_request_free(pkce_http_request *request);
  * Token response (RFC 6749 5.1 / 5.2). Immutable; safe to share.
  * ------------------------------------------------------------------------ */
 
-typedef struct pkce_token pkce_token;
 
 /* Parses what the token endpoint answered: http_status (100..599) and the
  * body, which need not be NUL-terminated.

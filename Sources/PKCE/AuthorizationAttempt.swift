@@ -105,12 +105,13 @@ public final class AuthorizationAttempt {
     public func tokenRequest() throws(PKCEError) -> HTTPRequest {
         guard let code else { throw PKCEError(.codeMissing, "no callback with a code has been handled") }
         guard let tokenEndpoint = client.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
-        var body = ByteWriter()
-        FormEncoding.appendPair("grant_type", "authorization_code", to: &body)
-        FormEncoding.appendPair("code", code.buffer, to: &body)
-        FormEncoding.appendPair("redirect_uri", client.redirectURI, to: &body)
-        FormEncoding.appendPair("client_id", client.clientID, to: &body)
-        FormEncoding.appendPair("code_verifier", verifier.buffer, to: &body)
-        return HTTPRequest.formPost(to: tokenEndpoint, body: body.finish())
+        var body = RequestBodyBuilder(client.requestBodyFormat)
+        body.add("grant_type", "authorization_code")
+        body.add("code", code)
+        // WorkOS's JSON exchange takes no redirect_uri; RFC 6749 4.1.3 requires it.
+        if client.requestBodyFormat == .form { body.add("redirect_uri", client.redirectURI) }
+        body.add("client_id", client.clientID)
+        body.add("code_verifier", verifier)
+        return HTTPRequest.post(to: tokenEndpoint, body: body)
     }
 }

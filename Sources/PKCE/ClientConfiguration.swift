@@ -3,14 +3,19 @@
 public struct ClientConfiguration: Sendable {
     public let clientID: String
     public let redirectURI: String
-    public private(set) var authorizationEndpoint: Endpoint?
-    public private(set) var tokenEndpoint: Endpoint?
+    public internal(set) var authorizationEndpoint: Endpoint?
+    public internal(set) var tokenEndpoint: Endpoint?
+    public internal(set) var revocationEndpoint: Endpoint?
     /// Space-separated scopes; nil sends no `scope`.
     public private(set) var scope: String?
     /// The issuer identifier that the callback's `iss` must equal (RFC 9207).
     public private(set) var issuer: String?
     /// Whether a callback without `iss` is refused while `issuer` is set.
     public var requiresIssuerParameter = true
+    /// How token, refresh and revocation bodies are written.
+    public var requestBodyFormat = RequestBodyFormat.form
+    /// Whether attempts send a `nonce`: when the scopes ask for OpenID Connect.
+    private(set) var wantsNonce = false
 
     public init(clientID: String, redirectURI: String) throws(PKCEError) {
         guard !clientID.isEmpty else { throw PKCEError(.invalidArgument, "client_id is empty") }
@@ -27,6 +32,10 @@ public struct ClientConfiguration: Sendable {
         tokenEndpoint = try URLRules.endpoint(url)
     }
 
+    public mutating func setRevocationEndpoint(_ url: String?) throws(PKCEError) {
+        revocationEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+    }
+
     public mutating func setScope(_ scope: String?) {
         self.scope = (scope?.isEmpty ?? true) ? nil : scope
         wantsNonce = scope?.split(separator: " ").contains("openid") ?? false
@@ -38,22 +47,42 @@ public struct ClientConfiguration: Sendable {
         requiresIssuerParameter = required
     }
 
-    /// Whether attempts send a `nonce`: when the scopes ask for OpenID Connect.
-    private(set) var wantsNonce = false
+    /// WorkOS User Management: `{base}/user_management/authorize` and a JSON
+    /// exchange at `{base}/user_management/authenticate`.
+    public mutating func useWorkOS(apiBase: String) throws(PKCEError) {
+        var base = Substring(apiBase)
+        while base.hasSuffix("/") { base = base.dropLast() }
+        let authorize = try URLRules.endpoint(base + "/user_management/authorize")
+        let authenticate = try URLRules.endpoint(base + "/user_management/authenticate")
+        authorizationEndpoint = authorize
+        tokenEndpoint = authenticate
+        requestBodyFormat = .json
+    }
 
     /// The refresh_token grant (RFC 6749 section 6), ready to send.
     public func refreshRequest(refreshToken: UnsafeBufferPointer<UInt8>, scope: String? = nil) throws(PKCEError) -> HTTPRequest {
         guard let tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
         guard !refreshToken.isEmpty else { throw PKCEError(.invalidArgument, "refresh token is empty") }
-        var body = ByteWriter()
-        FormEncoding.appendPair("grant_type", "refresh_token", to: &body)
-        FormEncoding.appendPair("refresh_token", refreshToken, to: &body)
-        FormEncoding.appendPair("client_id", clientID, to: &body)
-        if let scope, !scope.isEmpty { FormEncoding.appendPair("scope", scope, to: &body) }
-        return HTTPRequest.formPost(to: tokenEndpoint, body: body.finish())
+        var body = RequestBodyBuilder(requestBodyFormat)
+        body.add("grant_type", "refresh_token")
+        body.add("refresh_token", refreshToken)
+        body.add("client_id", clientID)
+        if let scope, !scope.isEmpty { body.add("scope", scope) }
+        return HTTPRequest.post(to: tokenEndpoint, body: body)
     }
 
     public func refreshRequest(refreshToken: String, scope: String? = nil) throws(PKCEError) -> HTTPRequest {
         try SecureBytes(refreshToken).withBytes { bytes throws(PKCEError) in try refreshRequest(refreshToken: bytes, scope: scope) }
+    }
+
+    /// Token revocation (RFC 7009 2.1); `hint` is "access_token" or "refresh_token", or nil.
+    public func revocationRequest(token: UnsafeBufferPointer<UInt8>, hint: String? = nil) throws(PKCEError) -> HTTPRequest {
+        guard let revocationEndpoint else { throw PKCEError(.notConfigured, "no revocation endpoint configured") }
+        guard !token.isEmpty else { throw PKCEError(.invalidArgument, "token is empty") }
+        var body = RequestBodyBuilder(requestBodyFormat)
+        body.add("token", token)
+        if let hint, !hint.isEmpty { body.add("token_type_hint", hint) }
+        body.add("client_id", clientID)
+        return HTTPRequest.post(to: revocationEndpoint, body: body)
     }
 }

@@ -1,19 +1,6 @@
-/// application/x-www-form-urlencoded, as used by redirect queries and token
-/// request bodies (WHATWG URL "urlencoded" serializer and parser).
+/// Parsing application/x-www-form-urlencoded, as redirect queries carry it
+/// (WHATWG URL "urlencoded" parser). Writing is `ByteWriter.appendEncoded`.
 enum FormEncoding {
-    /// Appends `name=value`, with `&` before it unless it is the first pair.
-    static func appendPair(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>, to writer: inout ByteWriter) {
-        if writer.count > 0 { writer.append(UInt8(ascii: "&")) }
-        writer.append(name)
-        writer.append(UInt8(ascii: "="))
-        writer.appendEncoded(value, .form)
-    }
-
-    static func appendPair(_ name: StaticString, _ value: String, to writer: inout ByteWriter) {
-        var value = value
-        value.withUTF8 { appendPair(name, $0, to: &writer) }
-    }
-
     struct Pair {
         let name: String
         let value: SecureBytes

@@ -21,11 +21,18 @@ public final class HTTPRequest: @unchecked Sendable {
 
     public var url: String { urlBytes.string }
 
-    /// A form POST to a token endpoint (RFC 6749 4.1.3, 6).
-    static func formPost(to endpoint: Endpoint, body: SecureBytes) -> HTTPRequest {
-        HTTPRequest(method: "POST", url: endpoint.url, headers: [
-            Header(name: "Content-Type", value: "application/x-www-form-urlencoded"),
+    /// A POST of a token, refresh or revocation body (RFC 6749 4.1.3, 6; RFC 7009 2.1).
+    static func post(to endpoint: Endpoint, body: consuming RequestBodyBuilder) -> HTTPRequest {
+        let contentType: StaticString = body.format == .json ? "application/json" : "application/x-www-form-urlencoded"
+        return HTTPRequest(method: "POST", url: endpoint.url, headers: [
+            Header(name: "Content-Type", value: contentType),
             Header(name: "Accept", value: "application/json"),
-        ], body: body)
+        ], body: body.finish())
+    }
+
+    /// A GET for JSON, such as server metadata (RFC 8414).
+    static func get(_ url: String) -> HTTPRequest {
+        HTTPRequest(method: "GET", url: url, headers: [Header(name: "Accept", value: "application/json")],
+                    body: SecureBytes(""))
     }
 }

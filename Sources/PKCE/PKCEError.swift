@@ -27,6 +27,13 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case responseMalformed = 42
         case responseInvalid = 43
         case responseTooLarge = 44
+        case connect = 50
+        case tls = 51
+        case timeout = 52
+        case redirect = 53
+        case transport = 54
+        case discovery = 55
+        case s256Unsupported = 56
 
         /// The static sentence behind `pkce_strerror`.
         public var summary: StaticString {
@@ -56,6 +63,13 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .responseMalformed: "response is not well-formed JSON"
             case .responseInvalid: "response lacks a required field or has a field of the wrong type"
             case .responseTooLarge: "response is too large"
+            case .connect: "could not resolve or connect to the server"
+            case .tls: "TLS failed: the server's certificate is not trusted or does not match its name"
+            case .timeout: "the request timed out"
+            case .redirect: "the server answered with a redirect, which is not followed"
+            case .transport: "the HTTP transfer failed"
+            case .discovery: "the server's metadata is unusable"
+            case .s256Unsupported: "the server does not support the S256 code challenge method"
             }
         }
     }

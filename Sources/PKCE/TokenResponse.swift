@@ -43,7 +43,8 @@ public final class TokenResponse: @unchecked Sendable {
         }
     }
 
-    private init(httpStatus: Int, stored: SecureBytes) throws(PKCEError) {
+    init(httpStatus: Int, stored: SecureBytes) throws(PKCEError) {
+        try Self.checkEnvelope(httpStatus: httpStatus, size: stored.count)
         let success = (200...299).contains(httpStatus)
         let document: JSONDocument
         do {

@@ -4,8 +4,8 @@ import PKCE
 @_cdecl("pkce_attempt_new") @implementation
 public func pkce_attempt_new(_ client: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status { () throws(PKCEError) in
-        let handle = try required(client, ClientHandle.self), out = try required(out)
-        out.pointee = retained(try AuthorizationAttempt(client: handle.configuration))
+        let client = try required(client, OAuthClient.self), out = try required(out)
+        out.pointee = retained(try AuthorizationAttempt(client: client.configuration))
     }
 }
 
@@ -14,9 +14,9 @@ public func pkce_attempt_restore(_ client: OpaquePointer?, _ verifier: UnsafePoi
                                  _ state: UnsafePointer<CChar>?, _ nonce: UnsafePointer<CChar>?,
                                  _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status { () throws(PKCEError) in
-        let handle = try required(client, ClientHandle.self), out = try required(out)
+        let client = try required(client, OAuthClient.self), out = try required(out)
         let attempt = try AuthorizationAttempt(
-            client: handle.configuration,
+            client: client.configuration,
             verifier: bytes(required(verifier), maxLength: PKCE.verifierLengths.upperBound + 1),
             state: string(state), nonce: optionalString(nonce))
         out.pointee = retained(attempt)

@@ -1,12 +1,7 @@
 import CPKCEHeader
 import PKCE
 
-/// What a pkce_client handle points to. A class around the core's value
-/// type, so that the C setters can change it in place.
-final class ClientHandle {
-    var configuration: ClientConfiguration
-    init(_ configuration: ClientConfiguration) { self.configuration = configuration }
-}
+// A pkce_client handle is an OAuthClient: the configuration and its HTTPS transport.
 
 @_cdecl("pkce_client_new") @implementation
 public func pkce_client_new(_ clientID: UnsafePointer<CChar>?, _ redirectURI: UnsafePointer<CChar>?,
@@ -14,43 +9,53 @@ public func pkce_client_new(_ clientID: UnsafePointer<CChar>?, _ redirectURI: Un
     status { () throws(PKCEError) in
         let out = try required(out)
         let configuration = try ClientConfiguration(clientID: string(clientID), redirectURI: string(redirectURI))
-        out.pointee = retained(ClientHandle(configuration))
+        out.pointee = retained(OAuthClient(configuration))
     }
 }
 
 @_cdecl("pkce_client_free") @implementation
 public func pkce_client_free(_ client: OpaquePointer?) {
-    release(client, ClientHandle.self)
+    release(client, OAuthClient.self)
+}
+
+/// Runs `change` on the client's configuration; on failure it is left as it was.
+private func configure(_ client: OpaquePointer?, _ change: (inout ClientConfiguration) throws(PKCEError) -> Void) -> pkce_status {
+    status { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self)
+        var configuration = client.configuration
+        try change(&configuration)
+        client.configuration = configuration
+    }
 }
 
 @_cdecl("pkce_client_set_authorization_endpoint") @implementation
 public func pkce_client_set_authorization_endpoint(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        try required(client, ClientHandle.self).configuration.setAuthorizationEndpoint(string(url))
-    }
+    configure(client) { c throws(PKCEError) in try c.setAuthorizationEndpoint(string(url)) }
 }
 
 @_cdecl("pkce_client_set_token_endpoint") @implementation
 public func pkce_client_set_token_endpoint(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        try required(client, ClientHandle.self).configuration.setTokenEndpoint(string(url))
-    }
+    configure(client) { c throws(PKCEError) in try c.setTokenEndpoint(string(url)) }
+}
+
+@_cdecl("pkce_client_set_revocation_endpoint") @implementation
+public func pkce_client_set_revocation_endpoint(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
+    configure(client) { c throws(PKCEError) in try c.setRevocationEndpoint(optionalString(url)) }
+}
+
+@_cdecl("pkce_client_use_workos") @implementation
+public func pkce_client_use_workos(_ client: OpaquePointer?, _ apiBase: UnsafePointer<CChar>?) -> pkce_status {
+    configure(client) { c throws(PKCEError) in try c.useWorkOS(apiBase: string(apiBase)) }
 }
 
 @_cdecl("pkce_client_set_scope") @implementation
 public func pkce_client_set_scope(_ client: OpaquePointer?, _ scope: UnsafePointer<CChar>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        let handle = try required(client, ClientHandle.self)
-        handle.configuration.setScope(try optionalString(scope))
-    }
+    configure(client) { c throws(PKCEError) in c.setScope(try optionalString(scope)) }
 }
 
 @_cdecl("pkce_client_set_issuer") @implementation
 public func pkce_client_set_issuer(_ client: OpaquePointer?, _ issuer: UnsafePointer<CChar>?, _ requireIss: Int32) -> pkce_status {
-    status { () throws(PKCEError) in
-        let handle = try required(client, ClientHandle.self)
-        try handle.configuration.setIssuer(optionalString(issuer), required: requireIss != 0)
-    }
+    configure(client) { c throws(PKCEError) in try c.setIssuer(optionalString(issuer), required: requireIss != 0) }
 }
 
 @_cdecl("pkce_client_refresh_request") @implementation
@@ -58,9 +63,43 @@ public func pkce_client_refresh_request(_ client: OpaquePointer?, _ refreshToken
                                         _ scope: UnsafePointer<CChar>?,
                                         _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status { () throws(PKCEError) in
-        let handle = try required(client, ClientHandle.self), out = try required(out)
-        let request = try handle.configuration.refreshRequest(refreshToken: bytes(required(refreshToken)),
+        let client = try required(client, OAuthClient.self), out = try required(out)
+        let request = try client.configuration.refreshRequest(refreshToken: bytes(required(refreshToken)),
                                                               scope: optionalString(scope))
         out.pointee = retained(request)
+    }
+}
+
+@_cdecl("pkce_client_revocation_request") @implementation
+public func pkce_client_revocation_request(_ client: OpaquePointer?, _ token: UnsafePointer<CChar>?,
+                                           _ hint: UnsafePointer<CChar>?,
+                                           _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self), out = try required(out)
+        let request = try client.configuration.revocationRequest(token: bytes(required(token)), hint: optionalString(hint))
+        out.pointee = retained(request)
+    }
+}
+
+@_cdecl("pkce_client_metadata_url") @implementation
+public func pkce_client_metadata_url(_ issuer: UnsafePointer<CChar>?, _ index: Int,
+                                     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let out = try required(out)
+        let urls = try ClientConfiguration.metadataURLs(issuer: string(issuer))
+        guard urls.indices.contains(index) else { throw PKCEError(.notFound) }
+        out.pointee = try SecureBytes(urls[index]).withBytes(handedOut)
+    }
+}
+
+@_cdecl("pkce_client_apply_metadata") @implementation
+public func pkce_client_apply_metadata(_ client: OpaquePointer?, _ issuer: UnsafePointer<CChar>?,
+                                       _ json: UnsafePointer<CChar>?, _ jsonLength: Int,
+                                       _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self)
+        var configuration = client.configuration
+        try configuration.applyMetadata(issuer: string(issuer), json: byteBuffer(required(json), jsonLength))
+        client.configuration = configuration
     }
 }

@@ -7,10 +7,8 @@ import PKCE
 
 @_cdecl("pkce_version") @implementation
 public func pkce_version() -> UnsafePointer<CChar>? {
-    borrowed(libraryVersion)
+    borrowed(libpkceVersion)
 }
-
-let libraryVersion: StaticString = "0.1.0"
 
 @_cdecl("pkce_strerror") @implementation
 public func pkce_strerror(_ status: pkce_status) -> UnsafePointer<CChar>? {

@@ -80,6 +80,14 @@ func bytes(_ pointer: UnsafePointer<CChar>, maxLength: Int = Int.max) -> UnsafeB
     }
 }
 
+/// A caller's (pointer, length) pair; a negative length (a huge size_t) is refused.
+func byteBuffer(_ pointer: UnsafePointer<CChar>, _ length: Int) throws(PKCEError) -> UnsafeBufferPointer<UInt8> {
+    guard length >= 0 else { throw PKCEError(.invalidArgument) }
+    return UnsafeRawPointer(pointer).withMemoryRebound(to: UInt8.self, capacity: length) {
+        UnsafeBufferPointer(start: $0, count: length)
+    }
+}
+
 // MARK: strings out
 
 /// Borrowed view of library-owned bytes (they carry a trailing NUL).

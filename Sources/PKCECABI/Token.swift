@@ -7,12 +7,7 @@ public func pkce_token_parse(_ httpStatus: Int32, _ body: UnsafePointer<CChar>?,
                              _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
         let out = try required(out)
-        let body = try required(body)
-        guard bodyLength >= 0 else { throw PKCEError(.invalidArgument) }
-        let bytes = UnsafeRawPointer(body).withMemoryRebound(to: UInt8.self, capacity: bodyLength) {
-            UnsafeBufferPointer(start: $0, count: bodyLength)
-        }
-        out.pointee = retained(try TokenResponse(httpStatus: Int(httpStatus), body: bytes))
+        out.pointee = retained(try TokenResponse(httpStatus: Int(httpStatus), body: byteBuffer(required(body), bodyLength)))
     }
 }
 

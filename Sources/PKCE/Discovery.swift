@@ -1,0 +1,72 @@
+/// Authorization server metadata (RFC 8414, and OpenID Connect Discovery),
+/// sans-I/O: the URLs to fetch, and what to do with what they return.
+extension ClientConfiguration {
+    /// RFC 8414's well-known URL first (`/.well-known/oauth-authorization-server`
+    /// inserted before the issuer's path), then OpenID Connect's
+    /// (`/.well-known/openid-configuration` appended to the issuer).
+    public static func metadataURLs(issuer: String) throws(PKCEError) -> [String] {
+        _ = try URLRules.endpoint(issuer)  // https (or loopback http) with a host: "scheme://host..."
+        let bytes = Substring(issuer).utf8
+        guard !bytes.contains(UInt8(ascii: "?")), let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
+            throw PKCEError(.urlInvalid, "an issuer identifier has no query (RFC 8414 2)")
+        }
+        // The path starts at the first '/' after "scheme://".
+        let afterScheme = bytes.index(colon, offsetBy: 3)
+        let pathStart = bytes[afterScheme...].firstIndex(of: UInt8(ascii: "/")) ?? bytes.endIndex
+        var path = Substring(bytes[pathStart...])
+        while path.hasSuffix("/") { path = path.dropLast() }
+        let origin = Substring(bytes[..<pathStart])
+        return [origin + "/.well-known/oauth-authorization-server" + path,
+                origin + path + "/.well-known/openid-configuration"]
+    }
+
+    /// Applies metadata fetched for `issuer`: endpoints, issuer and whether
+    /// `iss` is sent (RFC 9207). Refuses metadata for another issuer (RFC 8414
+    /// 3.3) and a server that lists code_challenge_methods_supported without
+    /// S256. Nothing changes unless everything checks out.
+    public mutating func applyMetadata(issuer: String, json: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        guard json.count <= TokenResponse.maxBodyBytes else { throw PKCEError(.responseTooLarge) }
+        let document: JSONDocument
+        do { document = try JSONDocument(parsing: json) } catch {
+            throw PKCEError(.responseMalformed, "metadata is not well-formed JSON: \(error.reason)")
+        }
+        guard document.nodes[document.root].kind == .object else { throw PKCEError(.discovery, "metadata is not a JSON object") }
+        func string(_ name: String) throws(PKCEError) -> String? {
+            guard let index = document.member(name), document.nodes[index].kind != .null else { return nil }
+            guard document.nodes[index].kind == .string else { throw PKCEError(.discovery, "metadata \(name) is not a string") }
+            return document.string(index).string
+        }
+        func endpoint(_ name: String) throws(PKCEError) -> Endpoint? {
+            guard let url = try string(name) else { return nil }
+            do { return try URLRules.endpoint(url) } catch {
+                throw PKCEError(error.code, "metadata \(name) is refused: \(error.message)")
+            }
+        }
+        guard try string("issuer") == issuer else {
+            throw PKCEError(.discovery, "metadata names another issuer than the one asked for (RFC 8414 3.3)")
+        }
+        if let methods = document.member("code_challenge_methods_supported") {
+            guard document.nodes[methods].kind == .array else {
+                throw PKCEError(.discovery, "metadata code_challenge_methods_supported is not an array")
+            }
+            var i = methods + 1, supportsS256 = false
+            while i < document.nodes[methods].next {
+                if document.nodes[i].kind == .string && document.string(i).string == "S256" { supportsS256 = true }
+                i = document.nodes[i].next
+            }
+            guard supportsS256 else { throw PKCEError(.s256Unsupported) }
+        }
+        var sendsIss = false
+        if let flag = document.member("authorization_response_iss_parameter_supported") {
+            sendsIss = document.nodes[flag].kind == .true
+        }
+        guard let authorization = try endpoint("authorization_endpoint"), let token = try endpoint("token_endpoint") else {
+            throw PKCEError(.discovery, "metadata lacks authorization_endpoint or token_endpoint")
+        }
+        let revocation = try endpoint("revocation_endpoint")
+        authorizationEndpoint = authorization
+        tokenEndpoint = token
+        revocationEndpoint = revocation
+        try setIssuer(issuer, required: sendsIss)
+    }
+}

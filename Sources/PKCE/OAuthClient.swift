@@ -1,0 +1,62 @@
+/// A client configuration with the built-in HTTPS transport (libcurl, TLS
+/// through OpenSSL, verification always on): token exchange, refresh,
+/// revocation and discovery.
+///
+/// Safe to use from several threads once configured: transfers share one
+/// connection, kept alive, and run one at a time. Change `configuration` or
+/// `transportOptions` only while no other thread uses the client.
+public final class OAuthClient: @unchecked Sendable {
+    public var configuration: ClientConfiguration
+    private let transport = HTTPSTransport()
+
+    public init(_ configuration: ClientConfiguration) {
+        self.configuration = configuration
+    }
+
+    public var transportOptions: TransportOptions {
+        get { transport.options }
+        set { transport.options = newValue }
+    }
+
+    /// Sends any request built by the library, returning status and body.
+    /// A 3xx answer is an error (`.redirect`), never followed.
+    public func send(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
+        try transport.send(request)
+    }
+
+    /// Exchanges the attempt's authorization code and verifier for tokens.
+    public func exchange(_ attempt: AuthorizationAttempt) throws(PKCEError) -> TokenResponse {
+        try tokens(for: attempt.tokenRequest())
+    }
+
+    public func refresh(refreshToken: UnsafeBufferPointer<UInt8>, scope: String? = nil) throws(PKCEError) -> TokenResponse {
+        try tokens(for: configuration.refreshRequest(refreshToken: refreshToken, scope: scope))
+    }
+
+    private func tokens(for request: HTTPRequest) throws(PKCEError) -> TokenResponse {
+        let response = try send(request)
+        return try TokenResponse(httpStatus: response.status, stored: response.body)
+    }
+
+    /// Revokes a token (RFC 7009). Any 2xx is success; an error body becomes `.oauth`.
+    public func revoke(token: UnsafeBufferPointer<UInt8>, hint: String? = nil) throws(PKCEError) {
+        let response = try send(configuration.revocationRequest(token: token, hint: hint))
+        guard !(200...299).contains(response.status) else { return }
+        // Throws the OAuth error or the HTTP status that the answer carries.
+        _ = try TokenResponse(httpStatus: response.status, stored: response.body)
+    }
+
+    /// Fetches the issuer's metadata (RFC 8414 path first, then OpenID
+    /// Connect's) and applies it to `configuration`.
+    public func discover(issuer: String) throws(PKCEError) {
+        var lastStatus = 0
+        for url in try ClientConfiguration.metadataURLs(issuer: issuer) {
+            let response = try send(.get(url))
+            lastStatus = response.status
+            guard response.status == 200 else { continue }
+            try response.body.withBytes { json throws(PKCEError) in try configuration.applyMetadata(issuer: issuer, json: json) }
+            return
+        }
+        throw PKCEError(.discovery, "no metadata at either well-known path (last answer: HTTP \(lastStatus))", httpStatus: lastStatus)
+    }
+}

@@ -1,0 +1,75 @@
+/// How token, refresh and revocation requests carry their parameters.
+public enum RequestBodyFormat: Sendable {
+    /// application/x-www-form-urlencoded, as RFC 6749 requires.
+    case form
+    /// A JSON object of strings, as WorkOS's `/user_management/authenticate` takes.
+    case json
+}
+
+/// Builds a request body in either format, in memory that is wiped on release.
+struct RequestBodyBuilder: ~Copyable {
+    let format: RequestBodyFormat
+    private var writer = ByteWriter()
+    private var fields = 0
+
+    init(_ format: RequestBodyFormat) {
+        self.format = format
+        if format == .json { writer.append(UInt8(ascii: "{")) }
+    }
+
+    mutating func add(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
+        switch format {
+        case .form:
+            if fields > 0 { writer.append(UInt8(ascii: "&")) }
+            writer.append(name)
+            writer.append(UInt8(ascii: "="))
+            writer.appendEncoded(value, .form)
+        case .json:
+            if fields > 0 { writer.append(UInt8(ascii: ",")) }
+            writer.append(UInt8(ascii: "\""))
+            writer.append(name)
+            writer.append("\":\"")
+            appendJSONEscaped(value)
+            writer.append(UInt8(ascii: "\""))
+        }
+        fields += 1
+    }
+
+    mutating func add(_ name: StaticString, _ value: String) {
+        var value = value
+        value.withUTF8 { add(name, $0) }
+    }
+
+    mutating func add(_ name: StaticString, _ value: SecureBytes) {
+        value.withBytes { add(name, $0) }
+    }
+
+    consuming func finish() -> SecureBytes {
+        if format == .json { writer.append(UInt8(ascii: "}")) }
+        return writer.finish()
+    }
+
+    /// RFC 8259 string escaping: quote, backslash and control characters.
+    private mutating func appendJSONEscaped(_ value: UnsafeBufferPointer<UInt8>) {
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                writer.append(UInt8(ascii: "\\"))
+                writer.append(byte)
+            case 0x0A: writer.append("\\n")
+            case 0x0D: writer.append("\\r")
+            case 0x09: writer.append("\\t")
+            case ..<0x20:
+                writer.append("\\u00")
+                writer.append(hexDigit(byte >> 4))
+                writer.append(hexDigit(byte & 0x0F))
+            default:
+                writer.append(byte)
+            }
+        }
+    }
+
+    private func hexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+}

@@ -1,0 +1,89 @@
+import CPKCEHeader
+import PKCE
+
+/// Runs `change` on the client's transport options.
+private func transport(_ client: OpaquePointer?, _ change: (inout TransportOptions) throws(PKCEError) -> Void) -> pkce_status {
+    status { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self)
+        var options = client.transportOptions
+        try change(&options)
+        client.transportOptions = options
+    }
+}
+
+@_cdecl("pkce_client_set_ca_file") @implementation
+public func pkce_client_set_ca_file(_ client: OpaquePointer?, _ caFile: UnsafePointer<CChar>?) -> pkce_status {
+    transport(client) { o throws(PKCEError) in o.caFile = try optionalString(caFile) }
+}
+
+@_cdecl("pkce_client_set_ca_path") @implementation
+public func pkce_client_set_ca_path(_ client: OpaquePointer?, _ caPath: UnsafePointer<CChar>?) -> pkce_status {
+    transport(client) { o throws(PKCEError) in o.caPath = try optionalString(caPath) }
+}
+
+@_cdecl("pkce_client_set_timeouts") @implementation
+public func pkce_client_set_timeouts(_ client: OpaquePointer?, _ connectMs: Int, _ totalMs: Int) -> pkce_status {
+    transport(client) { o throws(PKCEError) in
+        guard connectMs > 0, totalMs > 0 else { throw PKCEError(.invalidArgument, "timeouts must be positive") }
+        o.connectTimeoutMilliseconds = connectMs
+        o.totalTimeoutMilliseconds = totalMs
+    }
+}
+
+@_cdecl("pkce_client_allow_loopback_http") @implementation
+public func pkce_client_allow_loopback_http(_ client: OpaquePointer?, _ allow: Int32) -> pkce_status {
+    transport(client) { o in o.allowsLoopbackHTTP = allow != 0 }
+}
+
+@_cdecl("pkce_client_send") @implementation
+public func pkce_client_send(_ client: OpaquePointer?, _ request: OpaquePointer?, _ httpStatus: UnsafeMutablePointer<Int32>?,
+                             _ body: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                             _ bodyLength: UnsafeMutablePointer<Int>?,
+                             _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self), request = try required(request, HTTPRequest.self)
+        let httpStatus = try required(httpStatus), body = try required(body)
+        let response = try client.send(request)
+        let copy = try response.body.withBytes(handedOut)
+        httpStatus.pointee = Int32(clamping: response.status)
+        body.pointee = copy
+        bodyLength?.pointee = response.body.count
+    }
+}
+
+@_cdecl("pkce_client_exchange") @implementation
+public func pkce_client_exchange(_ client: OpaquePointer?, _ attempt: OpaquePointer?,
+                                 _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                 _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self), attempt = try required(attempt, AuthorizationAttempt.self)
+        let out = try required(out)
+        out.pointee = retained(try client.exchange(attempt))
+    }
+}
+
+@_cdecl("pkce_client_refresh") @implementation
+public func pkce_client_refresh(_ client: OpaquePointer?, _ refreshToken: UnsafePointer<CChar>?, _ scope: UnsafePointer<CChar>?,
+                                _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self), out = try required(out)
+        out.pointee = retained(try client.refresh(refreshToken: bytes(required(refreshToken)), scope: optionalString(scope)))
+    }
+}
+
+@_cdecl("pkce_client_revoke") @implementation
+public func pkce_client_revoke(_ client: OpaquePointer?, _ token: UnsafePointer<CChar>?, _ hint: UnsafePointer<CChar>?,
+                               _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        try required(client, OAuthClient.self).revoke(token: bytes(required(token)), hint: optionalString(hint))
+    }
+}
+
+@_cdecl("pkce_client_discover") @implementation
+public func pkce_client_discover(_ client: OpaquePointer?, _ issuer: UnsafePointer<CChar>?,
+                                 _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        try required(client, OAuthClient.self).discover(issuer: string(issuer))
+    }
+}

@@ -1,0 +1,420 @@
+/* The HTTPS client against a real authorization server: Tests/server/serve.py
+ * (Authlib, PKCE required) on 127.0.0.1, started by Tests/server/with-server.sh,
+ * which exports PKCE_TEST_PORT, PKCE_TEST_WRONG_HOST_PORT, PKCE_TEST_ISSUER
+ * and PKCE_TEST_CA. libcurl is used directly only to play the browser. */
+#define _POSIX_C_SOURCE 200809L
+#include "pkce.h"
+#include "check.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#define REDIRECT "http://127.0.0.1:8765/callback"
+#define CLIENT_ID "libpkce-test"
+
+static const char *issuer, *ca;
+static int port, wrong_host_port;
+
+static char *url_for(const char *path) {
+    char *url = malloc(256);
+    snprintf(url, 256, "%s%s", issuer, path);
+    return url;
+}
+
+/* The browser: GET the authorization URL, trust the test CA, and return
+ * where the server redirects (the callback URL), malloc'ed. */
+static char *browse(const char *authorization_url) {
+    CURL *h = curl_easy_init();
+    char *location = NULL, *result = NULL;
+    long status = 0;
+    curl_easy_setopt(h, CURLOPT_URL, authorization_url);
+    curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, NULL);
+    FILE *devnull = fopen("/dev/null", "w");
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, devnull);
+    if (curl_easy_perform(h) == CURLE_OK) {
+        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
+        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
+        if (status == 302 && location) result = strdup(location);
+    }
+    fclose(devnull);
+    curl_easy_cleanup(h);
+    return result;
+}
+
+static pkce_client *new_client(void) {
+    pkce_client *client = NULL;
+    pkce_client_new(CLIENT_ID, REDIRECT, &client);
+    CHECK_STATUS(pkce_client_set_ca_file(client, ca), PKCE_OK);
+    return client;
+}
+
+/* A client configured by discovery, with one attempt that has been through
+ * the browser and holds its code. */
+static pkce_attempt *signed_in_attempt(pkce_client *client, char **callback_out) {
+    pkce_attempt *attempt = NULL;
+    char *url = NULL;
+    pkce_attempt_new(client, &attempt);
+    pkce_attempt_authorization_url(attempt, &url);
+    char *callback = browse(url);
+    pkce_string_free(url);
+    CHECK(callback != NULL);
+    if (callback_out) *callback_out = callback;
+    else {
+        CHECK_STATUS(pkce_attempt_handle_callback(attempt, callback, NULL), PKCE_OK);
+        free(callback);
+    }
+    return attempt;
+}
+
+static void test_happy_path_and_reuse(void) {
+    pkce_client *client = new_client();
+    pkce_error *err = NULL;
+    CHECK_STATUS(pkce_client_discover(client, issuer, &err), PKCE_OK);
+    if (err) { fprintf(stderr, "  %s\n", pkce_error_message(err)); pkce_error_free(err); err = NULL; }
+    pkce_client_set_scope(client, "profile");
+    pkce_attempt *attempt = signed_in_attempt(client, NULL);
+    pkce_token *token = NULL;
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &token, &err), PKCE_OK);
+    if (err) { fprintf(stderr, "  %s\n", pkce_error_message(err)); pkce_error_free(err); err = NULL; }
+    CHECK(token && pkce_token_access_token(token) && strlen(pkce_token_access_token(token)) > 10);
+    CHECK_STR(pkce_token_token_type(token), "Bearer");
+    CHECK(token && pkce_token_refresh_token(token) != NULL);
+    CHECK_STR(pkce_token_scope(token), "profile");
+    int64_t expires = 0;
+    CHECK_STATUS(pkce_token_expires_in(token, &expires), PKCE_OK);
+    CHECK(expires > 0);
+
+    /* the same code a second time: Authlib deleted it */
+    pkce_token *again = NULL;
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &again, &err), PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(err), "invalid_grant");
+    CHECK(pkce_error_http_status(err) == 400);
+    CHECK(again == NULL);
+    pkce_error_free(err); err = NULL;
+
+    /* refresh: a new token; the old refresh token is then spent */
+    const char *refresh_token = pkce_token_refresh_token(token);
+    pkce_token *refreshed = NULL;
+    CHECK_STATUS(pkce_client_refresh(client, refresh_token, NULL, &refreshed, &err), PKCE_OK);
+    CHECK(refreshed && strcmp(pkce_token_access_token(refreshed), pkce_token_access_token(token)) != 0);
+    CHECK_STATUS(pkce_client_refresh(client, refresh_token, NULL, &again, &err), PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(err), "invalid_grant");
+    pkce_error_free(err); err = NULL;
+
+    /* revocation: the access token, then the new refresh token, which stops working */
+    CHECK_STATUS(pkce_client_revoke(client, pkce_token_access_token(refreshed), "access_token", &err), PKCE_OK);
+    CHECK_STATUS(pkce_client_revoke(client, pkce_token_refresh_token(refreshed), NULL, &err), PKCE_OK);
+    CHECK_STATUS(pkce_client_refresh(client, pkce_token_refresh_token(refreshed), NULL, &again, &err), PKCE_ERR_OAUTH);
+    pkce_error_free(err); err = NULL;
+    /* RFC 7009 2.2: an unknown token is not an error */
+    CHECK_STATUS(pkce_client_revoke(client, "no-such-token", NULL, &err), PKCE_OK);
+    CHECK_STATUS(pkce_client_revoke(client, NULL, NULL, &err), PKCE_ERR_INVALID_ARGUMENT);
+    pkce_error_free(err); err = NULL;
+
+    pkce_token_free(refreshed);
+    pkce_token_free(token);
+    pkce_attempt_free(attempt);
+    pkce_client_free(client);
+}
+
+static void test_wrong_verifier_state_and_issuer(void) {
+    pkce_client *client = new_client();
+    CHECK_STATUS(pkce_client_discover(client, issuer, NULL), PKCE_OK);
+    char *callback = NULL;
+    pkce_attempt *real = signed_in_attempt(client, &callback);
+
+    /* the callback is checked: a changed state, a changed iss */
+    char *forged = strdup(callback);
+    char *st = strstr(forged, "state=");
+    CHECK(st != NULL);
+    if (st) st[6] = st[6] == 'A' ? 'B' : 'A';
+    CHECK_STATUS(pkce_attempt_handle_callback(real, forged, NULL), PKCE_ERR_STATE_MISMATCH);
+    free(forged);
+    size_t n = strlen(callback) + 64;
+    forged = malloc(n);
+    snprintf(forged, n, "%.*s", (int)(strstr(callback, "&iss=") - callback), callback);
+    strcat(forged, "&iss=https%3A%2F%2Fimpostor.example");
+    CHECK_STATUS(pkce_attempt_handle_callback(real, forged, NULL), PKCE_ERR_ISSUER_MISMATCH);
+    free(forged);
+
+    /* the right code and state but another verifier: Authlib's PKCE check refuses it */
+    char other[44];
+    pkce_verifier_generate(43, other, sizeof other);
+    pkce_attempt *thief = NULL;
+    CHECK_STATUS(pkce_attempt_restore(client, other, pkce_attempt_state(real), NULL, &thief), PKCE_OK);
+    CHECK_STATUS(pkce_attempt_handle_callback(thief, callback, NULL), PKCE_OK);
+    pkce_token *token = NULL;
+    pkce_error *err = NULL;
+    CHECK_STATUS(pkce_client_exchange(client, thief, &token, &err), PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(err), "invalid_grant");
+    CHECK(err && pkce_error_message(err) && !strstr(pkce_error_message(err), other));
+    pkce_error_free(err);
+    pkce_attempt_free(thief);
+    free(callback);
+    pkce_attempt_free(real);
+    pkce_client_free(client);
+}
+
+/* Exchanges a code-less request at `path` on `base_port` and returns the status. */
+static pkce_status token_at(pkce_client *client, const char *url, pkce_error **err) {
+    pkce_attempt *attempt = NULL;
+    pkce_token *token = NULL;
+    CHECK_STATUS(pkce_client_set_token_endpoint(client, url), PKCE_OK);
+    pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
+    pkce_attempt_handle_callback(attempt, "?state=s&code=c", NULL);
+    pkce_status st = pkce_client_exchange(client, attempt, &token, err);
+    CHECK(st == PKCE_OK || token == NULL);
+    pkce_token_free(token);
+    pkce_attempt_free(attempt);
+    return st;
+}
+
+static int closed_port(void) {
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0 };
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    bind(s, (struct sockaddr *)&a, sizeof a);
+    getsockname(s, (struct sockaddr *)&a, &len);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static void test_transport_failures(void) {
+    pkce_client *client = new_client();
+    pkce_error *err = NULL;
+    char url[256];
+
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/redirect", port);
+    CHECK_STATUS(token_at(client, url, &err), PKCE_ERR_REDIRECT);
+    CHECK(err && pkce_error_http_status(err) == 302);
+    pkce_error_free(err); err = NULL;
+
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/huge", port);
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_RESPONSE_TOO_LARGE);
+
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/html500", port);
+    CHECK_STATUS(token_at(client, url, &err), PKCE_ERR_HTTP_STATUS);
+    CHECK(err && pkce_error_http_status(err) == 500);
+    pkce_error_free(err); err = NULL;
+
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/error200", port);
+    CHECK_STATUS(token_at(client, url, &err), PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(err), "invalid_request");
+    CHECK(err && pkce_error_http_status(err) == 200);
+    pkce_error_free(err); err = NULL;
+
+    /* the server never answers in time: the total timeout ends it */
+    CHECK_STATUS(pkce_client_set_timeouts(client, 1000, 500), PKCE_OK);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/slow", port);
+    CHECK_STATUS(token_at(client, url, &err), PKCE_ERR_TIMEOUT);
+    CHECK(err && strstr(pkce_error_message(err), "timed out") != NULL);
+    pkce_error_free(err); err = NULL;
+    CHECK_STATUS(pkce_client_set_timeouts(client, 0, 500), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_timeouts(client, 10000, 30000), PKCE_OK);
+
+    /* nobody listens */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", closed_port());
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_CONNECT);
+
+    /* a certificate for another name */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", wrong_host_port);
+    CHECK_STATUS(token_at(client, url, &err), PKCE_ERR_TLS);
+    pkce_error_free(err); err = NULL;
+
+    /* the test CA not given: the system's CAs do not trust it */
+    CHECK_STATUS(pkce_client_set_ca_file(client, NULL), PKCE_OK);
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", port);
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_TLS);
+    CHECK_STATUS(pkce_client_set_ca_file(client, "/nonexistent/ca.pem"), PKCE_OK);
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_TLS);
+
+    /* plain http: refused unless allowed, and only then tried */
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/token", closed_port());
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_URL_INSECURE);
+    CHECK_STATUS(pkce_client_allow_loopback_http(client, 1), PKCE_OK);
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_CONNECT);
+
+    CHECK_STATUS(pkce_client_set_ca_file(NULL, ca), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_ca_path(client, "/etc/ssl/certs"), PKCE_OK);
+    CHECK_STATUS(pkce_client_allow_loopback_http(NULL, 1), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_exchange(client, NULL, NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    pkce_client_free(client);
+}
+
+static void test_discovery(void) {
+    pkce_client *client = new_client();
+    pkce_error *err = NULL;
+    char buf[256];
+    /* OpenID Connect's path, after RFC 8414's answers 404 */
+    snprintf(buf, sizeof buf, "%s/oidc", issuer);
+    CHECK_STATUS(pkce_client_discover(client, buf, &err), PKCE_OK);
+    pkce_attempt *attempt = NULL;
+    char *url = NULL;
+    pkce_attempt_new(client, &attempt);
+    CHECK_STATUS(pkce_attempt_authorization_url(attempt, &url), PKCE_OK);
+    snprintf(buf, sizeof buf, "%s/authorize?", issuer);
+    CHECK(url && strncmp(url, buf, strlen(buf)) == 0);
+    pkce_string_free(url);
+    pkce_attempt_free(attempt);
+
+    snprintf(buf, sizeof buf, "%s/plain-only", issuer);
+    CHECK_STATUS(pkce_client_discover(client, buf, &err), PKCE_ERR_S256_UNSUPPORTED);
+    pkce_error_free(err); err = NULL;
+    snprintf(buf, sizeof buf, "%s/impostor", issuer);
+    CHECK_STATUS(pkce_client_discover(client, buf, &err), PKCE_ERR_DISCOVERY);
+    pkce_error_free(err); err = NULL;
+    snprintf(buf, sizeof buf, "%s/nothing-here", issuer);
+    CHECK_STATUS(pkce_client_discover(client, buf, &err), PKCE_ERR_DISCOVERY);
+    CHECK(err && pkce_error_http_status(err) == 404);
+    pkce_error_free(err); err = NULL;
+    CHECK_STATUS(pkce_client_discover(client, "http://example.com", &err), PKCE_ERR_URL_INSECURE);
+    pkce_error_free(err); err = NULL;
+
+    /* sans-I/O: the two URLs, and metadata applied by hand */
+    char *meta = NULL;
+    CHECK_STATUS(pkce_client_metadata_url("https://as.example/tenant/", 0, &meta), PKCE_OK);
+    CHECK_STR(meta, "https://as.example/.well-known/oauth-authorization-server/tenant");
+    pkce_string_free(meta);
+    CHECK_STATUS(pkce_client_metadata_url("https://as.example/tenant/", 1, &meta), PKCE_OK);
+    CHECK_STR(meta, "https://as.example/tenant/.well-known/openid-configuration");
+    pkce_string_free(meta);
+    CHECK_STATUS(pkce_client_metadata_url("https://as.example", 0, &meta), PKCE_OK);
+    CHECK_STR(meta, "https://as.example/.well-known/oauth-authorization-server");
+    pkce_string_free(meta);
+    CHECK_STATUS(pkce_client_metadata_url("https://as.example", 2, &meta), PKCE_ERR_NOT_FOUND);
+    CHECK_STATUS(pkce_client_metadata_url("https://as.example/?x=1", 0, &meta), PKCE_ERR_URL_INVALID);
+    const char *json = "{\"issuer\":\"https://as.example\",\"authorization_endpoint\":\"https://as.example/a\","
+                       "\"token_endpoint\":\"https://as.example/t\"}";
+    CHECK_STATUS(pkce_client_apply_metadata(client, "https://as.example", json, strlen(json), NULL), PKCE_OK);
+    CHECK_STATUS(pkce_client_apply_metadata(client, "https://other.example", json, strlen(json), NULL), PKCE_ERR_DISCOVERY);
+    const char *no_token = "{\"issuer\":\"https://as.example\",\"authorization_endpoint\":\"https://as.example/a\"}";
+    CHECK_STATUS(pkce_client_apply_metadata(client, "https://as.example", no_token, strlen(no_token), NULL), PKCE_ERR_DISCOVERY);
+    const char *insecure = "{\"issuer\":\"https://as.example\",\"authorization_endpoint\":\"https://as.example/a\","
+                           "\"token_endpoint\":\"http://as.example/t\"}";
+    CHECK_STATUS(pkce_client_apply_metadata(client, "https://as.example", insecure, strlen(insecure), NULL), PKCE_ERR_URL_INSECURE);
+    CHECK_STATUS(pkce_client_apply_metadata(client, "https://as.example", "{", 1, NULL), PKCE_ERR_RESPONSE_MALFORMED);
+    pkce_client_free(client);
+}
+
+static void test_send_and_workos(void) {
+    pkce_client *client = new_client();
+    pkce_error *err = NULL;
+    CHECK_STATUS(pkce_client_use_workos(client, issuer), PKCE_OK);
+    pkce_attempt *attempt = NULL;
+    pkce_attempt_new(client, &attempt);
+    pkce_attempt_add_parameter(attempt, "provider", "authkit");
+    char *url = NULL;
+    pkce_attempt_authorization_url(attempt, &url);
+    char prefix[256];
+    snprintf(prefix, sizeof prefix, "%s/user_management/authorize?response_type=code&client_id=" CLIENT_ID, issuer);
+    CHECK(url && strncmp(url, prefix, strlen(prefix)) == 0);
+    char *callback = browse(url);
+    pkce_string_free(url);
+    CHECK_STATUS(pkce_attempt_handle_callback(attempt, callback, NULL), PKCE_OK);
+    free(callback);
+
+    pkce_http_request *request = NULL;
+    CHECK_STATUS(pkce_attempt_token_request(attempt, &request), PKCE_OK);
+    const char *name, *value;
+    pkce_http_request_header(request, 0, &name, &value);
+    CHECK_STR(value, "application/json");
+    pkce_http_request_free(request);
+
+    pkce_token *token = NULL;
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &token, &err), PKCE_OK);
+    if (err) { fprintf(stderr, "  %s\n", pkce_error_message(err)); pkce_error_free(err); err = NULL; }
+    CHECK(token && strncmp(pkce_token_access_token(token), "wos_at_", 7) == 0);
+    CHECK(token && pkce_token_token_type(token) == NULL);
+    char *s = NULL;
+    CHECK_STATUS(pkce_token_member_string(token, "organization_id", &s), PKCE_OK);
+    CHECK_STR(s, "org_01TEST");
+    pkce_string_free(s);
+    CHECK_STATUS(pkce_token_member_json(token, "user", &s), PKCE_OK);
+    CHECK(s && strstr(s, "\"user_01TEST\"") != NULL);
+    pkce_string_free(s);
+    pkce_token_free(token);
+    pkce_attempt_free(attempt);
+
+    /* pkce_client_send: any request the library built, status and body as they are */
+    pkce_client *plain = new_client();
+    char *revoke_url = url_for("/revoke");
+    pkce_client_set_revocation_endpoint(plain, revoke_url);
+    free(revoke_url);
+    CHECK_STATUS(pkce_client_revocation_request(plain, "tok", "refresh_token", &request), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(request, NULL), "token=tok&token_type_hint=refresh_token&client_id=" CLIENT_ID);
+    int status = 0;
+    char *body = NULL;
+    size_t length = 0;
+    CHECK_STATUS(pkce_client_send(plain, request, &status, &body, &length, &err), PKCE_OK);
+    CHECK(status == 200 && body != NULL && length == strlen(body));
+    pkce_string_free(body);
+    CHECK_STATUS(pkce_client_send(plain, request, NULL, &body, NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    pkce_http_request_free(request);
+    CHECK_STATUS(pkce_client_set_revocation_endpoint(plain, NULL), PKCE_OK);
+    CHECK_STATUS(pkce_client_revoke(plain, "tok", NULL, NULL), PKCE_ERR_NOT_CONFIGURED);
+    pkce_client_free(plain);
+    pkce_client_free(client);
+}
+
+/* One client shared by several threads, each with its own sign-in. */
+static pkce_client *shared;
+static int thread_ok[4];
+
+static void *sign_in_thread(void *arg) {
+    int *ok = arg;
+    for (int i = 0; i < 5; i++) {
+        pkce_attempt *attempt = NULL;
+        char *url = NULL;
+        pkce_attempt_new(shared, &attempt);
+        pkce_attempt_authorization_url(attempt, &url);
+        char *callback = browse(url);
+        pkce_token *token = NULL;
+        if (callback && pkce_attempt_handle_callback(attempt, callback, NULL) == PKCE_OK &&
+            pkce_client_exchange(shared, attempt, &token, NULL) == PKCE_OK)
+            (*ok)++;
+        pkce_token_free(token);
+        free(callback);
+        pkce_string_free(url);
+        pkce_attempt_free(attempt);
+    }
+    return NULL;
+}
+
+static void test_threads(void) {
+    shared = new_client();
+    CHECK_STATUS(pkce_client_discover(shared, issuer, NULL), PKCE_OK);
+    pthread_t t[4];
+    for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, sign_in_thread, &thread_ok[i]);
+    for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < 4; i++) CHECK(thread_ok[i] == 5);
+    pkce_client_free(shared);
+}
+
+int main(void) {
+    issuer = getenv("PKCE_TEST_ISSUER");
+    ca = getenv("PKCE_TEST_CA");
+    const char *p = getenv("PKCE_TEST_PORT"), *w = getenv("PKCE_TEST_WRONG_HOST_PORT");
+    if (!issuer || !ca || !p || !w) {
+        fprintf(stderr, "run me through Tests/server/with-server.sh\n");
+        return 2;
+    }
+    port = atoi(p);
+    wrong_host_port = atoi(w);
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+    test_happy_path_and_reuse();
+    test_wrong_verifier_state_and_issuer();
+    test_transport_failures();
+    test_discovery();
+    test_send_and_workos();
+    test_threads();
+    curl_global_cleanup();
+    return check_summary();
+}

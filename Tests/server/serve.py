@@ -1,0 +1,320 @@
+"""The authorization server the tests and the demo talk to, on 127.0.0.1 only.
+
+A real RFC 6749 + RFC 7636 server built with Authlib: its authorization-code
+grant uses CodeChallenge(required=True), so the PKCE check is Authlib's, not
+ours. It also answers RFC 7009 revocation, RFC 8414 / OpenID Connect
+metadata, a WorkOS-shaped /user_management API, and a few misbehaving
+endpoints for the failure tests.
+
+Usage: serve.py STATE_DIR
+Writes STATE_DIR/ca.pem (a throw-away CA, made with trustme) and, once both
+servers listen, STATE_DIR/server.json with their ports. Runs until killed.
+"""
+
+import base64
+import hashlib
+import json
+import secrets
+import ssl
+import sys
+import threading
+import time
+from pathlib import Path
+
+import trustme
+from authlib.integrations.flask_oauth2 import AuthorizationServer
+from authlib.oauth2.rfc6749 import grants
+from authlib.oauth2.rfc7009 import RevocationEndpoint
+from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc9207 import IssuerParameter
+from flask import Flask, Response, jsonify, redirect, request
+from werkzeug.serving import make_server
+
+CLIENT_ID = "libpkce-test"
+REDIRECT_URI = "http://127.0.0.1:8765/callback"
+USER = {"id": "user_01TEST", "email": "ada@example.com"}
+
+
+class Client:
+    """One registered public client: no secret, token endpoint auth "none"."""
+
+    client_id = CLIENT_ID
+
+    def get_client_id(self):
+        return self.client_id
+
+    def get_default_redirect_uri(self):
+        return REDIRECT_URI
+
+    def get_allowed_scope(self, scope):
+        return scope or ""
+
+    def check_redirect_uri(self, redirect_uri):
+        return redirect_uri == REDIRECT_URI
+
+    def check_client_secret(self, client_secret):
+        return False
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        return method == "none"
+
+    def check_response_type(self, response_type):
+        return response_type == "code"
+
+    def check_grant_type(self, grant_type):
+        return grant_type in ("authorization_code", "refresh_token")
+
+
+class AuthorizationCode:
+    def __init__(self, code, request):
+        self.code = code
+        self.client_id = request.client_id
+        self.redirect_uri = request.payload.redirect_uri
+        self.scope = request.payload.scope or ""
+        self.code_challenge = request.payload.data.get("code_challenge")
+        self.code_challenge_method = request.payload.data.get("code_challenge_method")
+        self.auth_time = time.time()
+
+    def get_redirect_uri(self):
+        return self.redirect_uri
+
+    def get_scope(self):
+        return self.scope
+
+
+class Token:
+    def __init__(self, data):
+        self.data = data
+        self.revoked = False
+
+    def check_client(self, client):
+        return True
+
+    def get_scope(self):
+        return self.data.get("scope", "")
+
+    def get_expires_in(self):
+        return self.data.get("expires_in", 0)
+
+    def is_expired(self):
+        return False
+
+    def is_revoked(self):
+        return self.revoked
+
+    def get_user(self):
+        return USER
+
+    def get_client(self):
+        return CLIENT
+
+
+CLIENT = Client()
+codes = {}
+workos_codes = {}
+tokens = {}  # access and refresh token strings -> Token
+lock = threading.Lock()
+
+
+class CodeGrant(grants.AuthorizationCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
+
+    def save_authorization_code(self, code, request):
+        with lock:
+            codes[code] = AuthorizationCode(code, request)
+
+    def query_authorization_code(self, code, client):
+        with lock:
+            return codes.get(code)
+
+    def delete_authorization_code(self, authorization_code):
+        with lock:
+            codes.pop(authorization_code.code, None)
+
+    def authenticate_user(self, authorization_code):
+        return USER
+
+
+class RefreshGrant(grants.RefreshTokenGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
+    INCLUDE_NEW_REFRESH_TOKEN = True
+
+    def authenticate_refresh_token(self, refresh_token):
+        with lock:
+            token = tokens.get(refresh_token)
+        if token and not token.revoked and token.data.get("refresh_token") == refresh_token:
+            return token
+        return None
+
+    def authenticate_user(self, refresh_token):
+        return USER
+
+    def revoke_old_credential(self, refresh_token):
+        refresh_token.revoked = True
+
+
+class Revocation(RevocationEndpoint):
+    CLIENT_AUTH_METHODS = ["none"]
+
+    def query_token(self, token_string, token_type_hint):
+        with lock:
+            return tokens.get(token_string)
+
+    def revoke_token(self, token, request):
+        token.revoked = True
+
+
+def save_token(token_data, request):
+    token = Token(dict(token_data))
+    with lock:
+        tokens[token_data["access_token"]] = token
+        if "refresh_token" in token_data:
+            tokens[token_data["refresh_token"]] = token
+
+
+def create_app(issuer):
+    app = Flask(__name__)
+    app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
+    server = AuthorizationServer(app, query_client=lambda cid: CLIENT if cid == CLIENT_ID else None,
+                                 save_token=save_token)
+    server.register_grant(CodeGrant, [CodeChallenge(required=True)])
+    server.register_grant(RefreshGrant)
+    server.register_endpoint(Revocation)
+
+    class Issuer(IssuerParameter):
+        def get_issuer(self):
+            return issuer
+
+    server.register_extension(Issuer())
+
+    def metadata(iss, **overrides):
+        base = {
+            "issuer": iss,
+            "authorization_endpoint": issuer + "/authorize",
+            "token_endpoint": issuer + "/token",
+            "revocation_endpoint": issuer + "/revoke",
+            "response_types_supported": ["code"],
+            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "code_challenge_methods_supported": ["S256"],
+            "authorization_response_iss_parameter_supported": True,
+        }
+        base.update(overrides)
+        return jsonify(base)
+
+    @app.get("/authorize")
+    def authorize():
+        # The test user is signed in and consents at once: this is the browser step.
+        return server.create_authorization_response(grant_user=USER)
+
+    @app.post("/token")
+    def token():
+        return server.create_token_response()
+
+    @app.post("/revoke")
+    def revoke():
+        return server.create_endpoint_response(Revocation.ENDPOINT_NAME)
+
+    # RFC 8414 metadata for the issuer itself; OpenID Connect metadata only
+    # for the issuer {issuer}/oidc; broken metadata for two more issuers.
+    @app.get("/.well-known/oauth-authorization-server")
+    def rfc8414():
+        return metadata(issuer)
+
+    @app.get("/oidc/.well-known/openid-configuration")
+    def oidc():
+        return metadata(issuer + "/oidc")
+
+    @app.get("/.well-known/oauth-authorization-server/plain-only")
+    def plain_only():
+        return metadata(issuer + "/plain-only", code_challenge_methods_supported=["plain"])
+
+    @app.get("/.well-known/oauth-authorization-server/impostor")
+    def impostor():
+        return metadata("https://impostor.example")
+
+    # Misbehaving token endpoints.
+    @app.post("/misbehave/redirect")
+    def misbehave_redirect():
+        return redirect("https://127.0.0.1:1/steal", code=302)
+
+    @app.post("/misbehave/huge")
+    def misbehave_huge():
+        return Response('{"access_token":"' + "x" * (5 * 1024 * 1024) + '"}', mimetype="application/json")
+
+    @app.post("/misbehave/html500")
+    def misbehave_html500():
+        return Response("<html><body><h1>Internal Server Error</h1></body></html>", status=500, mimetype="text/html")
+
+    @app.post("/misbehave/error200")
+    def misbehave_error200():
+        return jsonify({"error": "invalid_request", "error_description": "sent with status 200"})
+
+    @app.post("/misbehave/slow")
+    def misbehave_slow():
+        time.sleep(3)
+        return jsonify({"access_token": "too-late", "token_type": "Bearer"})
+
+    # WorkOS User Management, as its API and the official SDK shape it.
+    recorded = {}
+
+    @app.get("/user_management/authorize")
+    def workos_authorize():
+        recorded["authorize"] = request.args.to_dict(flat=False)
+        code = "wos_code_" + secrets.token_urlsafe(16)
+        with lock:
+            workos_codes[code] = {"challenge": request.args.get("code_challenge"), "client_id": request.args.get("client_id")}
+        sep = "&" if "?" in request.args["redirect_uri"] else "?"
+        return redirect(f"{request.args['redirect_uri']}{sep}code={code}&state={request.args.get('state', '')}")
+
+    @app.post("/user_management/authenticate")
+    def workos_authenticate():
+        body = request.get_json(force=True)
+        recorded.setdefault("authenticate", []).append(body)
+        with lock:
+            entry = workos_codes.pop(body.get("code"), None)
+        verifier = body.get("code_verifier", "")
+        expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
+        if entry is None or entry["challenge"] not in (None, expected) or entry["client_id"] != body.get("client_id"):
+            return jsonify({"error": "invalid_grant", "error_description": "The code or verifier is invalid."}), 400
+        return jsonify({"user": USER, "organization_id": "org_01TEST", "access_token": "wos_at_" + secrets.token_urlsafe(8),
+                        "refresh_token": "wos_rt_" + secrets.token_urlsafe(8), "authentication_method": "GoogleOAuth"})
+
+    @app.get("/_recorded")
+    def get_recorded():
+        return jsonify(recorded)
+
+    return app
+
+
+def main():
+    state = Path(sys.argv[1])
+    state.mkdir(parents=True, exist_ok=True)
+    ca = trustme.CA()
+    ca.cert_pem.write_to_path(str(state / "ca.pem"))
+    good = ca.issue_cert("127.0.0.1", "localhost")
+    wrong = ca.issue_cert("wrong.example")
+
+    def tls_context(cert):
+        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        cert.configure_cert(context)
+        return context
+
+    # Bound first on free ports; the app needs the port for its issuer URL.
+    servers = [make_server("127.0.0.1", 0, Flask(__name__), threaded=True, ssl_context=tls_context(cert))
+               for cert in (good, wrong)]
+    issuer = f"https://127.0.0.1:{servers[0].server_port}"
+    app = create_app(issuer)
+    for srv in servers:
+        srv.app = app
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+    (state / "server.json").write_text(json.dumps({
+        "port": servers[0].server_port,
+        "wrong_host_port": servers[1].server_port,
+        "issuer": issuer,
+        "ca": str(state / "ca.pem"),
+    }))
+    threading.Event().wait()
+
+
+if __name__ == "__main__":
+    main()
