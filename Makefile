@@ -68,8 +68,12 @@ $(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
 $(BUILD)/test_%: Tests/c/test_%.c Tests/c/check.h include/pkce.h $(LIB)
 	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE)
 
-demo: $(BUILD)/signin_demo
-	./$(BUILD)/signin_demo
+# The whole sign-in, live, against the local Authlib server.
+demo: $(BUILD)/signin_demo venv
+	@sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/signin_demo
+
+$(BUILD)/signin_demo: examples/c/signin_demo.c include/pkce.h $(LIB)
+	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE) -lcurl
 
 VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible \

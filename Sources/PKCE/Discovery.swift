@@ -25,6 +25,7 @@ extension ClientConfiguration {
     /// 3.3) and a server that lists code_challenge_methods_supported without
     /// S256. Nothing changes unless everything checks out.
     public mutating func applyMetadata(issuer: String, json: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        guard !issuer.isEmpty else { throw PKCEError(.invalidArgument, "issuer is empty") }
         guard json.count <= TokenResponse.maxBodyBytes else { throw PKCEError(.responseTooLarge) }
         let document: JSONDocument
         do { document = try JSONDocument(parsing: json) } catch {

@@ -18,14 +18,20 @@ public func pkce_client_free(_ client: OpaquePointer?) {
     release(client, OAuthClient.self)
 }
 
-/// Runs `change` on the client's configuration; on failure it is left as it was.
-private func configure(_ client: OpaquePointer?, _ change: (inout ClientConfiguration) throws(PKCEError) -> Void) -> pkce_status {
+/// Runs `change` on a copy of one of the client's settings and stores it
+/// back only if `change` succeeds, so a failed setter leaves the client as it was.
+func modify<Value>(_ client: OpaquePointer?, _ setting: ReferenceWritableKeyPath<OAuthClient, Value>,
+                   _ change: (inout Value) throws(PKCEError) -> Void) -> pkce_status {
     status { () throws(PKCEError) in
         let client = try required(client, OAuthClient.self)
-        var configuration = client.configuration
-        try change(&configuration)
-        client.configuration = configuration
+        var value = client[keyPath: setting]
+        try change(&value)
+        client[keyPath: setting] = value
     }
+}
+
+private func configure(_ client: OpaquePointer?, _ change: (inout ClientConfiguration) throws(PKCEError) -> Void) -> pkce_status {
+    modify(client, \.configuration, change)
 }
 
 @_cdecl("pkce_client_set_authorization_endpoint") @implementation
@@ -98,8 +104,6 @@ public func pkce_client_apply_metadata(_ client: OpaquePointer?, _ issuer: Unsaf
                                        _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
         let client = try required(client, OAuthClient.self)
-        var configuration = client.configuration
-        try configuration.applyMetadata(issuer: string(issuer), json: byteBuffer(required(json), jsonLength))
-        client.configuration = configuration
+        try client.configuration.applyMetadata(issuer: string(issuer), json: byteBuffer(required(json), jsonLength))
     }
 }

@@ -1,14 +1,8 @@
 import CPKCEHeader
 import PKCE
 
-/// Runs `change` on the client's transport options.
 private func transport(_ client: OpaquePointer?, _ change: (inout TransportOptions) throws(PKCEError) -> Void) -> pkce_status {
-    status { () throws(PKCEError) in
-        let client = try required(client, OAuthClient.self)
-        var options = client.transportOptions
-        try change(&options)
-        client.transportOptions = options
-    }
+    modify(client, \.transportOptions, change)
 }
 
 @_cdecl("pkce_client_set_ca_file") @implementation
