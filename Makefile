@@ -32,7 +32,7 @@ PYTHON := $(VENV)/bin/python
 
 SWIFT_SOURCES := Package.swift $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.map Sources/*/module.modulemap) include/pkce.h
 
-.PHONY: all deps venv demo test test-swift test-c test-https test-abi test-install bench install uninstall clean
+.PHONY: all deps venv demo test test-swift test-c test-https test-python test-abi test-install bench install uninstall clean
 
 all: $(LIB)
 
@@ -79,7 +79,7 @@ VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indire
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-swift test-c test-https test-abi test-install
+test: deps test-swift test-c test-https test-python test-abi test-install
 
 test-swift:
 	$(SWIFT) test
@@ -93,6 +93,12 @@ test-https: $(BUILD)/test_https venv
 
 $(BUILD)/test_https: Tests/c/test_https.c Tests/c/check.h include/pkce.h $(LIB)
 	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE) -lcurl
+
+# The ctypes binding: mypy --strict, then pytest against the same server.
+test-python: $(LIB) venv
+	cd bindings/python && ../../$(PYTHON) -m mypy --strict libpkce
+	sh Tests/server/with-server.sh $(PYTHON) env LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) \
+	    PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 
 test-abi: $(LIB)
 	sh Tests/c/check-abi.sh $(LIB) include/pkce.h

@@ -1,0 +1,386 @@
+"""libpkce: OAuth 2.0 authorization-code flow with PKCE (RFC 7636) for public clients.
+
+A Python binding (ctypes) to the C library libpkce.so.0. The PKCE work,
+the URL building, the callback checks, the HTTPS exchange and the parsing
+all happen in the library; this module turns its handles into objects and
+its status codes into exceptions (rooted at :class:`PKCEError`).
+
+Secrets (verifier, code, tokens) live in library memory that is wiped when
+the object holding them is closed; a Python ``str`` copy you take of one is
+ordinary Python memory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import datetime
+import json
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Dict, List, Optional, Tuple
+
+from . import _native
+from ._errors import (CallbackError, DiscoveryError, InvalidArgumentError, IssuerMismatchError,
+                      NotConfiguredError, OAuthError, PKCEError, ResponseError, S256UnsupportedError,
+                      StateMismatchError, TLSError, TransportError, TransportTimeoutError, error_slot,
+                      raise_for)
+from ._native import handle_t, lib, take_string, text
+
+__version__ = "0.1.0"
+#: The version of the loaded C library.
+library_version: str = _native.VERSION
+
+VERIFIER_MIN_LENGTH: int = lib.pkce_verifier_min_length()
+VERIFIER_MAX_LENGTH: int = lib.pkce_verifier_max_length()
+_S256_LENGTH = 43
+_METHODS = {"S256": 0, "plain": 1}
+
+
+def _c(value: str, what: str = "argument") -> bytes:
+    """A str as a C string; a NUL inside would silently cut it short, so it is refused."""
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be str, not {type(value).__name__}")
+    if "\0" in value:
+        raise InvalidArgumentError(1, f"{what} contains a NUL character")
+    return value.encode("utf-8")
+
+
+def _c_opt(value: Optional[str], what: str = "argument") -> Optional[bytes]:
+    return None if value is None else _c(value, what)
+
+
+class _Buffers(threading.local):
+    """Per-thread output buffers, reused so that a pair costs one ctypes call and no allocation."""
+
+    def __init__(self) -> None:
+        self.verifier = ctypes.create_string_buffer(VERIFIER_MAX_LENGTH + 1)
+        self.challenge = ctypes.create_string_buffer(VERIFIER_MAX_LENGTH + 1)
+
+
+_buffers = _Buffers()
+
+
+def _wipe(buffer: ctypes.Array[ctypes.c_char]) -> None:
+    ctypes.memset(buffer, 0, ctypes.sizeof(buffer))
+
+
+def generate_verifier(length: int = 43) -> str:
+    """A fresh code verifier of ``length`` (43..128) characters from OpenSSL's CSPRNG."""
+    buf = _buffers.verifier
+    raise_for(lib.pkce_verifier_generate(length, buf, len(buf)))
+    try:
+        return buf.value.decode("ascii")
+    finally:
+        _wipe(buf)
+
+
+def check_verifier(verifier: str) -> None:
+    """Raises InvalidArgumentError unless verifier is 43..128 characters of [A-Za-z0-9-._~]."""
+    raise_for(lib.pkce_verifier_check(_c(verifier, "verifier")))
+
+
+def challenge(verifier: str, method: str = "S256") -> str:
+    """The code challenge of ``verifier``: S256 unless ``method="plain"`` is asked for by name."""
+    if method not in _METHODS:
+        raise InvalidArgumentError(12, f"unsupported code challenge method {method!r}")
+    buf = _buffers.challenge
+    raise_for(lib.pkce_challenge_derive(_c(verifier, "verifier"), _METHODS[method], buf, len(buf)))
+    return buf.value.decode("ascii")
+
+
+def generate_pair(length: int = 43) -> Tuple[str, str]:
+    """A fresh ``(verifier, S256 challenge)`` pair, in one call into the library."""
+    b = _buffers
+    status = lib.pkce_pair_generate(length, b.verifier, VERIFIER_MAX_LENGTH + 1, b.challenge, _S256_LENGTH + 1)
+    if status:
+        raise_for(status)
+    verifier = b.verifier.value.decode("ascii")
+    _wipe(b.verifier)
+    return verifier, b.challenge.value.decode("ascii")
+
+
+def random_string(length: int = 43) -> str:
+    """``length`` (22..128) random base64url characters, for state, nonce or similar."""
+    buf = _buffers.challenge
+    raise_for(lib.pkce_random_string(length, buf, len(buf)))
+    return buf.value.decode("ascii")
+
+
+def state_matches(expected: str, received: str) -> bool:
+    """Compares two state values in constant time."""
+    status = lib.pkce_state_check(_c(expected), _c(received))
+    if status not in (0, 34):
+        raise_for(status)
+    return bool(status == 0)
+
+
+@dataclass(frozen=True)
+class HTTPRequest:
+    """A request to send with any HTTP client (sans-I/O). ``body`` holds secrets."""
+
+    method: str
+    url: str
+    headers: List[Tuple[str, str]]
+    body: bytes = field(repr=False)
+
+    @staticmethod
+    def _take(handle: handle_t) -> HTTPRequest:
+        try:
+            headers = []
+            name, value = ctypes.c_char_p(), ctypes.c_char_p()
+            for i in range(lib.pkce_http_request_header_count(handle)):
+                raise_for(lib.pkce_http_request_header(handle, i, ctypes.byref(name), ctypes.byref(value)))
+                headers.append((text(name.value) or "", text(value.value) or ""))
+            length = ctypes.c_size_t()
+            body = lib.pkce_http_request_body(handle, ctypes.byref(length))
+            return HTTPRequest(method=text(lib.pkce_http_request_method(handle)) or "",
+                               url=text(lib.pkce_http_request_url(handle)) or "",
+                               headers=headers, body=ctypes.string_at(body, length.value))
+        finally:
+            lib.pkce_http_request_free(handle)
+
+
+@dataclass(frozen=True)
+class Token:
+    """A token response (RFC 6749 5.1). ``raw`` is the whole JSON object, for provider extras
+    such as WorkOS's ``user`` and ``organization_id``."""
+
+    access_token: str = field(repr=False)
+    token_type: Optional[str]
+    expires_in: Optional[int]
+    #: When the access token expires, from the time the answer was parsed; None when unknown.
+    expires_at: Optional[datetime.datetime]
+    refresh_token: Optional[str] = field(repr=False)
+    scope: Optional[str]
+    id_token: Optional[str] = field(repr=False)
+    raw: Dict[str, Any] = field(repr=False)
+
+    @staticmethod
+    def parse(http_status: int, body: bytes) -> Token:
+        """Parses a token endpoint's answer as the library does (deviations, limits, errors)."""
+        out, err = handle_t(), error_slot()
+        raise_for(lib.pkce_token_parse(http_status, body, len(body), ctypes.byref(out), ctypes.byref(err)), err)
+        return Token._take(out)
+
+    @staticmethod
+    def _take(handle: handle_t) -> Token:
+        try:
+            seconds = ctypes.c_int64()
+            expires_in = seconds.value if lib.pkce_token_expires_in(handle, ctypes.byref(seconds)) == 0 else None
+            now = datetime.datetime.now(datetime.timezone.utc)
+            length = ctypes.c_size_t()
+            raw = json.loads(ctypes.string_at(lib.pkce_token_json(handle, ctypes.byref(length)), length.value))
+            return Token(access_token=text(lib.pkce_token_access_token(handle)) or "",
+                         token_type=text(lib.pkce_token_token_type(handle)), expires_in=expires_in,
+                         expires_at=None if expires_in is None else now + datetime.timedelta(seconds=expires_in),
+                         refresh_token=text(lib.pkce_token_refresh_token(handle)),
+                         scope=text(lib.pkce_token_scope(handle)), id_token=text(lib.pkce_token_id_token(handle)),
+                         raw=raw)
+        finally:
+            lib.pkce_token_free(handle)
+
+
+class _Handle:
+    """An owned library handle, released by close(), ``with``, or garbage collection."""
+
+    _free: Any = None
+    _handle: Optional[handle_t] = None  # until __init__ succeeds, so that __del__ always works
+
+    def __init__(self, handle: handle_t) -> None:
+        self._handle: Optional[handle_t] = handle
+
+    @property
+    def handle(self) -> handle_t:
+        if self._handle is None:
+            raise InvalidArgumentError(1, f"this {type(self).__name__} is closed")
+        return self._handle
+
+    def close(self) -> None:
+        """Releases the library object, which wipes the secrets it holds."""
+        if self._handle is not None:
+            type(self)._free(self._handle)
+            self._handle = None
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
+
+class AuthorizationAttempt(_Handle):
+    """One sign-in: verifier, S256 challenge, state (and nonce for ``openid`` scopes).
+
+    Make one with :meth:`Client.start`. Not for use from two threads at once.
+    """
+
+    _free = lib.pkce_attempt_free
+
+    @property
+    def state(self) -> str:
+        return text(lib.pkce_attempt_state(self.handle)) or ""
+
+    @property
+    def nonce(self) -> Optional[str]:
+        return text(lib.pkce_attempt_nonce(self.handle))
+
+    @property
+    def verifier(self) -> str:
+        """The code verifier: a secret, for apps that must save an attempt (see Client.restore)."""
+        return text(lib.pkce_attempt_verifier(self.handle)) or ""
+
+    @property
+    def challenge(self) -> str:
+        return text(lib.pkce_attempt_challenge(self.handle)) or ""
+
+    def add_parameter(self, name: str, value: str) -> None:
+        """Adds a provider parameter to the authorization URL (``provider``, ``organization_id``, ...)."""
+        raise_for(lib.pkce_attempt_add_parameter(self.handle, _c(name, "name"), _c(value, "value")))
+
+    @property
+    def authorization_url(self) -> str:
+        """The URL to open in the user's browser."""
+        url = ctypes.c_void_p()
+        raise_for(lib.pkce_attempt_authorization_url(self.handle, ctypes.byref(url)))
+        return take_string(url) or ""
+
+    def handle_callback(self, redirect_url: str) -> None:
+        """Checks the redirect back (iss, state, error, code, in that order) and keeps the code.
+
+        Raises IssuerMismatchError, StateMismatchError, OAuthError or CallbackError.
+        """
+        err = error_slot()
+        raise_for(lib.pkce_attempt_handle_callback(self.handle, _c(redirect_url, "redirect URL"), ctypes.byref(err)),
+                  err)
+
+    def token_request(self) -> HTTPRequest:
+        """The authorization_code grant request, to send with your own HTTP stack."""
+        out = handle_t()
+        raise_for(lib.pkce_attempt_token_request(self.handle, ctypes.byref(out)))
+        return HTTPRequest._take(out)
+
+
+class Client(_Handle):
+    """A public client's registration plus the built-in HTTPS transport.
+
+    Safe to share between threads once configured; its transfers run one at a
+    time over one kept-alive connection.
+    """
+
+    _free = lib.pkce_client_free
+
+    def __init__(self, client_id: str, redirect_uri: str, *, authorization_endpoint: Optional[str] = None,
+                 token_endpoint: Optional[str] = None, revocation_endpoint: Optional[str] = None,
+                 scope: Optional[str] = None, issuer: Optional[str] = None, require_iss: bool = True,
+                 ca_file: Optional[str] = None, ca_path: Optional[str] = None,
+                 connect_timeout: float = 10.0, timeout: float = 30.0, allow_loopback_http: bool = False) -> None:
+        handle = handle_t()
+        raise_for(lib.pkce_client_new(_c(client_id, "client_id"), _c(redirect_uri, "redirect_uri"),
+                                      ctypes.byref(handle)))
+        super().__init__(handle)
+        h = self.handle
+        if authorization_endpoint is not None:
+            raise_for(lib.pkce_client_set_authorization_endpoint(h, _c(authorization_endpoint)))
+        if token_endpoint is not None:
+            raise_for(lib.pkce_client_set_token_endpoint(h, _c(token_endpoint)))
+        if revocation_endpoint is not None:
+            raise_for(lib.pkce_client_set_revocation_endpoint(h, _c(revocation_endpoint)))
+        raise_for(lib.pkce_client_set_scope(h, _c_opt(scope)))
+        if issuer is not None:
+            raise_for(lib.pkce_client_set_issuer(h, _c(issuer), int(require_iss)))
+        raise_for(lib.pkce_client_set_ca_file(h, _c_opt(ca_file)))
+        raise_for(lib.pkce_client_set_ca_path(h, _c_opt(ca_path)))
+        raise_for(lib.pkce_client_set_timeouts(h, int(connect_timeout * 1000), int(timeout * 1000)))
+        raise_for(lib.pkce_client_allow_loopback_http(h, int(allow_loopback_http)))
+
+    @classmethod
+    def discover(cls, issuer: str, client_id: str, redirect_uri: str, **options: Any) -> Client:
+        """A client configured from the issuer's metadata (RFC 8414, then OpenID Connect)."""
+        client = cls(client_id, redirect_uri, **options)
+        err = error_slot()
+        raise_for(lib.pkce_client_discover(client.handle, _c(issuer, "issuer"), ctypes.byref(err)), err)
+        return client
+
+    @classmethod
+    def workos(cls, client_id: str, redirect_uri: str, api_base: str = "https://api.workos.com",
+               **options: Any) -> Client:
+        """A client for WorkOS User Management (authorize + JSON authenticate)."""
+        client = cls(client_id, redirect_uri, **options)
+        raise_for(lib.pkce_client_use_workos(client.handle, _c(api_base, "api_base")))
+        return client
+
+    def start(self, **parameters: str) -> AuthorizationAttempt:
+        """A fresh attempt; keyword arguments become extra authorization URL parameters."""
+        out = handle_t()
+        raise_for(lib.pkce_attempt_new(self.handle, ctypes.byref(out)))
+        attempt = AuthorizationAttempt(out)
+        for name, value in parameters.items():
+            attempt.add_parameter(name, value)
+        return attempt
+
+    def restore(self, verifier: str, state: str, nonce: Optional[str] = None) -> AuthorizationAttempt:
+        """An attempt saved earlier, e.g. when the callback arrives in another process."""
+        out = handle_t()
+        raise_for(lib.pkce_attempt_restore(self.handle, _c(verifier, "verifier"), _c(state, "state"),
+                                           _c_opt(nonce, "nonce"), ctypes.byref(out)))
+        return AuthorizationAttempt(out)
+
+    def exchange(self, attempt: AuthorizationAttempt) -> Token:
+        """Exchanges the attempt's code and verifier for tokens over HTTPS."""
+        out, err = handle_t(), error_slot()
+        raise_for(lib.pkce_client_exchange(self.handle, attempt.handle, ctypes.byref(out), ctypes.byref(err)), err)
+        return Token._take(out)
+
+    def refresh(self, refresh_token: str, scope: Optional[str] = None) -> Token:
+        """The refresh_token grant, over HTTPS."""
+        out, err = handle_t(), error_slot()
+        raise_for(lib.pkce_client_refresh(self.handle, _c(refresh_token, "refresh token"), _c_opt(scope),
+                                          ctypes.byref(out), ctypes.byref(err)), err)
+        return Token._take(out)
+
+    def revoke(self, token: str, hint: Optional[str] = None) -> None:
+        """Revokes a token (RFC 7009); ``hint`` is "access_token" or "refresh_token"."""
+        err = error_slot()
+        raise_for(lib.pkce_client_revoke(self.handle, _c(token, "token"), _c_opt(hint), ctypes.byref(err)), err)
+
+    def refresh_request(self, refresh_token: str, scope: Optional[str] = None) -> HTTPRequest:
+        """The refresh_token grant request, to send yourself."""
+        out = handle_t()
+        raise_for(lib.pkce_client_refresh_request(self.handle, _c(refresh_token, "refresh token"), _c_opt(scope),
+                                                  ctypes.byref(out)))
+        return HTTPRequest._take(out)
+
+    def revocation_request(self, token: str, hint: Optional[str] = None) -> HTTPRequest:
+        """The revocation request, to send yourself."""
+        out = handle_t()
+        raise_for(lib.pkce_client_revocation_request(self.handle, _c(token, "token"), _c_opt(hint),
+                                                     ctypes.byref(out)))
+        return HTTPRequest._take(out)
+
+    def apply_metadata(self, issuer: str, metadata: bytes) -> None:
+        """Applies server metadata you fetched yourself (see metadata_urls)."""
+        err = error_slot()
+        raise_for(lib.pkce_client_apply_metadata(self.handle, _c(issuer, "issuer"), metadata, len(metadata),
+                                                 ctypes.byref(err)), err)
+
+
+def metadata_urls(issuer: str) -> List[str]:
+    """The two well-known metadata URLs for an issuer, RFC 8414's first."""
+    urls = []
+    for index in (0, 1):
+        url = ctypes.c_void_p()
+        raise_for(lib.pkce_client_metadata_url(_c(issuer, "issuer"), index, ctypes.byref(url)))
+        urls.append(take_string(url) or "")
+    return urls
+
+
+__all__ = [
+    "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "InvalidArgumentError",
+    "IssuerMismatchError", "NotConfiguredError", "OAuthError", "PKCEError", "ResponseError",
+    "S256UnsupportedError", "StateMismatchError", "TLSError", "Token", "TransportError", "TransportTimeoutError",
+    "VERIFIER_MAX_LENGTH", "VERIFIER_MIN_LENGTH", "challenge", "check_verifier", "generate_pair",
+    "generate_verifier", "library_version", "metadata_urls", "random_string", "state_matches",
+]

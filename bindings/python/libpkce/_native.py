@@ -1,0 +1,167 @@
+"""Loading libpkce.so.0 and declaring every C function the binding calls.
+
+Every function gets argtypes and restype, so ctypes converts and checks
+arguments instead of guessing. Library-owned strings (``char **``) are
+copied into Python and then released with the library's own
+``pkce_string_free``, which wipes them.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+from pathlib import Path
+from typing import Any, List, Optional, Tuple
+
+SONAME = "libpkce.so.0"
+REQUIRED_MAJOR = 0
+REQUIRED_MINOR = 1
+
+status_t = ctypes.c_int
+handle_t = ctypes.c_void_p
+_P = ctypes.POINTER
+
+
+def _candidates() -> List[Tuple[str, str]]:
+    """(how, path) pairs in the documented search order."""
+    found: List[Tuple[str, str]] = []
+    env = os.environ.get("LIBPKCE_PATH")
+    if env:
+        found.append(("LIBPKCE_PATH", env))
+    beside = Path(__file__).with_name(SONAME)
+    if beside.exists():
+        found.append(("packaged copy", str(beside)))
+    found.append(("SONAME", SONAME))
+    by_name = ctypes.util.find_library("pkce")
+    if by_name:
+        found.append(("find_library", by_name))
+    return found
+
+
+def _load() -> ctypes.CDLL:
+    tried = []
+    for how, path in _candidates():
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError as error:
+            tried.append(f"{how} {path!r}: {error}")
+            continue
+        _check_version(lib, path)
+        return lib
+    raise ImportError("libpkce: cannot load the C library; tried " + "; ".join(tried)
+                      + " (set LIBPKCE_PATH to the path of libpkce.so.0)")
+
+
+def _check_version(lib: ctypes.CDLL, path: str) -> None:
+    lib.pkce_version.argtypes = []
+    lib.pkce_version.restype = ctypes.c_char_p
+    version = (lib.pkce_version() or b"").decode("ascii", "replace")
+    parts = version.split(".")
+    try:
+        major, minor = int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        raise ImportError(f"libpkce: {path} reports an unreadable version {version!r}") from None
+    if major != REQUIRED_MAJOR or minor < REQUIRED_MINOR:
+        raise ImportError(f"libpkce: {path} is version {version}; this binding needs "
+                          f"{REQUIRED_MAJOR}.{REQUIRED_MINOR} or a later {REQUIRED_MAJOR}.x")
+
+
+lib = _load()
+VERSION: str = lib.pkce_version().decode("ascii")
+
+_c = ctypes.c_char_p
+_size = ctypes.c_size_t
+_int = ctypes.c_int
+_out_handle = _P(handle_t)
+_out_string = _P(ctypes.c_void_p)
+
+# name: (argtypes, restype)
+_PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
+    "pkce_strerror": ([status_t], _c),
+    "pkce_string_free": ([ctypes.c_void_p], None),
+    "pkce_error_status": ([handle_t], status_t),
+    "pkce_error_message": ([handle_t], _c),
+    "pkce_error_oauth_error": ([handle_t], _c),
+    "pkce_error_description": ([handle_t], _c),
+    "pkce_error_uri": ([handle_t], _c),
+    "pkce_error_http_status": ([handle_t], _int),
+    "pkce_error_free": ([handle_t], None),
+    "pkce_verifier_min_length": ([], _size),
+    "pkce_verifier_max_length": ([], _size),
+    "pkce_verifier_generate": ([_size, ctypes.c_char_p, _size], status_t),
+    "pkce_verifier_check": ([_c], status_t),
+    "pkce_challenge_derive": ([_c, _int, ctypes.c_char_p, _size], status_t),
+    "pkce_pair_generate": ([_size, ctypes.c_char_p, _size, ctypes.c_char_p, _size], status_t),
+    "pkce_random_string": ([_size, ctypes.c_char_p, _size], status_t),
+    "pkce_state_check": ([_c, _c], status_t),
+    "pkce_client_new": ([_c, _c, _out_handle], status_t),
+    "pkce_client_free": ([handle_t], None),
+    "pkce_client_set_authorization_endpoint": ([handle_t, _c], status_t),
+    "pkce_client_set_token_endpoint": ([handle_t, _c], status_t),
+    "pkce_client_set_revocation_endpoint": ([handle_t, _c], status_t),
+    "pkce_client_use_workos": ([handle_t, _c], status_t),
+    "pkce_client_set_scope": ([handle_t, _c], status_t),
+    "pkce_client_set_issuer": ([handle_t, _c, _int], status_t),
+    "pkce_client_refresh_request": ([handle_t, _c, _c, _out_handle], status_t),
+    "pkce_client_revocation_request": ([handle_t, _c, _c, _out_handle], status_t),
+    "pkce_client_metadata_url": ([_c, _size, _out_string], status_t),
+    "pkce_client_apply_metadata": ([handle_t, _c, _c, _size, _out_handle], status_t),
+    "pkce_client_set_ca_file": ([handle_t, _c], status_t),
+    "pkce_client_set_ca_path": ([handle_t, _c], status_t),
+    "pkce_client_set_timeouts": ([handle_t, ctypes.c_long, ctypes.c_long], status_t),
+    "pkce_client_allow_loopback_http": ([handle_t, _int], status_t),
+    "pkce_client_send": ([handle_t, handle_t, _P(_int), _out_string, _P(_size), _out_handle], status_t),
+    "pkce_client_exchange": ([handle_t, handle_t, _out_handle, _out_handle], status_t),
+    "pkce_client_refresh": ([handle_t, _c, _c, _out_handle, _out_handle], status_t),
+    "pkce_client_revoke": ([handle_t, _c, _c, _out_handle], status_t),
+    "pkce_client_discover": ([handle_t, _c, _out_handle], status_t),
+    "pkce_attempt_new": ([handle_t, _out_handle], status_t),
+    "pkce_attempt_restore": ([handle_t, _c, _c, _c, _out_handle], status_t),
+    "pkce_attempt_free": ([handle_t], None),
+    "pkce_attempt_state": ([handle_t], _c),
+    "pkce_attempt_nonce": ([handle_t], _c),
+    "pkce_attempt_verifier": ([handle_t], _c),
+    "pkce_attempt_challenge": ([handle_t], _c),
+    "pkce_attempt_add_parameter": ([handle_t, _c, _c], status_t),
+    "pkce_attempt_authorization_url": ([handle_t, _out_string], status_t),
+    "pkce_attempt_handle_callback": ([handle_t, _c, _out_handle], status_t),
+    "pkce_attempt_token_request": ([handle_t, _out_handle], status_t),
+    "pkce_http_request_method": ([handle_t], _c),
+    "pkce_http_request_url": ([handle_t], _c),
+    "pkce_http_request_header_count": ([handle_t], _size),
+    "pkce_http_request_header": ([handle_t, _size, _P(_c), _P(_c)], status_t),
+    "pkce_http_request_body": ([handle_t, _P(_size)], ctypes.c_void_p),
+    "pkce_http_request_free": ([handle_t], None),
+    "pkce_token_parse": ([_int, _c, _size, _out_handle, _out_handle], status_t),
+    "pkce_token_free": ([handle_t], None),
+    "pkce_token_access_token": ([handle_t], _c),
+    "pkce_token_token_type": ([handle_t], _c),
+    "pkce_token_refresh_token": ([handle_t], _c),
+    "pkce_token_scope": ([handle_t], _c),
+    "pkce_token_id_token": ([handle_t], _c),
+    "pkce_token_expires_in": ([handle_t, _P(ctypes.c_int64)], status_t),
+    "pkce_token_json": ([handle_t, _P(_size)], ctypes.c_void_p),
+    "pkce_token_member_json": ([handle_t, _c, _out_string], status_t),
+    "pkce_token_member_string": ([handle_t, _c, _out_string], status_t),
+}
+
+for _name, (_argtypes, _restype) in _PROTOTYPES.items():
+    _function = getattr(lib, _name)
+    _function.argtypes = _argtypes
+    _function.restype = _restype
+
+
+def take_string(pointer: ctypes.c_void_p) -> Optional[str]:
+    """Copies a library-allocated string and frees it (the library wipes it)."""
+    if not pointer.value:
+        return None
+    try:
+        return ctypes.string_at(pointer.value).decode("utf-8")
+    finally:
+        lib.pkce_string_free(pointer)
+
+
+def text(value: Optional[bytes]) -> Optional[str]:
+    """A borrowed ``const char *`` (already copied by ctypes) as str."""
+    return None if value is None else value.decode("utf-8")

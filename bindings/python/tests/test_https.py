@@ -1,0 +1,139 @@
+"""The full flow against the Authlib server, over HTTPS on 127.0.0.1."""
+
+import socket
+import threading
+
+import pytest
+
+import libpkce
+from conftest import CLIENT_ID, REDIRECT_URI, Server
+
+
+def discovered(server: Server, **options: object) -> libpkce.Client:
+    return libpkce.Client.discover(server.issuer, CLIENT_ID, REDIRECT_URI, ca_file=server.ca,
+                                   **options)  # type: ignore[arg-type]
+
+
+def signed_in(server: Server, client: libpkce.Client) -> libpkce.AuthorizationAttempt:
+    attempt = client.start()
+    attempt.handle_callback(server.browse(attempt.authorization_url))
+    return attempt
+
+
+def test_happy_path_refresh_revoke(server: Server) -> None:
+    with discovered(server, scope="profile") as client:
+        attempt = signed_in(server, client)
+        token = client.exchange(attempt)
+        assert token.token_type == "Bearer" and token.scope == "profile"
+        assert token.expires_in and token.expires_at and token.refresh_token
+        with pytest.raises(libpkce.OAuthError) as info:
+            client.exchange(attempt)  # a code works once
+        assert info.value.error == "invalid_grant" and info.value.http_status == 400
+        fresh = client.refresh(token.refresh_token)
+        assert fresh.access_token != token.access_token
+        assert fresh.refresh_token is not None
+        client.revoke(fresh.refresh_token, hint="refresh_token")
+        with pytest.raises(libpkce.OAuthError):
+            client.refresh(fresh.refresh_token)
+
+
+def test_wrong_verifier_is_refused_by_authlib(server: Server) -> None:
+    with discovered(server) as client:
+        real = client.start()
+        callback = server.browse(real.authorization_url)
+        thief = client.restore(libpkce.generate_verifier(), real.state)
+        thief.handle_callback(callback)
+        with pytest.raises(libpkce.OAuthError) as info:
+            client.exchange(thief)
+        assert info.value.error == "invalid_grant"
+        assert thief.verifier not in str(info.value)
+
+
+def test_state_and_issuer_mismatch(server: Server) -> None:
+    with discovered(server) as client:
+        attempt = client.start()
+        callback = server.browse(attempt.authorization_url)
+        with pytest.raises(libpkce.StateMismatchError):
+            attempt.handle_callback(callback.replace("state=", "state=X"))
+        head, _, _ = callback.partition("&iss=")
+        with pytest.raises(libpkce.IssuerMismatchError):
+            attempt.handle_callback(head + "&iss=https%3A%2F%2Fimpostor.example")
+        attempt.handle_callback(callback)
+
+
+def misbehaving(server: Server, path: str, **options: object) -> libpkce.Client:
+    return libpkce.Client(CLIENT_ID, REDIRECT_URI, token_endpoint=server.url(path), ca_file=server.ca,
+                          **options)  # type: ignore[arg-type]
+
+
+def exchange_at(client: libpkce.Client) -> libpkce.Token:
+    attempt = client.restore("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s")
+    attempt.handle_callback("?state=s&code=c")
+    return client.exchange(attempt)
+
+
+@pytest.mark.parametrize("path,error,http_status", [
+    ("/misbehave/redirect", libpkce.TransportError, 302),
+    ("/misbehave/huge", libpkce.ResponseError, 0),
+    ("/misbehave/html500", libpkce.ResponseError, 500),
+    ("/misbehave/error200", libpkce.OAuthError, 200),
+])
+def test_misbehaving_token_endpoints(server: Server, path: str, error: type, http_status: int) -> None:
+    with misbehaving(server, path) as client:
+        with pytest.raises(error) as info:
+            exchange_at(client)
+        if http_status:
+            assert info.value.http_status == http_status
+
+
+def test_timeout(server: Server) -> None:
+    with misbehaving(server, "/misbehave/slow", timeout=0.5) as client:
+        with pytest.raises(libpkce.TransportTimeoutError):
+            exchange_at(client)
+
+
+def test_tls_failures(server: Server) -> None:
+    with libpkce.Client(CLIENT_ID, REDIRECT_URI, token_endpoint=server.url("/token")) as client:
+        with pytest.raises(libpkce.TLSError):
+            exchange_at(client)  # the test CA is not given
+    wrong = f"https://127.0.0.1:{server.wrong_host_port}/token"
+    with libpkce.Client(CLIENT_ID, REDIRECT_URI, token_endpoint=wrong, ca_file=server.ca) as client:
+        with pytest.raises(libpkce.TLSError):
+            exchange_at(client)
+
+
+def test_connect_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    with libpkce.Client(CLIENT_ID, REDIRECT_URI, token_endpoint=f"https://127.0.0.1:{port}/token") as client:
+        with pytest.raises(libpkce.TransportError) as info:
+            exchange_at(client)
+        assert info.value.status == 50
+
+
+def test_discovery_paths(server: Server) -> None:
+    with libpkce.Client.discover(server.issuer + "/oidc", CLIENT_ID, REDIRECT_URI, ca_file=server.ca) as client:
+        assert client.start().authorization_url.startswith(server.issuer + "/authorize?")
+    with pytest.raises(libpkce.S256UnsupportedError):
+        libpkce.Client.discover(server.issuer + "/plain-only", CLIENT_ID, REDIRECT_URI, ca_file=server.ca)
+    with pytest.raises(libpkce.DiscoveryError):
+        libpkce.Client.discover(server.issuer + "/impostor", CLIENT_ID, REDIRECT_URI, ca_file=server.ca)
+
+
+def test_one_client_many_threads(server: Server) -> None:
+    failures: list[BaseException] = []
+    with discovered(server) as client:
+        def work() -> None:
+            try:
+                for _ in range(5):
+                    assert client.exchange(signed_in(server, client)).access_token
+            except BaseException as error:  # reported below, with the thread's error
+                failures.append(error)
+
+        threads = [threading.Thread(target=work) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert failures == []

@@ -1,0 +1,46 @@
+"""libpkce against the official WorkOS Python SDK, both pointed at the local
+HTTPS server: the same authorization URL parameters, the same JSON body."""
+
+import ssl
+import urllib.parse
+
+import httpx2
+import pytest
+import requests
+from workos.public_client import create_public_client
+
+import libpkce
+from conftest import CLIENT_ID, REDIRECT_URI, Server
+
+
+def test_same_url_and_same_authenticate_body(server: Server) -> None:
+    ours = libpkce.Client.workos(CLIENT_ID, REDIRECT_URI, api_base=server.issuer, ca_file=server.ca)
+    extras = {"provider": "authkit", "organization_id": "org_01TEST", "connection_id": "conn_01TEST",
+              "login_hint": "ada+test@example.com", "screen_hint": "sign-up", "prompt": "login"}
+    attempt = ours.start(**extras)
+
+    sdk = create_public_client(client_id=CLIENT_ID, base_url=server.issuer,
+                               http_client=httpx2.Client(verify=ssl.create_default_context(cafile=server.ca)))
+    sdk_url = sdk.user_management.get_authorization_url(
+        redirect_uri=REDIRECT_URI, state=attempt.state, code_challenge=attempt.challenge,
+        code_challenge_method="S256", **extras)
+
+    mine, theirs = urllib.parse.urlsplit(attempt.authorization_url), urllib.parse.urlsplit(sdk_url)
+    assert (mine.scheme, mine.netloc, mine.path) == (theirs.scheme, theirs.netloc, theirs.path)
+    assert urllib.parse.parse_qs(mine.query) == urllib.parse.parse_qs(theirs.query)
+
+    callback = server.browse(attempt.authorization_url)
+    attempt.handle_callback(callback)
+    token = ours.exchange(attempt)
+    assert token.raw["user"]["id"] == "user_01TEST" and token.raw["organization_id"] == "org_01TEST"
+    assert token.access_token.startswith("wos_at_")
+
+    # The SDK sends the same code and verifier; the server has spent the code, so it refuses,
+    # but it records what the SDK sent.
+    code = urllib.parse.parse_qs(urllib.parse.urlsplit(callback).query)["code"][0]
+    with pytest.raises(Exception):
+        sdk.user_management.authenticate_with_code(code=code, code_verifier=attempt.verifier)
+    recorded = requests.get(server.url("/_recorded"), verify=server.ca, timeout=10).json()["authenticate"]
+    assert recorded[-2] == recorded[-1]
+    assert set(recorded[-1]) == {"grant_type", "code", "client_id", "code_verifier"}
+    ours.close()
