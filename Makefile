@@ -111,8 +111,16 @@ IDDAWC := $(BUILD)/iddawc
 IDDAWC_FLAGS := -DHAVE_IDDAWC -I$(IDDAWC)/usr/include -I$(IDDAWC)/usr/include/x86_64-linux-gnu \
 	-l:libiddawc.so.1.1 -l:liborcania.so.2.3
 
-bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen
+bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https venv
+	@dpkg-query -W -f='$${Status}' nginx-light 2>/dev/null | grep -q 'ok installed' || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; }
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/bench_pkce
+	$(PYTHON) Tests/bench/bench_https.py ./$(BUILD)/bench_https $(BUILD)/bench-nginx
+	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) Tests/bench/bench_python.py
+
+$(BUILD)/bench_https: Tests/bench/bench_https.c include/pkce.h $(LIB)
+	sh Tests/bench/setup-iddawc.sh $(IDDAWC)
+	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude $< -o $@ $(LDFLAGS_PKCE) -lcurl $(IDDAWC_FLAGS)
 
 $(BUILD)/bench_pkce: Tests/bench/bench_pkce.c include/pkce.h $(LIB)
 	sh Tests/bench/setup-iddawc.sh $(IDDAWC)

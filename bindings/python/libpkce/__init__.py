@@ -50,28 +50,30 @@ def _c_opt(value: Optional[str], what: str = "argument") -> Optional[bytes]:
 
 
 class _Buffers(threading.local):
-    """Per-thread output buffers, reused so that a pair costs one ctypes call and no allocation."""
+    """Per-thread output buffers, reused so that a pair costs one ctypes call and no allocation.
+
+    The verifier buffer keeps the thread's latest verifier until the next one
+    overwrites it; the ``str`` returned to the caller is a copy that Python
+    manages, which no library can wipe.
+    """
 
     def __init__(self) -> None:
-        self.verifier = ctypes.create_string_buffer(VERIFIER_MAX_LENGTH + 1)
-        self.challenge = ctypes.create_string_buffer(VERIFIER_MAX_LENGTH + 1)
+        self.verifier = _native.OutBuffer()
+        self.challenge = _native.OutBuffer()
 
 
 _buffers = _Buffers()
-
-
-def _wipe(buffer: ctypes.Array[ctypes.c_char]) -> None:
-    ctypes.memset(buffer, 0, ctypes.sizeof(buffer))
+# ctypes converts a c_size_t instance faster than an int: these are made once.
+_BUFFER_SIZE = ctypes.c_size_t(ctypes.sizeof(_native.OutBuffer))
+_CHALLENGE_SIZE = ctypes.c_size_t(_S256_LENGTH + 1)
+_LENGTHS = {n: ctypes.c_size_t(n) for n in range(VERIFIER_MIN_LENGTH, VERIFIER_MAX_LENGTH + 1)}
 
 
 def generate_verifier(length: int = 43) -> str:
     """A fresh code verifier of ``length`` (43..128) characters from OpenSSL's CSPRNG."""
     buf = _buffers.verifier
     raise_for(lib.pkce_verifier_generate(length, buf, len(buf)))
-    try:
-        return buf.value.decode("ascii")
-    finally:
-        _wipe(buf)
+    return buf.value.decode("ascii")
 
 
 def check_verifier(verifier: str) -> None:
@@ -90,13 +92,14 @@ def challenge(verifier: str, method: str = "S256") -> str:
 
 def generate_pair(length: int = 43) -> Tuple[str, str]:
     """A fresh ``(verifier, S256 challenge)`` pair, in one call into the library."""
+    size = _LENGTHS.get(length)
+    if size is None:
+        raise InvalidArgumentError(10, f"code verifier must be 43 to 128 characters, not {length!r}")
     b = _buffers
-    status = lib.pkce_pair_generate(length, b.verifier, VERIFIER_MAX_LENGTH + 1, b.challenge, _S256_LENGTH + 1)
+    status = lib.pkce_pair_generate(size, b.verifier, _BUFFER_SIZE, b.challenge, _CHALLENGE_SIZE)
     if status:
         raise_for(status)
-    verifier = b.verifier.value.decode("ascii")
-    _wipe(b.verifier)
-    return verifier, b.challenge.value.decode("ascii")
+    return b.verifier.value.decode("ascii"), b.challenge.value.decode("ascii")
 
 
 def random_string(length: int = 43) -> str:

@@ -72,6 +72,9 @@ VERSION: str = lib.pkce_version().decode("ascii")
 
 _c = ctypes.c_char_p
 _size = ctypes.c_size_t
+#: A verifier-sized output buffer (128 characters and a NUL). Declaring the exact array type
+#: lets ctypes pass such buffers through without conversion work.
+OutBuffer = ctypes.c_char * 129
 _int = ctypes.c_int
 _out_handle = _P(handle_t)
 _out_string = _P(ctypes.c_void_p)
@@ -92,7 +95,7 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_verifier_generate": ([_size, ctypes.c_char_p, _size], status_t),
     "pkce_verifier_check": ([_c], status_t),
     "pkce_challenge_derive": ([_c, _int, ctypes.c_char_p, _size], status_t),
-    "pkce_pair_generate": ([_size, ctypes.c_char_p, _size, ctypes.c_char_p, _size], status_t),
+    "pkce_pair_generate": ([_size, OutBuffer, _size, OutBuffer, _size], status_t),
     "pkce_random_string": ([_size, ctypes.c_char_p, _size], status_t),
     "pkce_state_check": ([_c, _c], status_t),
     "pkce_client_new": ([_c, _c, _out_handle], status_t),

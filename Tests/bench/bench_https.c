@@ -1,0 +1,110 @@
+/* One token exchange over loopback TLS with keep-alive, three ways, against
+ * the same server (nginx answering a fixed token JSON): libpkce, a plain C
+ * loop over one reused libcurl easy handle doing the same POST, and iddawc.
+ * Prints "name microseconds-per-exchange" lines for bench_https.py.
+ * Usage: bench_https URL CA_FILE */
+#define _POSIX_C_SOURCE 200809L
+#include "pkce.h"
+
+#include <curl/curl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#ifdef HAVE_IDDAWC
+#include <iddawc.h>
+#endif
+
+static double now_us(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
+}
+
+static size_t sink(char *data, size_t size, size_t n, void *user) {
+    (void)data;
+    *(size_t *)user += size * n;
+    return size * n;
+}
+
+/* Best of 5 batches, microseconds per call. */
+#define MEASURE(result, iterations, body) do { \
+    for (int w = 0; w < (iterations) / 10; w++) { body; } \
+    double best_ = 1e30; \
+    for (int b_ = 0; b_ < 5; b_++) { \
+        double t0_ = now_us(); \
+        for (int i_ = 0; i_ < (iterations); i_++) { body; } \
+        double per_ = (now_us() - t0_) / (iterations); \
+        if (per_ < best_) best_ = per_; \
+    } \
+    (result) = best_; \
+} while (0)
+
+int main(int argc, char **argv) {
+    if (argc != 3) { fprintf(stderr, "usage: bench_https URL CA_FILE\n"); return 2; }
+    const char *url = argv[1], *ca = argv[2];
+    const int n = 2000;
+    curl_global_init(CURL_GLOBAL_DEFAULT);
+
+    pkce_client *client = NULL;
+    pkce_attempt *attempt = NULL;
+    pkce_client_new("bench-client", "http://127.0.0.1:8765/callback", &client);
+    pkce_client_set_token_endpoint(client, url);
+    pkce_client_set_ca_file(client, ca);
+    pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
+    pkce_attempt_handle_callback(attempt, "?state=s&code=SplxlOBeZQQYbYS6WxSbIA", NULL);
+    int failures = 0;
+    double ours;
+    MEASURE(ours, n, {
+        pkce_token *token = NULL;
+        if (pkce_client_exchange(client, attempt, &token, NULL) != PKCE_OK) failures++;
+        pkce_token_free(token);
+    });
+
+    /* The same POST (same body and headers) over one reused easy handle. */
+    pkce_http_request *request = NULL;
+    pkce_attempt_token_request(attempt, &request);
+    size_t body_length = 0;
+    const char *body = pkce_http_request_body(request, &body_length);
+    CURL *h = curl_easy_init();
+    struct curl_slist *headers = NULL;
+    headers = curl_slist_append(headers, "Content-Type: application/x-www-form-urlencoded");
+    headers = curl_slist_append(headers, "Accept: application/json");
+    headers = curl_slist_append(headers, "Expect:");
+    size_t received = 0;
+    curl_easy_setopt(h, CURLOPT_URL, url);
+    curl_easy_setopt(h, CURLOPT_CAINFO, ca);
+    curl_easy_setopt(h, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDS, body);
+    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)body_length);
+    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, sink);
+    curl_easy_setopt(h, CURLOPT_WRITEDATA, &received);
+    double plain;
+    MEASURE(plain, n, { if (curl_easy_perform(h) != CURLE_OK) failures++; });
+    curl_easy_cleanup(h);
+    curl_slist_free_all(headers);
+    pkce_http_request_free(request);
+    printf("libpkce %.2f\ncurl %.2f\n", ours, plain);
+
+#ifdef HAVE_IDDAWC
+    /* iddawc cannot be given a CA file: it runs without TLS verification,
+     * which if anything makes it faster than it would be. */
+    struct _i_session session;
+    i_init_session(&session);
+    i_set_parameter_list(&session, I_OPT_RESPONSE_TYPE, I_RESPONSE_TYPE_CODE, I_OPT_CLIENT_ID, "bench-client",
+                         I_OPT_REDIRECT_URI, "http://127.0.0.1:8765/callback", I_OPT_TOKEN_ENDPOINT, url,
+                         I_OPT_TOKEN_METHOD, I_TOKEN_AUTH_METHOD_NONE, I_OPT_REMOTE_CERT_FLAG, I_REMOTE_VERIFY_NONE,
+                         I_OPT_CODE, "SplxlOBeZQQYbYS6WxSbIA",
+                         I_OPT_PKCE_CODE_VERIFIER, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
+                         I_OPT_PKCE_METHOD, I_PKCE_METHOD_S256, I_OPT_NONE);
+    double idd;
+    MEASURE(idd, n / 4, { if (i_run_token_request(&session) != I_OK) failures++; });
+    i_clean_session(&session);
+    printf("iddawc %.2f\n", idd);
+#endif
+    pkce_attempt_free(attempt);
+    pkce_client_free(client);
+    curl_global_cleanup();
+    if (failures) fprintf(stderr, "%d requests failed\n", failures);
+    return failures != 0;
+}
