@@ -19,10 +19,17 @@ LDFLAGS_PKCE  := -L$(BUILD) -lpkce -Wl,-rpath,$(CURDIR)/$(BUILD)
 # The Swift standard library goes into the .so (-static-stdlib), so that
 # users need no Swift runtime; no rpath points into the toolchain; only the
 # header's functions are exported (exports.map); the SONAME carries the ABI.
+# HARDENING_CFLAGS / HARDENING_LDFLAGS (debian/rules passes dpkg's) reach the
+# C shim's compiler and the linker.
+comma := ,
+HARDENING_CFLAGS ?=
+HARDENING_LDFLAGS ?=
+SWIFT_HARDENING := $(foreach f,$(HARDENING_CFLAGS),-Xcc $(f)) \
+	$(foreach f,$(subst $(comma), ,$(patsubst -Wl$(comma)%,%,$(filter -Wl$(comma)%,$(HARDENING_LDFLAGS)))),-Xlinker $(f))
 SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath \
 	-Xlinker -soname=$(SONAME) \
-	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map
+	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map $(SWIFT_HARDENING)
 
 # Debian packages the build and the tests use: valgrind and binutils for the
 # C tests, python3-venv for the test server (Authlib) and the Python tests.
@@ -32,13 +39,17 @@ PYTHON := $(VENV)/bin/python
 
 SWIFT_SOURCES := Package.swift $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.map Sources/*/module.modulemap) include/pkce.h
 
-.PHONY: all deps venv demo test test-swift test-c test-https test-python test-abi test-install bench install uninstall clean
+.PHONY: all deps venv demo test test-swift test-c test-https test-python test-abi test-install bench install uninstall \
+	deb test-deb clean
 
 all: $(LIB)
 
-# Installs missing Debian packages; a no-op when all are there.
+# Installs missing Debian packages; a no-op when all are there, or with
+# NO_DEPS=1 (package builds, where Build-Depends provide them).
+NO_DEPS ?=
 deps:
-	@missing=""; for p in $(APT_PACKAGES); do \
+	@[ "$(NO_DEPS)" = 1 ] && exit 0; \
+	missing=""; for p in $(APT_PACKAGES); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -142,6 +153,22 @@ install: $(LIB)
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libpkce.so
 	rm -f $(DESTDIR)$(INCLUDEDIR)/pkce.h $(DESTDIR)$(PKGCONFIGDIR)/pkce.pc
+
+# Debian packages (libpkce0, libpkce-dev, python3-libpkce, -dbgsym) built from
+# a copy of the tree into $(DEB_DIR), then checked with lintian.
+DEB_DIR := $(BUILD)/deb
+DEB_APT_PACKAGES := debhelper dh-python dpkg-dev lintian python3-all build-essential
+deb:
+	@$(MAKE) -s deps APT_PACKAGES="$(APT_PACKAGES) $(DEB_APT_PACKAGES)"
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/libpkce
+	tar --exclude=./build --exclude=./.build --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/libpkce
+	cd $(DEB_DIR)/libpkce && SWIFT="$$(command -v $(SWIFT))" dpkg-buildpackage -us -uc -b
+	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
+	@echo "lintian: no errors, no warnings"
+
+# Installs the packages, runs the autopkgtests against the installed files, removes them.
+test-deb: deb
+	sh Tests/c/check-deb.sh $(DEB_DIR)
 
 clean:
 	rm -rf $(BUILD) .build
