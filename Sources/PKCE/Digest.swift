@@ -38,14 +38,12 @@ enum Base64URL {
 }
 
 enum SHA256 {
-    static let digestBytes = 32
-
     /// The raw digest (not hex) into `out`, which holds 32 bytes.
-    static func hash(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
+    static func hash(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) {
         var context = SHA256_CTX()
         SHA256_Init(&context)
         SHA256_Update(&context, input.baseAddress, input.count)
-        SHA256_Final(out, &context)
+        SHA256_Final(out.baseAddress, &context)
         OPENSSL_cleanse(&context, MemoryLayout<SHA256_CTX>.size)
     }
 }

@@ -40,11 +40,12 @@ public enum PKCE {
 
     /// The S256 challenge of an already checked verifier: 43 bytes into `out`.
     package static func writeS256Challenge(of verifier: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: SHA256.digestBytes) { digest in
-            let d = digest.baseAddress!
-            SHA256.hash(verifier, into: d)
-            Base64URL.encode(UnsafeBufferPointer(digest), into: out)
-            OPENSSL_cleanse(d, SHA256.digestBytes)
+        var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // 32 bytes on the stack
+        withUnsafeMutableBytes(of: &digest) { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            SHA256.hash(verifier, into: bytes)
+            Base64URL.encode(UnsafeBufferPointer(bytes), into: out)
+            OPENSSL_cleanse(raw.baseAddress, raw.count)
         }
     }
 
@@ -70,7 +71,8 @@ public enum PKCE {
             return String(decoding: verifier, as: UTF8.self)
         case .s256:
             return String(unsafeUninitializedCapacity: s256ChallengeLength) { out in
-                writeS256Challenge(of: verifier, into: out.baseAddress!)
+                guard let out = out.baseAddress else { return 0 }
+                writeS256Challenge(of: verifier, into: out)
                 return s256ChallengeLength
             }
         }
@@ -85,7 +87,8 @@ public enum PKCE {
         guard randomStringLengths.contains(length) else { throw PKCEError(.length) }
         var failure: PKCEError?
         let result = String(unsafeUninitializedCapacity: length) { out in
-            do throws(PKCEError) { try writeRandomCharacters(length, into: out.baseAddress!) } catch { failure = error; return 0 }
+            guard let out = out.baseAddress else { return 0 }
+            do throws(PKCEError) { try writeRandomCharacters(length, into: out) } catch { failure = error; return 0 }
             return length
         }
         if let failure { throw failure }

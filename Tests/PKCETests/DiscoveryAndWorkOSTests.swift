@@ -1,0 +1,69 @@
+import Testing
+@testable import PKCE
+
+@Suite struct DiscoveryAndWorkOSTests {
+    func configuration() throws(PKCEError) -> ClientConfiguration {
+        try ClientConfiguration(clientID: "client_01", redirectURI: "http://127.0.0.1:8765/cb")
+    }
+
+    @Test func metadataURLs() throws {
+        #expect(try ClientConfiguration.metadataURLs(issuer: "https://as.example") == [
+            "https://as.example/.well-known/oauth-authorization-server",
+            "https://as.example/.well-known/openid-configuration"])
+        #expect(try ClientConfiguration.metadataURLs(issuer: "https://as.example/t/1/") == [
+            "https://as.example/.well-known/oauth-authorization-server/t/1",
+            "https://as.example/t/1/.well-known/openid-configuration"])
+        #expect(throws: PKCEError.self) { try ClientConfiguration.metadataURLs(issuer: "http://as.example") }
+    }
+
+    func apply(_ json: String, issuer: String = "https://as.example") throws(PKCEError) -> ClientConfiguration {
+        var c = try configuration()
+        let bytes = SecureBytes(json)
+        try bytes.withBytes { b throws(PKCEError) in try c.applyMetadata(issuer: issuer, json: b) }
+        return c
+    }
+
+    @Test func applyMetadata() throws {
+        let c = try apply(#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","#
+            + #""token_endpoint":"https://as.example/t","revocation_endpoint":"https://as.example/r","#
+            + #""code_challenge_methods_supported":["plain","S256"],"authorization_response_iss_parameter_supported":true}"#)
+        #expect(c.authorizationEndpoint?.url == "https://as.example/a" && c.tokenEndpoint?.url == "https://as.example/t")
+        #expect(c.revocationEndpoint?.url == "https://as.example/r")
+        #expect(c.issuer == "https://as.example" && c.requiresIssuerParameter)
+        let noIss = try apply(#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t"}"#)
+        #expect(noIss.issuer == "https://as.example" && !noIss.requiresIssuerParameter)
+    }
+
+    @Test func refusedMetadata() {
+        func code(_ json: String) -> PKCEError.Code? {
+            do { _ = try apply(json); return nil } catch { return error.code }
+        }
+        #expect(code(#"{"issuer":"https://other.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t"}"#) == .discovery)
+        #expect(code(#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t","code_challenge_methods_supported":["plain"]}"#) == .s256Unsupported)
+        #expect(code(#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t","code_challenge_methods_supported":"S256"}"#) == .discovery)
+        #expect(code(#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a"}"#) == .discovery)
+        #expect(code(#"{"issuer":"https://as.example","authorization_endpoint":"http://as.example/a","token_endpoint":"https://as.example/t"}"#) == .urlInsecure)
+        #expect(code("[]") == .discovery)
+        #expect(code("{") == .responseMalformed)
+    }
+
+    @Test func workOSRequests() throws {
+        var c = try configuration()
+        try c.useWorkOS(apiBase: "https://api.workos.com/")
+        #expect(c.authorizationEndpoint?.url == "https://api.workos.com/user_management/authorize")
+        #expect(c.tokenEndpoint?.url == "https://api.workos.com/user_management/authenticate")
+        let attempt = try SecureBytes("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk").withBytes { v throws(PKCEError) in
+            try AuthorizationAttempt(client: c, verifier: v, state: "st", nonce: nil)
+        }
+        try attempt.handleCallback("?state=st&code=a\"b%5Cc%0A")
+        let request = try attempt.tokenRequest()
+        #expect(request.headers.first.map { "\($0.value)" } == "application/json")
+        #expect(request.body.string == #"{"grant_type":"authorization_code","code":"a\"b\\c\n","client_id":"client_01","#
+            + #""code_verifier":"dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"}"#)
+        // What we write, our own parser reads back.
+        let parsed = try TokenResponse(httpStatus: 200, body: #"{"access_token":"x","echo":"# + "\"a\\\"b\\\\c\\n\"}")
+        #expect(try parsed.memberString("echo")?.string == "a\"b\\c\n")
+        let refresh = try c.refreshRequest(refreshToken: "r1")
+        #expect(refresh.body.string == #"{"grant_type":"refresh_token","refresh_token":"r1","client_id":"client_01"}"#)
+    }
+}
