@@ -107,7 +107,7 @@ $(BUILD)/test_https: Tests/c/test_https.c Tests/c/check.h include/pkce.h $(LIB)
 
 # The ctypes binding: mypy --strict, then pytest against the same server.
 test-python: $(LIB) venv
-	cd bindings/python && ../../$(PYTHON) -m mypy --strict libpkce
+	cd bindings/python && ../../$(PYTHON) -m mypy --strict --cache-dir=../../$(BUILD)/mypy-cache libpkce
 	sh Tests/server/with-server.sh $(PYTHON) env LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) \
 	    PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 

@@ -200,6 +200,9 @@ static void test_transport_failures(void) {
     snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/huge", port);
     CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_RESPONSE_TOO_LARGE);
 
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/huge-chunked", port);
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_RESPONSE_TOO_LARGE);
+
     snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/html500", port);
     CHECK_STATUS(token_at(client, url, &err), PKCE_ERR_HTTP_STATUS);
     CHECK(err && pkce_error_http_status(err) == 500);
@@ -246,6 +249,28 @@ static void test_transport_failures(void) {
     CHECK_STATUS(pkce_client_set_ca_path(client, "/etc/ssl/certs"), PKCE_OK);
     CHECK_STATUS(pkce_client_allow_loopback_http(NULL, 1), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_client_exchange(client, NULL, NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    pkce_client_free(client);
+}
+
+static void test_user_agent_and_malformed(void) {
+    pkce_client *client = new_client();
+    char url[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/garbage", port);
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_RESPONSE_MALFORMED);
+
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/echo/user-agent", port);
+    pkce_client_set_token_endpoint(client, url);
+    pkce_attempt *attempt = NULL;
+    pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
+    pkce_attempt_handle_callback(attempt, "?state=s&code=c", NULL);
+    pkce_token *token = NULL;
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &token, NULL), PKCE_OK);
+    char *agent = NULL;
+    CHECK_STATUS(pkce_token_member_string(token, "user_agent", &agent), PKCE_OK);
+    CHECK_STR(agent, "libpkce/" PKCE_VERSION_STRING);
+    pkce_string_free(agent);
+    pkce_token_free(token);
+    pkce_attempt_free(attempt);
     pkce_client_free(client);
 }
 
@@ -412,6 +437,7 @@ int main(void) {
     test_happy_path_and_reuse();
     test_wrong_verifier_state_and_issuer();
     test_transport_failures();
+    test_user_agent_and_malformed();
     test_discovery();
     test_send_and_workos();
     test_threads();

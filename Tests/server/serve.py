@@ -241,6 +241,16 @@ def create_app(issuer):
     def misbehave_huge():
         return Response('{"access_token":"' + "x" * (5 * 1024 * 1024) + '"}', mimetype="application/json")
 
+    @app.post("/misbehave/huge-chunked")
+    def misbehave_huge_chunked():
+        # No Content-Length: the client can only stop while reading.
+        def body():
+            yield '{"access_token":"'
+            for _ in range(80):
+                yield "x" * 65536
+            yield '"}'
+        return Response(body(), mimetype="application/json")
+
     @app.post("/misbehave/html500")
     def misbehave_html500():
         return Response("<html><body><h1>Internal Server Error</h1></body></html>", status=500, mimetype="text/html")
@@ -248,6 +258,16 @@ def create_app(issuer):
     @app.post("/misbehave/error200")
     def misbehave_error200():
         return jsonify({"error": "invalid_request", "error_description": "sent with status 200"})
+
+    @app.post("/misbehave/garbage")
+    def misbehave_garbage():
+        return Response('{"access_token": "unterminated', mimetype="application/json")
+
+    @app.post("/echo/user-agent")
+    def echo_user_agent():
+        return jsonify({"access_token": "echo", "token_type": "Bearer",
+                        "user_agent": request.headers.get("User-Agent", ""),
+                        "connection": request.headers.get("Connection", "")})
 
     @app.post("/misbehave/slow")
     def misbehave_slow():

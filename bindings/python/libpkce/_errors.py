@@ -11,14 +11,18 @@ from ._native import handle_t, lib, text
 
 
 class PKCEError(Exception):
-    """Any libpkce failure. ``status`` is the C library's pkce_status number."""
+    """Any libpkce failure.
 
-    def __init__(self, status: int, message: str, http_status: int = 0) -> None:
+    ``code`` is the C library's pkce_status number (see pkce.h), ``status`` the
+    HTTP status of the server's answer (0 when there was none), ``message``
+    the library's sentence, which never holds a secret.
+    """
+
+    def __init__(self, code: int, message: str, status: int = 0) -> None:
         super().__init__(message)
-        self.status = status
+        self.code = code
         self.message = message
-        #: The HTTP status of the server's answer, 0 when there was none.
-        self.http_status = http_status
+        self.status = status
 
 
 class InvalidArgumentError(PKCEError, ValueError):
@@ -44,9 +48,9 @@ class IssuerMismatchError(CallbackError):
 class OAuthError(PKCEError):
     """The authorization server answered with an OAuth error (RFC 6749 4.1.2.1, 5.2)."""
 
-    def __init__(self, status: int, message: str, http_status: int, error: str,
+    def __init__(self, code: int, message: str, status: int, error: str,
                  description: Optional[str], uri: Optional[str]) -> None:
-        super().__init__(status, message, http_status)
+        super().__init__(code, message, status)
         self.error = error
         self.description = description
         self.uri = uri

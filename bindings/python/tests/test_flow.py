@@ -31,7 +31,7 @@ def test_authorization_url() -> None:
         assert query["code_challenge"] == [libpkce.challenge(fresh.verifier)]
         with pytest.raises(libpkce.InvalidArgumentError) as info:
             fresh.add_parameter("code_challenge_method", "plain")
-        assert info.value.status == 22
+        assert info.value.code == 22
 
 
 @pytest.mark.parametrize("kwargs,error", [
@@ -69,7 +69,7 @@ def test_callback_oauth_error_and_issuer() -> None:
     with client() as c, c.restore(RFC_VERIFIER, "xyz") as attempt:
         with pytest.raises(libpkce.OAuthError) as info:
             attempt.handle_callback("?error=access_denied&error_description=No+thanks&state=xyz")
-        assert (info.value.error, info.value.description, info.value.http_status) == ("access_denied", "No thanks", 0)
+        assert (info.value.error, info.value.description, info.value.status) == ("access_denied", "No thanks", 0)
     with client(issuer="https://as.example") as c, c.restore(RFC_VERIFIER, "xyz") as attempt:
         with pytest.raises(libpkce.IssuerMismatchError):
             attempt.handle_callback("?code=c&state=xyz")
@@ -105,7 +105,7 @@ def test_token_parse() -> None:
     assert "SECRET" not in repr(token)
     with pytest.raises(libpkce.OAuthError) as info:
         libpkce.Token.parse(400, b'{"error":"invalid_grant","error_description":"bad","error_uri":"https://e"}')
-    assert (info.value.error, info.value.description, info.value.uri, info.value.http_status) == \
+    assert (info.value.error, info.value.description, info.value.uri, info.value.status) == \
         ("invalid_grant", "bad", "https://e", 400)
     with pytest.raises(libpkce.OAuthError):
         libpkce.Token.parse(200, b'{"error":"invalid_request"}')

@@ -28,7 +28,7 @@ def test_happy_path_refresh_revoke(server: Server) -> None:
         assert token.expires_in and token.expires_at and token.refresh_token
         with pytest.raises(libpkce.OAuthError) as info:
             client.exchange(attempt)  # a code works once
-        assert info.value.error == "invalid_grant" and info.value.http_status == 400
+        assert info.value.error == "invalid_grant" and info.value.status == 400
         fresh = client.refresh(token.refresh_token)
         assert fresh.access_token != token.access_token
         assert fresh.refresh_token is not None
@@ -77,13 +77,14 @@ def exchange_at(client: libpkce.Client) -> libpkce.Token:
     ("/misbehave/huge", libpkce.ResponseError, 0),
     ("/misbehave/html500", libpkce.ResponseError, 500),
     ("/misbehave/error200", libpkce.OAuthError, 200),
+    ("/misbehave/garbage", libpkce.ResponseError, 200),
 ])
 def test_misbehaving_token_endpoints(server: Server, path: str, error: type, http_status: int) -> None:
     with misbehaving(server, path) as client:
         with pytest.raises(error) as info:
             exchange_at(client)
         if http_status:
-            assert info.value.http_status == http_status
+            assert info.value.status == http_status
 
 
 def test_timeout(server: Server) -> None:
@@ -109,7 +110,7 @@ def test_connect_error() -> None:
     with libpkce.Client(CLIENT_ID, REDIRECT_URI, token_endpoint=f"https://127.0.0.1:{port}/token") as client:
         with pytest.raises(libpkce.TransportError) as info:
             exchange_at(client)
-        assert info.value.status == 50
+        assert info.value.code == 50
 
 
 def test_discovery_paths(server: Server) -> None:

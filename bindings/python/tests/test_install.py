@@ -1,6 +1,7 @@
 """The package as a user installs it: pip install ./bindings/python, library by LIBPKCE_PATH."""
 
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -13,7 +14,11 @@ def test_pip_install_and_library_path(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
     venv.EnvBuilder(with_pip=True, system_site_packages=False).create(env_dir)
     python = env_dir / "bin" / "python"
-    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(PACKAGE)],
+    # A copy, so that the build leaves nothing (build/, *.egg-info) in the source tree.
+    source = tmp_path / "src"
+    shutil.copytree(PACKAGE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "tests", "__pycache__",
+                                                                     ".mypy_cache"))
+    subprocess.run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", str(source)],
                    check=True, cwd=tmp_path)
     library = os.environ["LIBPKCE_PATH"]
     check = ("import libpkce; "

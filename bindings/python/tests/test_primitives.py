@@ -39,7 +39,7 @@ def test_generate_verifier(length: int) -> None:
 def test_verifier_length_refused(length: int) -> None:
     with pytest.raises(libpkce.InvalidArgumentError) as info:
         libpkce.generate_verifier(length)
-    assert info.value.status == 10
+    assert info.value.code == 10
     with pytest.raises(libpkce.InvalidArgumentError):
         libpkce.generate_pair(length)
 
@@ -51,7 +51,7 @@ def test_verifier_length_refused(length: int) -> None:
 def test_bad_verifiers(bad: str, status: int) -> None:
     with pytest.raises(libpkce.InvalidArgumentError) as info:
         libpkce.check_verifier(bad)
-    assert info.value.status == status
+    assert info.value.code == status
     with pytest.raises(libpkce.InvalidArgumentError):
         libpkce.challenge(bad)
 
