@@ -40,7 +40,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Package.swift $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.map Sources/*/module.modulemap) include/pkce.h
 
 .PHONY: all deps venv demo test test-swift test-c test-https test-python test-abi test-install bench install uninstall \
-	deb test-deb clean
+	deb test-deb fuzz clean
 
 all: $(LIB)
 
@@ -153,6 +153,19 @@ install: $(LIB)
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libpkce.so
 	rm -f $(DESTDIR)$(INCLUDEDIR)/pkce.h $(DESTDIR)$(PKGCONFIGDIR)/pkce.pc
+
+# libFuzzer + AddressSanitizer over the parsers (token response, callback,
+# metadata, endpoint URLs), seeded from Tests/fuzz/seeds, for FUZZ_SECONDS.
+FUZZ_SECONDS ?= 60
+fuzz: | deps
+	mkdir -p $(BUILD)/fuzz/corpus
+	printf 'module CCurlShim { header "%s" export * }\n' "$(CURDIR)/Sources/CCurlShim/include/curl_shim.h" > $(BUILD)/fuzz/module.modulemap
+	clang -c -O1 -fsanitize=address Sources/CCurlShim/curl_shim.c -ISources/CCurlShim/include -o $(BUILD)/fuzz/curl_shim.o
+	swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name libpkce -module-name PKCE \
+	    Sources/PKCE/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL -I $(BUILD)/fuzz \
+	    $(BUILD)/fuzz/curl_shim.o -lcrypto -lcurl -o $(BUILD)/fuzz/fuzz_parsers
+	./$(BUILD)/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
+	    $(BUILD)/fuzz/corpus Tests/fuzz/seeds
 
 # Debian packages (libpkce0, libpkce-dev, python3-libpkce, -dbgsym) built from
 # a copy of the tree into $(DEB_DIR), then checked with lintian.
