@@ -12,7 +12,7 @@ extension AuthorizationAttempt {
 
         var seen = Set<String>()
         for parameter in parameters where !seen.insert(parameter.name).inserted {
-            throw PKCEError(.callbackDuplicate, "callback repeats the parameter '\(Self.printable(parameter.name))'")
+            throw PKCEError(.callbackDuplicate, "callback repeats the parameter '\(PKCEError.printable(parameter.name))'")
         }
         func value(_ name: String) -> SecureBytes? { parameters.first { $0.name == name }?.value }
 
@@ -28,7 +28,7 @@ extension AuthorizationAttempt {
         if let error = value("error") {
             let detail = PKCEError.OAuthDetail(error: error.string, description: value("error_description")?.string,
                                                uri: value("error_uri")?.string)
-            throw PKCEError(.oauth, "authorization failed: \(Self.printable(detail.error))", oauth: detail)
+            throw PKCEError(.oauth, "authorization failed: \(PKCEError.printable(detail.error))", oauth: detail)
         }
         guard let code = value("code"), code.count > 0 else { throw PKCEError(.codeMissing, "callback has no code") }
         self.code = code
@@ -45,11 +45,5 @@ extension AuthorizationAttempt {
         let afterMark = bytes.index(after: mark)
         let end = bytes[afterMark...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
         return try FormEncoding.parse(bytes[afterMark..<end]) { PKCEError(.callbackInvalid, "callback has invalid percent-encoding") }
-    }
-
-    /// Server-chosen text for a message: printable ASCII, at most 64 characters.
-    static func printable(_ text: String) -> String {
-        let clean = text.utf8.prefix(64).map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }
-        return String(decoding: clean, as: UTF8.self)
     }
 }

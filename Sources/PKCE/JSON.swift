@@ -162,7 +162,7 @@ struct JSONDocument {
                 let keyIndex = nodes.count
                 try parseString(&p)
                 let key = string(keyIndex).string
-                guard keys.insert(key).inserted else { throw Malformed(reason: "duplicate member \"\(AuthorizationAttempt.printable(key))\"") }
+                guard keys.insert(key).inserted else { throw Malformed(reason: "duplicate member \"\(PKCEError.printable(key))\"") }
                 skipWhitespace(&p)
                 guard p < bytes.count, bytes[p] == UInt8(ascii: ":") else { throw Malformed(reason: "expected ':' at offset \(p)") }
                 p += 1

@@ -64,7 +64,7 @@ public final class TokenResponse: @unchecked Sendable {
             let detail = PKCEError.OAuthDetail(error: error.string,
                                                description: try? optionalString("error_description")?.string,
                                                uri: try? optionalString("error_uri")?.string)
-            throw PKCEError(.oauth, "token endpoint answered \(AuthorizationAttempt.printable(detail.error))",
+            throw PKCEError(.oauth, "token endpoint answered \(PKCEError.printable(detail.error))",
                             oauth: detail, httpStatus: httpStatus)
         }
         guard success else { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) without an OAuth error", httpStatus: httpStatus) }

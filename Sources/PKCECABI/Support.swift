@@ -106,7 +106,7 @@ func handedOut(_ value: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> UnsafeM
     return raw.assumingMemoryBound(to: CChar.self)
 }
 
-/// Copies `length` bytes and a NUL into a caller's buffer, or reports that it is too small.
+/// Whether a caller's buffer of `size` bytes holds `length` bytes and a NUL.
 func checkCapacity(_ length: Int, _ size: Int) throws(PKCEError) {
     guard length < size else { throw PKCEError(.bufferTooSmall) }
 }
