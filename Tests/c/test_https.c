@@ -18,7 +18,7 @@
 #define CLIENT_ID "libpkce-test"
 
 static const char *issuer, *ca;
-static int port, wrong_host_port;
+static int port, wrong_host_port, keep_alive_port;
 
 static char *url_for(const char *path) {
     char *url = malloc(256);
@@ -252,7 +252,7 @@ static void test_transport_failures(void) {
     pkce_client_free(client);
 }
 
-static void test_user_agent_and_malformed(void) {
+static void test_user_agent_keep_alive_and_malformed(void) {
     pkce_client *client = new_client();
     char url[256];
     snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/garbage", port);
@@ -263,12 +263,31 @@ static void test_user_agent_and_malformed(void) {
     pkce_attempt *attempt = NULL;
     pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
     pkce_attempt_handle_callback(attempt, "?state=s&code=c", NULL);
-    pkce_token *token = NULL;
+    pkce_token *token = NULL, *again = NULL;
     CHECK_STATUS(pkce_client_exchange(client, attempt, &token, NULL), PKCE_OK);
     char *agent = NULL;
     CHECK_STATUS(pkce_token_member_string(token, "user_agent", &agent), PKCE_OK);
     CHECK_STR(agent, "libpkce/" PKCE_VERSION_STRING);
     pkce_string_free(agent);
+    pkce_token_free(token);
+    token = NULL;
+
+    /* keep-alive: a second exchange arrives over the same connection (same client port) */
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", keep_alive_port);
+    pkce_client_set_token_endpoint(client, url);
+    pkce_attempt_free(attempt);  /* an attempt keeps the configuration it was made with */
+    pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
+    pkce_attempt_handle_callback(attempt, "?state=s&code=c", NULL);
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &token, NULL), PKCE_OK);
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &again, NULL), PKCE_OK);
+    char *first_port = NULL, *second_port = NULL;
+    CHECK_STATUS(pkce_token_member_json(token, "client_port", &first_port), PKCE_OK);
+    CHECK_STATUS(pkce_token_member_json(again, "client_port", &second_port), PKCE_OK);
+    CHECK(first_port && second_port && strcmp(first_port, "null") != 0);
+    CHECK_STR(second_port, first_port);
+    pkce_string_free(first_port);
+    pkce_string_free(second_port);
+    pkce_token_free(again);
     pkce_token_free(token);
     pkce_attempt_free(attempt);
     pkce_client_free(client);
@@ -427,17 +446,19 @@ int main(void) {
     issuer = getenv("PKCE_TEST_ISSUER");
     ca = getenv("PKCE_TEST_CA");
     const char *p = getenv("PKCE_TEST_PORT"), *w = getenv("PKCE_TEST_WRONG_HOST_PORT");
-    if (!issuer || !ca || !p || !w) {
+    const char *k = getenv("PKCE_TEST_KEEP_ALIVE_PORT");
+    if (!issuer || !ca || !p || !w || !k) {
         fprintf(stderr, "run me through Tests/server/with-server.sh\n");
         return 2;
     }
     port = atoi(p);
     wrong_host_port = atoi(w);
+    keep_alive_port = atoi(k);
     curl_global_init(CURL_GLOBAL_DEFAULT);
     test_happy_path_and_reuse();
     test_wrong_verifier_state_and_issuer();
     test_transport_failures();
-    test_user_agent_and_malformed();
+    test_user_agent_keep_alive_and_malformed();
     test_discovery();
     test_send_and_workos();
     test_threads();

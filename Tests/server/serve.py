@@ -13,6 +13,7 @@ servers listen, STATE_DIR/server.json with their ports. Runs until killed.
 
 import base64
 import hashlib
+import http.server
 import json
 import secrets
 import ssl
@@ -266,8 +267,7 @@ def create_app(issuer):
     @app.post("/echo/user-agent")
     def echo_user_agent():
         return jsonify({"access_token": "echo", "token_type": "Bearer",
-                        "user_agent": request.headers.get("User-Agent", ""),
-                        "connection": request.headers.get("Connection", "")})
+                        "user_agent": request.headers.get("User-Agent", "")})
 
     @app.post("/misbehave/slow")
     def misbehave_slow():
@@ -306,6 +306,26 @@ def create_app(issuer):
     return app
 
 
+class KeepAliveEcho(http.server.BaseHTTPRequestHandler):
+    """A token endpoint that keeps connections open (werkzeug's development
+    server closes every one) and says which client port each request came
+    from, so that a test can see a connection being reused."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = json.dumps({"access_token": "kept", "client_port": self.client_address[1]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
 def main():
     state = Path(sys.argv[1])
     state.mkdir(parents=True, exist_ok=True)
@@ -327,9 +347,13 @@ def main():
     for srv in servers:
         srv.app = app
         threading.Thread(target=srv.serve_forever, daemon=True).start()
+    keep_alive = http.server.ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveEcho)
+    keep_alive.socket = tls_context(good).wrap_socket(keep_alive.socket, server_side=True)
+    threading.Thread(target=keep_alive.serve_forever, daemon=True).start()
     (state / "server.json").write_text(json.dumps({
         "port": servers[0].server_port,
         "wrong_host_port": servers[1].server_port,
+        "keep_alive_port": keep_alive.server_port,
         "issuer": issuer,
         "ca": str(state / "ca.pem"),
     }))
