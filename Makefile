@@ -1,5 +1,13 @@
 # libpkce - see README.md. `make demo` and `make test` install what they
-# need (Debian packages) by themselves.
+# need (Debian packages, and a Python venv in build/venv) by themselves.
+#
+#   make            build/libpkce.so.0.1.0 and its links
+#   make demo       a complete sign-in against the local Authlib server
+#   make test       every test; `make test-deb` for the Debian packages
+#   make bench      speed against baselines, as ratios from one run
+#   make fuzz       libFuzzer over the parsers
+#   make install    PREFIX=/usr/local DESTDIR=...
+#   make deb        Debian packages in build/deb, lintian-checked
 
 VERSION    := 0.1.0
 SONAME     := libpkce.so.0
@@ -37,7 +45,8 @@ APT_PACKAGES := libssl-dev libcurl4-openssl-dev pkg-config valgrind binutils gcc
 VENV := $(BUILD)/venv
 PYTHON := $(VENV)/bin/python
 
-SWIFT_SOURCES := Package.swift $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.map Sources/*/module.modulemap) include/pkce.h
+SWIFT_SOURCES := Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
+	Sources/*/include/*.h Sources/*/module.modulemap)
 
 .PHONY: all deps venv demo test test-swift test-c test-https test-python test-abi test-install bench install uninstall \
 	deb test-deb fuzz clean
