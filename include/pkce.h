@@ -157,7 +157,10 @@ void pkce_error_free(pkce_error *error);
  * Library-allocated strings
  * ------------------------------------------------------------------------ */
 
-/* Overwrites the string with zeros and releases it. NULL is a no-op. */
+/* Releases a string this library returned through a `char **`, after
+ * overwriting all of it with zeros (past an embedded NUL too, as a body from
+ * pkce_client_send may hold one). NULL is a no-op. Never pass it any other
+ * pointer. */
 void pkce_string_free(char *string);
 
 /* ------------------------------------------------------------------------

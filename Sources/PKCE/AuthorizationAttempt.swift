@@ -56,15 +56,10 @@ public final class AuthorizationAttempt {
 
     /// The URL to open in the user's browser.
     public func authorizationURL() throws(PKCEError) -> String {
-        try authorizationURLWriter().finish().string
+        try authorizationURLBytes().string
     }
 
-    /// The URL as a `malloc`ed C string, for the C layer to hand out without a copy.
-    package func authorizationURLCString() throws(PKCEError) -> UnsafeMutablePointer<CChar> {
-        try authorizationURLWriter().finishCString()
-    }
-
-    private func authorizationURLWriter() throws(PKCEError) -> ByteWriter {
+    package func authorizationURLBytes() throws(PKCEError) -> SecureBytes {
         guard let endpoint = client.authorizationEndpoint else {
             throw PKCEError(.notConfigured, "no authorization endpoint configured")
         }
@@ -85,7 +80,7 @@ public final class AuthorizationAttempt {
             url.append(UInt8(ascii: "="))
             url.appendEncoded(value, .query)
         }
-        return url
+        return url.finish()
     }
 
     private func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {

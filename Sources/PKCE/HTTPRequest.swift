@@ -7,32 +7,49 @@ public final class HTTPRequest: @unchecked Sendable {
         public let value: StaticString
     }
 
-    public let method: StaticString
+    /// The few shapes of request the library makes; each has fixed method and headers,
+    /// which lets the transport prepare them once.
+    enum Kind: Int, CaseIterable {
+        case formPost, jsonPost, get
+
+        var method: StaticString { self == .get ? "GET" : "POST" }
+
+        var headers: [Header] {
+            switch self {
+            case .formPost: Self.formHeaders
+            case .jsonPost: Self.jsonHeaders
+            case .get: Self.getHeaders
+            }
+        }
+
+        private static let formHeaders = [Header(name: "Content-Type", value: "application/x-www-form-urlencoded"),
+                                          Header(name: "Accept", value: "application/json")]
+        private static let jsonHeaders = [Header(name: "Content-Type", value: "application/json"),
+                                          Header(name: "Accept", value: "application/json")]
+        private static let getHeaders = [Header(name: "Accept", value: "application/json")]
+    }
+
+    let kind: Kind
     package let urlBytes: SecureBytes
-    public let headers: [Header]
     public let body: SecureBytes
 
-    init(method: StaticString, url: String, headers: [Header], body: SecureBytes) {
-        self.method = method
+    init(_ kind: Kind, url: String, body: SecureBytes) {
+        self.kind = kind
         self.urlBytes = SecureBytes(url)
-        self.headers = headers
         self.body = body
     }
 
+    public var method: StaticString { kind.method }
+    public var headers: [Header] { kind.headers }
     public var url: String { urlBytes.string }
 
     /// A POST of a token, refresh or revocation body (RFC 6749 4.1.3, 6; RFC 7009 2.1).
     static func post(to endpoint: Endpoint, body: consuming RequestBodyBuilder) -> HTTPRequest {
-        let contentType: StaticString = body.format == .json ? "application/json" : "application/x-www-form-urlencoded"
-        return HTTPRequest(method: "POST", url: endpoint.url, headers: [
-            Header(name: "Content-Type", value: contentType),
-            Header(name: "Accept", value: "application/json"),
-        ], body: body.finish())
+        HTTPRequest(body.format == .json ? .jsonPost : .formPost, url: endpoint.url, body: body.finish())
     }
 
     /// A GET for JSON, such as server metadata (RFC 8414).
     static func get(_ url: String) -> HTTPRequest {
-        HTTPRequest(method: "GET", url: url, headers: [Header(name: "Accept", value: "application/json")],
-                    body: SecureBytes(""))
+        HTTPRequest(.get, url: url, body: SecureBytes(""))
     }
 }

@@ -99,6 +99,23 @@ struct JSONDocument {
         return name.withUTF8 { $0.elementsEqual(key) }
     }
 
+    /// Up to this many members an object's keys are compared pairwise; past it, through a set.
+    static let pairwiseKeyLimit = 16
+
+    /// The key nodes of the object at `object` that come before node `limit`.
+    private func keyIndices(of object: Int, before limit: Int) -> UnfoldSequence<Int, Int> {
+        sequence(state: object + 1) { key in
+            guard key < limit else { return nil }
+            defer { key = nodes[key + 1].next }  // key, value, key, ...: the next key follows the value's subtree
+            return key
+        }
+    }
+
+    private func sameKey(_ a: Int, _ b: Int) -> Bool {
+        if nodes[a].escaped || nodes[b].escaped { return string(a).string == string(b).string }
+        return text(a).elementsEqual(text(b))
+    }
+
     private func hex4(_ s: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
         var value: UInt32 = 0
         for k in 0..<4 { value = value << 4 | UInt32(hexValue(s[at + k]) ?? 0) }
@@ -154,15 +171,26 @@ struct JSONDocument {
         let close = isObject ? UInt8(ascii: "}") : UInt8(ascii: "]")
         skipWhitespace(&p)
         if p < bytes.count, bytes[p] == close { p += 1; return }
-        var keys = Set<String>()
+        let object = nodes.count - 1
+        var members = 0
+        var manyKeys: Set<String>?  // only for large objects: small ones are checked pairwise, without allocating
         while true {
             if isObject {
                 skipWhitespace(&p)
                 guard p < bytes.count, bytes[p] == UInt8(ascii: "\"") else { throw Malformed(reason: "expected a member name at offset \(p)") }
                 let keyIndex = nodes.count
                 try parseString(&p)
-                let key = string(keyIndex).string
-                guard keys.insert(key).inserted else { throw Malformed(reason: "duplicate member \"\(PKCEError.printable(key))\"") }
+                members += 1
+                if members > Self.pairwiseKeyLimit && manyKeys == nil {
+                    manyKeys = Set(keyIndices(of: object, before: keyIndex).map { string($0).string })
+                }
+                let duplicate: Bool
+                if let inserted = manyKeys?.insert(string(keyIndex).string).inserted {
+                    duplicate = !inserted
+                } else {
+                    duplicate = keyIndices(of: object, before: keyIndex).contains { sameKey($0, keyIndex) }
+                }
+                if duplicate { throw Malformed(reason: "duplicate member \"\(PKCEError.printable(string(keyIndex).string))\"") }
                 skipWhitespace(&p)
                 guard p < bytes.count, bytes[p] == UInt8(ascii: ":") else { throw Malformed(reason: "expected ':' at offset \(p)") }
                 p += 1

@@ -150,15 +150,6 @@ struct ByteWriter: ~Copyable {
         discard self  // the buffer now belongs to `result`, which wipes it
         return result
     }
-
-    /// Hands the bytes over as a NUL-terminated `malloc`ed C string, for a
-    /// caller who releases it with `pkce_string_free` (which wipes it).
-    package consuming func finishCString() -> UnsafeMutablePointer<CChar> {
-        base[count] = 0
-        let result = UnsafeMutableRawPointer(base).assumingMemoryBound(to: CChar.self)
-        discard self
-        return result
-    }
 }
 
 /// The two percent-encodings the library writes.

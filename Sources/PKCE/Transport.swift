@@ -31,17 +31,27 @@ public struct HTTPResponse: Sendable {
 final class HTTPSTransport: @unchecked Sendable {
     private var handle: UnsafeMutableRawPointer?
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    /// libcurl's CURLOPT_ERRORBUFFER, for the life of the transport (used under the mutex only).
+    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+    /// One header list per kind of request, made on first use and kept: the
+    /// headers of a kind never change.
+    private var headerLists = [UnsafeMutablePointer<curl_slist>?](repeating: nil, count: HTTPRequest.Kind.allCases.count)
+    /// The URL the handle holds, so that an unchanged one is not set (and parsed) again.
+    private var handleURL: [UInt8] = []
     private var currentOptions = TransportOptions()
 
     init() {
         _ = curlReady
         pthread_mutex_init(mutex, nil)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
     deinit {
         if let handle { curl_easy_cleanup(handle) }
+        headerLists.forEach { curl_slist_free_all($0) }
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
+        errorBuffer.deallocate()
     }
 
     var options: TransportOptions {
@@ -51,20 +61,15 @@ final class HTTPSTransport: @unchecked Sendable {
                 currentOptions = newValue
                 if let handle { curl_easy_cleanup(handle) }  // the next request configures a fresh one
                 handle = nil
+                handleURL = []
             }
         }
     }
 
-    private func locked<R>(_ body: () throws(PKCEError) -> R) throws(PKCEError) -> R {
+    private func locked<R, E: Error>(_ body: () throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         return try body()
-    }
-
-    private func locked<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
     }
 
     func send(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
@@ -88,6 +93,7 @@ final class HTTPSTransport: @unchecked Sendable {
         ok = ok && lpk_curl_set_long(h, CURLOPT_TCP_KEEPALIVE, 1) == CURLE_OK
         ok = ok && lpk_curl_set_string(h, CURLOPT_USERAGENT, "libpkce/\(libpkceVersion)") == CURLE_OK
         ok = ok && lpk_curl_set_write_function(h, receiveBody) == CURLE_OK
+        ok = ok && lpk_curl_set_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer) == CURLE_OK
         if let caFile = o.caFile { ok = ok && lpk_curl_set_string(h, CURLOPT_CAINFO, caFile) == CURLE_OK }
         if let caPath = o.caPath { ok = ok && lpk_curl_set_string(h, CURLOPT_CAPATH, caPath) == CURLE_OK }
         guard ok else {
@@ -98,47 +104,59 @@ final class HTTPSTransport: @unchecked Sendable {
         return h
     }
 
+    private func headerList(for kind: HTTPRequest.Kind) throws(PKCEError) -> UnsafeMutablePointer<curl_slist> {
+        if let list = headerLists[kind.rawValue] { return list }
+        var list: UnsafeMutablePointer<curl_slist>?
+        // "Expect:" turns off the 100-continue round trip.
+        for line in kind.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+            // On failure curl_slist_append returns NULL and leaves the list as it was.
+            guard let longer = curl_slist_append(list, line) else {
+                curl_slist_free_all(list)
+                throw PKCEError(.outOfMemory)
+            }
+            list = longer
+        }
+        guard let list else { throw PKCEError(.outOfMemory) }  // never: the loop appends at least "Expect:"
+        headerLists[kind.rawValue] = list
+        return list
+    }
+
     private func perform(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
-        let url = request.url
-        if url.utf8.starts(with: "http:".utf8) && !currentOptions.allowsLoopbackHTTP {
+        let url = request.urlBytes
+        if url.buffer.prefix(5).map({ $0 | 0x20 }).elementsEqual("http:".utf8) && !currentOptions.allowsLoopbackHTTP {
             throw PKCEError(.urlInsecure, "plain http is refused unless loopback http is allowed")
         }
         let h = try configuredHandle()
-        var headers: UnsafeMutablePointer<curl_slist>?
-        for header in request.headers {
-            headers = curl_slist_append(headers, "\(header.name): \(header.value)")
+        let headers = try headerList(for: request.kind)
+        if !url.buffer.elementsEqual(handleURL) {
+            guard lpk_curl_set_string(h, CURLOPT_URL, url.cString) == CURLE_OK else {
+                throw PKCEError(.outOfMemory, "libcurl could not take the URL")
+            }
+            handleURL = Array(url.buffer)
         }
-        headers = curl_slist_append(headers, "Expect:")  // no 100-continue round trip
-        defer { curl_slist_free_all(headers) }
 
         let sink = ResponseSink()
-        var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer[0] = 0
         let code = request.body.withBytes { body in
-            errorBuffer.withUnsafeMutableBufferPointer { errors in
-                _ = lpk_curl_set_string(h, CURLOPT_URL, url)
-                _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, headers)
-                _ = lpk_curl_set_pointer(h, CURLOPT_ERRORBUFFER, errors.baseAddress)
-                _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
-                if request.method.description == "POST" {
-                    _ = lpk_curl_set_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
-                    _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress))
-                } else {
-                    _ = lpk_curl_set_long(h, CURLOPT_HTTPGET, 1)
-                }
-                let code = curl_easy_perform(h)
-                // The handle outlives this call: leave it no pointer into memory that is about to go.
-                _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, nil)
-                _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, nil)
-                _ = lpk_curl_set_pointer(h, CURLOPT_ERRORBUFFER, nil)
-                _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, nil)
-                return code
+            _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, headers)
+            _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
+            if request.kind == .get {
+                _ = lpk_curl_set_long(h, CURLOPT_HTTPGET, 1)
+            } else {
+                _ = lpk_curl_set_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
+                _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress))
             }
+            let code = curl_easy_perform(h)
+            // The handle outlives this call: leave it no pointer into memory that is about to go.
+            _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, nil)
+            _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, nil)
+            return code
         }
         var status = 0
         var responseCode = 0
         if lpk_curl_get_long(h, CURLINFO_RESPONSE_CODE, &responseCode) == CURLE_OK { status = responseCode }
         guard code == CURLE_OK else {
-            let detail = String(decoding: errorBuffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let detail = String(cString: errorBuffer)
             throw Self.error(for: code, overflowed: sink.overflowed, detail: detail, status: status)
         }
         if (300...399).contains(status) {
@@ -172,7 +190,7 @@ final class HTTPSTransport: @unchecked Sendable {
 
 /// Collects a response body, up to the 1 MiB cap, in memory that is wiped on release.
 private final class ResponseSink {
-    var writer: ByteWriter? = ByteWriter(capacity: 4096)
+    var writer: ByteWriter? = ByteWriter(capacity: 1024)
     var overflowed = false
 
     func finish() -> SecureBytes { writer.take()?.finish() ?? SecureBytes("") }
@@ -183,7 +201,7 @@ private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int,
     guard let data, let context else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
     let (length, overflow) = size.multipliedReportingOverflow(by: count)
-    guard !overflow, (sink.writer?.count ?? 0) + length <= TokenResponse.maxBodyBytes else {
+    guard !overflow, length <= TokenResponse.maxBodyBytes - (sink.writer?.count ?? 0) else {
         sink.overflowed = true
         return 0  // makes libcurl stop with CURLE_WRITE_ERROR
     }

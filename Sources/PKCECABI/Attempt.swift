@@ -61,7 +61,7 @@ public func pkce_attempt_authorization_url(_ attempt: OpaquePointer?,
                                            _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
     status { () throws(PKCEError) in
         let attempt = try required(attempt, AuthorizationAttempt.self), out = try required(out)
-        out.pointee = try attempt.authorizationURLCString()
+        out.pointee = try attempt.authorizationURLBytes().withBytes(handedOut)
     }
 }
 

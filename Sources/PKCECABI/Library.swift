@@ -22,8 +22,7 @@ public func pkce_strerror(_ status: pkce_status) -> UnsafePointer<CChar>? {
 @_cdecl("pkce_string_free") @implementation
 public func pkce_string_free(_ string: UnsafeMutablePointer<CChar>?) {
     guard let string else { return }
-    OPENSSL_cleanse(string, strlen(string))
-    free(string)
+    releaseHandedOut(string)
 }
 
 @_cdecl("pkce_error_status") @implementation

@@ -97,13 +97,27 @@ func borrowed(_ value: StaticString) -> UnsafePointer<CChar> {
     UnsafeRawPointer(value.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
+// Strings handed to C carry their length just before their first byte, so
+// that pkce_string_free wipes every byte even when one is a NUL (a response
+// body from pkce_client_send may hold one) and strlen would stop short.
+private let lengthHeader = MemoryLayout<Int>.stride
+
 /// A malloc'ed copy for the caller, released with pkce_string_free.
 func handedOut(_ value: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> UnsafeMutablePointer<CChar> {
-    guard let raw = malloc(value.count + 1) else { throw PKCEError(.outOfMemory) }
-    let out = raw.assumingMemoryBound(to: UInt8.self)
+    let (total, overflow) = value.count.addingReportingOverflow(lengthHeader + 1)
+    guard !overflow, let raw = malloc(total) else { throw PKCEError(.outOfMemory) }
+    raw.storeBytes(of: value.count, as: Int.self)
+    let out = (raw + lengthHeader).assumingMemoryBound(to: UInt8.self)
     if let source = value.baseAddress { out.update(from: source, count: value.count) }
     out[value.count] = 0
-    return raw.assumingMemoryBound(to: CChar.self)
+    return UnsafeMutableRawPointer(out).assumingMemoryBound(to: CChar.self)
+}
+
+/// Wipes and frees a string made by `handedOut`.
+func releaseHandedOut(_ string: UnsafeMutablePointer<CChar>) {
+    let raw = UnsafeMutableRawPointer(string) - lengthHeader
+    OPENSSL_cleanse(raw, lengthHeader + raw.load(as: Int.self) + 1)
+    free(raw)
 }
 
 /// Whether a caller's buffer of `size` bytes holds `length` bytes and a NUL.

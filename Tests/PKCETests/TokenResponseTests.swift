@@ -25,6 +25,17 @@ import Testing
         #expect(code(99, "{}") == .invalidArgument)
     }
 
+    /// Duplicate keys are found whether compared pairwise (small objects) or
+    /// through a set (large ones), and also when only their escapes differ.
+    @Test(arguments: [2, JSONDocument.pairwiseKeyLimit, JSONDocument.pairwiseKeyLimit + 1, 100])
+    func duplicateKeys(members: Int) {
+        let distinct = (0..<members).map { #""k\#($0)":\#($0)"# }.joined(separator: ",")
+        #expect(code(200, #"{"access_token":"a","#  + distinct + "}") == nil)
+        #expect(code(200, #"{"access_token":"a","# + distinct + #","k0":0}"#) == .responseMalformed)
+        #expect(code(200, #"{"access_token":"a","# + distinct + #","\u006b1":0}"#) == .responseMalformed)
+        #expect(code(200, #"{"\u0061ccess_token":"a","# + distinct + #","access_token":"b"}"#) == .responseMalformed)
+    }
+
     @Test func oauthErrorDetail() {
         do {
             _ = try TokenResponse(httpStatus: 400, body: #"{"error":"invalid_grant","error_description":"bad \"verifier\""}"#)

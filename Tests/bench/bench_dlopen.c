@@ -1,6 +1,6 @@
 /* One cold load, timed in a fresh process: dlopen of a library, plus (for
  * libpkce) looking up pkce_pair_generate and making the first pair.
- * Prints nanoseconds. Usage: bench_dlopen pkce|crypto */
+ * Prints nanoseconds. Usage: bench_dlopen pkce|crypto|curl */
 #define _POSIX_C_SOURCE 200809L
 #include <dlfcn.h>
 #include <stdio.h>
@@ -13,7 +13,8 @@ int main(int argc, char **argv) {
     int pkce = argc > 1 && strcmp(argv[1], "pkce") == 0;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    void *lib = dlopen(pkce ? "libpkce.so.0" : "libcrypto.so.3", RTLD_NOW | RTLD_LOCAL);
+    const char *name = pkce ? "libpkce.so.0" : argc > 1 && strcmp(argv[1], "curl") == 0 ? "libcurl.so.4" : "libcrypto.so.3";
+    void *lib = dlopen(name, RTLD_NOW | RTLD_LOCAL);
     if (!lib) { fprintf(stderr, "%s\n", dlerror()); return 1; }
     if (pkce) {
         pair_fn pair = (pair_fn)(void (*)(void))dlsym(lib, "pkce_pair_generate");

@@ -99,7 +99,7 @@ def main() -> int:
         nginx.send_signal(signal.SIGQUIT)
         nginx.wait(timeout=10)
     ours = figures["libpkce"]
-    print("\nToken exchange over loopback TLS, keep-alive, nginx answering a fixed JSON (best of 5 batches)")
+    print("\nToken exchange over loopback TLS, keep-alive, nginx answering a fixed JSON (best of 7 alternating batches)")
     print(f"  {'libpkce: pkce_client_exchange (send + parse)':48} {ours:9.1f} us")
     print(f"  {'plain C: same POST, one reused libcurl handle':48} {figures['curl']:9.1f} us   "
           f"libpkce / curl = {ours / figures['curl']:.2f}x   target <= 1.10x")

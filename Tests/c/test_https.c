@@ -402,6 +402,16 @@ static void test_send_and_workos(void) {
     pkce_string_free(body);
     CHECK_STATUS(pkce_client_send(plain, request, NULL, &body, NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
     pkce_http_request_free(request);
+
+    /* a body with a NUL in it comes back whole, with its length (and is freed whole) */
+    char *nul_url = url_for("/misbehave/nul");
+    pkce_client_set_revocation_endpoint(plain, nul_url);
+    free(nul_url);
+    pkce_client_revocation_request(plain, "tok", NULL, &request);
+    CHECK_STATUS(pkce_client_send(plain, request, &status, &body, &length, NULL), PKCE_OK);
+    CHECK(status == 500 && length == 22 && body && memcmp(body, "not json\0after the NUL", 22) == 0);
+    pkce_string_free(body);
+    pkce_http_request_free(request);
     CHECK_STATUS(pkce_client_set_revocation_endpoint(plain, NULL), PKCE_OK);
     CHECK_STATUS(pkce_client_revoke(plain, "tok", NULL, NULL), PKCE_ERR_NOT_CONFIGURED);
     pkce_client_free(plain);

@@ -264,6 +264,10 @@ def create_app(issuer):
     def misbehave_garbage():
         return Response('{"access_token": "unterminated', mimetype="application/json")
 
+    @app.post("/misbehave/nul")
+    def misbehave_nul():
+        return Response(b'not json\x00after the NUL', status=500, mimetype="text/plain")
+
     @app.post("/echo/user-agent")
     def echo_user_agent():
         return jsonify({"access_token": "echo", "token_type": "Bearer",
