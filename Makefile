@@ -9,7 +9,9 @@
 #   make install    PREFIX=/usr/local DESTDIR=...
 #   make deb        Debian packages in build/deb, lintian-checked
 
-VERSION    := 0.1.0
+# The version is written once, in include/pkce.h; `make test` checks every
+# other place that states it (Tests/facts/check_facts.py).
+VERSION    := $(shell sed -n 's/^\#define PKCE_VERSION_STRING "\(.*\)"/\1/p' include/pkce.h)
 SONAME     := libpkce.so.0
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
@@ -41,15 +43,19 @@ SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 
 # Debian packages the build and the tests use: valgrind and binutils for the
 # C tests, python3-venv for the test server (Authlib) and the Python tests.
-APT_PACKAGES := libssl-dev libcurl4-openssl-dev pkg-config valgrind binutils gcc make python3 python3-venv ca-certificates
+# libcurl3-gnutls: not used by libpkce, but test-loading checks that this
+# flavour of libcurl is refused.
+APT_PACKAGES := libssl-dev libcurl4-openssl-dev libcurl3-gnutls pkg-config valgrind binutils gcc make python3 python3-venv \
+	ca-certificates
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 VENV := $(BUILD)/venv
 PYTHON := $(VENV)/bin/python
 
 SWIFT_SOURCES := Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo test test-swift test-c test-https test-python test-abi test-install bench install uninstall \
-	deb test-deb fuzz clean
+.PHONY: all deps venv demo test test-swift test-c test-https test-loading test-python test-abi test-install test-facts \
+	bench install uninstall deb test-deb fuzz clean
 
 all: $(LIB)
 
@@ -66,9 +72,10 @@ deps:
 	  echo "Installing Debian packages:$$missing"; \
 	  $$sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
 	fi
-	@command -v $(SWIFT) >/dev/null || { echo "Building libpkce needs a Swift 6.x toolchain on PATH (or SWIFT=...)."; exit 1; }
 
+# Swift is asked for only when the library needs (re)building.
 $(LIB): $(SWIFT_SOURCES) | deps
+	@command -v $(SWIFT) >/dev/null || { echo "Building libpkce needs a Swift 6.x toolchain on PATH (or SWIFT=...)."; exit 1; }
 	$(SWIFT) build $(SWIFT_RELEASE_FLAGS)
 	@mkdir -p $(BUILD)
 	cp "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so" $@
@@ -82,37 +89,71 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 	$(VENV)/bin/pip install -q --disable-pip-version-check -r Tests/server/requirements.txt
 	touch $@
 
-$(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
-	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE)
+# Every C program of ours: $(BUILD)/NAME from examples/c, Tests/c or
+# Tests/bench NAME.c, with the strict flags, linked to the built library,
+# plus LIBS_NAME. One rule per folder, told apart by name, not by order.
+C_EXAMPLES := quickstart signin_demo
+C_TESTS    := test_primitives test_client test_attempt test_token test_https test_loading
+C_BENCHES  := bench_pkce bench_https
+LIBS_signin_demo = -lcurl
+LIBS_test_https  = -lcurl -lpthread
+LIBS_test_primitives = -lpthread
+LIBS_bench_pkce  = -lcrypto $(IDDAWC_FLAGS)
+LIBS_bench_https = -lcurl -lpthread $(IDDAWC_FLAGS)
+STATUS_LIST := $(BUILD)/pkce_statuses.h
+C_RULE = $(CC) $(CFLAGS_STRICT) -I$(BUILD) $< -o $@ $(LDFLAGS_PKCE) $(LIBS_$(@F))
 
-$(BUILD)/test_%: Tests/c/test_%.c Tests/c/check.h include/pkce.h $(LIB)
-	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE)
+$(C_EXAMPLES:%=$(BUILD)/%): $(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
+	$(C_RULE)
+$(C_TESTS:%=$(BUILD)/%): $(BUILD)/%: Tests/c/%.c Tests/c/check.h include/pkce.h $(STATUS_LIST) $(LIB)
+	$(C_RULE)
+$(C_BENCHES:%=$(BUILD)/%): $(BUILD)/%: Tests/bench/%.c include/pkce.h $(LIB)
+	$(C_RULE)
+# The cold-start probe loads each library itself, so it links none of them.
+$(BUILD)/bench_dlopen: Tests/bench/bench_dlopen.c
+	$(CC) $(CFLAGS_STRICT) $< -o $@
+
+# Every status of the header as X(NAME) lines, so that the C tests walk the
+# header's own list rather than a copy of it.
+$(STATUS_LIST): include/pkce.h
+	@mkdir -p $(BUILD)
+	sed -n 's/^ *\(PKCE_ERR_[A-Z0-9_]*\) = [0-9]*,\{0,1\}.*/X(\1)/p' $< > $@
+
+# A stand-in libcurl.so.4 that reports version 7.74.0, for test-loading.
+$(BUILD)/old-curl/libcurl.so.4: Tests/c/old_libcurl.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_STRICT) -Wno-unused-parameter -shared -fPIC -Wl,-soname,libcurl.so.4 $< -o $@
 
 # The whole sign-in, live, against the local Authlib server.
 demo: $(BUILD)/signin_demo venv
 	@sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/signin_demo
 
-$(BUILD)/signin_demo: examples/c/signin_demo.c include/pkce.h $(LIB)
-	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE) -lcurl
-
 VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indirect,possible \
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-swift test-c test-https test-python test-abi test-install
+test: deps test-facts test-swift test-c test-https test-loading test-python test-abi test-install
 
 test-swift:
 	$(SWIFT) test
 
-test-c: $(BUILD)/test_pkce
-	$(VALGRIND) ./$(BUILD)/test_pkce
+test-c: $(BUILD)/test_primitives $(BUILD)/test_client $(BUILD)/test_attempt $(BUILD)/test_token
+	for t in $^; do $(VALGRIND) ./$$t || exit 1; done
 
 # Against the Authlib server on 127.0.0.1; libcurl plays the browser.
 test-https: $(BUILD)/test_https venv
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_https
 
-$(BUILD)/test_https: Tests/c/test_https.c Tests/c/check.h include/pkce.h $(LIB)
-	$(CC) $(CFLAGS_STRICT) $< -o $@ $(LDFLAGS_PKCE) -lcurl
+# libcurl is loaded on first use: not before, and refused cleanly when it is
+# missing, too old or the GnuTLS flavour (each put first on the search path).
+test-loading: $(BUILD)/test_loading $(BUILD)/old-curl/libcurl.so.4
+	./$(BUILD)/test_loading ok
+	mkdir -p $(BUILD)/no-curl $(BUILD)/gnutls-curl
+	: > $(BUILD)/no-curl/libcurl.so.4
+	ln -sf /usr/lib/$(MULTIARCH)/libcurl-gnutls.so.4 $(BUILD)/gnutls-curl/libcurl.so.4
+	LD_LIBRARY_PATH=$(BUILD)/no-curl ./$(BUILD)/test_loading missing
+	LD_LIBRARY_PATH=$(BUILD)/old-curl ./$(BUILD)/test_loading old
+	LD_LIBRARY_PATH=$(BUILD)/gnutls-curl ./$(BUILD)/test_loading gnutls
 
 # The ctypes binding: mypy --strict, then pytest against the same server.
 test-python: $(LIB) venv
@@ -124,30 +165,28 @@ test-abi: $(LIB)
 	sh Tests/c/check-abi.sh $(LIB) include/pkce.h
 
 test-install: $(LIB)
-	sh Tests/c/check-install.sh
+	sh Tests/c/check-install.sh $(VERSION)
+
+# Each fact written once (statuses, methods, sizes, the version) against every
+# place that repeats or derives it: Swift, Python, the README, debian/.
+test-facts: $(LIB) venv
+	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) Tests/facts/check_facts.py
 
 # iddawc is the C peer measured in `make bench`; see Tests/bench/setup-iddawc.sh.
 IDDAWC := $(BUILD)/iddawc
-IDDAWC_FLAGS := -DHAVE_IDDAWC -I$(IDDAWC)/usr/include -I$(IDDAWC)/usr/include/x86_64-linux-gnu \
+IDDAWC_FLAGS = -DHAVE_IDDAWC -I$(IDDAWC)/usr/include -I$(IDDAWC)/usr/include/$(MULTIARCH) \
 	-l:libiddawc.so.1.1 -l:liborcania.so.2.3
+BENCH_APT_PACKAGES := nginx-light
 
 bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https venv
-	@dpkg-query -W -f='$${Status}' nginx-light 2>/dev/null | grep -q 'ok installed' || \
-	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx-light >/dev/null; }
+	@$(MAKE) -s deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/bench_pkce
 	$(PYTHON) Tests/bench/bench_https.py ./$(BUILD)/bench_https $(BUILD)/bench-nginx
 	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) Tests/bench/bench_python.py
 
-$(BUILD)/bench_https: Tests/bench/bench_https.c include/pkce.h $(LIB)
+$(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h
+$(IDDAWC)/usr/include/iddawc.h:
 	sh Tests/bench/setup-iddawc.sh $(IDDAWC)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude $< -o $@ $(LDFLAGS_PKCE) -lcurl $(IDDAWC_FLAGS)
-
-$(BUILD)/bench_pkce: Tests/bench/bench_pkce.c include/pkce.h $(LIB)
-	sh Tests/bench/setup-iddawc.sh $(IDDAWC)
-	$(CC) -std=c11 -O2 -Wall -Wextra -Iinclude $< -o $@ $(LDFLAGS_PKCE) -lcrypto $(IDDAWC_FLAGS)
-
-$(BUILD)/bench_dlopen: Tests/bench/bench_dlopen.c
-	$(CC) -std=c11 -O2 -Wall -Wextra $< -o $@ -ldl
 
 install: $(LIB)
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
@@ -166,13 +205,11 @@ uninstall:
 # libFuzzer + AddressSanitizer over the parsers (token response, callback,
 # metadata, endpoint URLs), seeded from Tests/fuzz/seeds, for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
+# The core alone: it needs OpenSSL and nothing of libcurl.
 fuzz: | deps
 	mkdir -p $(BUILD)/fuzz/corpus
-	printf 'module CCurlShim { header "%s" export * }\n' "$(CURDIR)/Sources/CCurlShim/include/curl_shim.h" > $(BUILD)/fuzz/module.modulemap
-	clang -c -O1 -fsanitize=address Sources/CCurlShim/curl_shim.c -ISources/CCurlShim/include -o $(BUILD)/fuzz/curl_shim.o
 	swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name libpkce -module-name PKCE \
-	    Sources/PKCE/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL -I $(BUILD)/fuzz \
-	    $(BUILD)/fuzz/curl_shim.o -lcrypto -lcurl -o $(BUILD)/fuzz/fuzz_parsers
+	    Sources/PKCE/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL -lcrypto -o $(BUILD)/fuzz/fuzz_parsers
 	./$(BUILD)/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
 	    $(BUILD)/fuzz/corpus Tests/fuzz/seeds
 

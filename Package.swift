@@ -2,13 +2,19 @@
 // No package dependencies, on purpose: SwiftPM resolves the whole graph for
 // every build, and a Debian build is offline. OpenSSL and libcurl come from
 // Debian as system libraries.
+//
+// The targets are the layers (docs/architecture.md draws them):
+//   PKCE           the core: primitives, URLs, callback, JSON, sans-I/O
+//                  requests and answers. OpenSSL only; never imports a layer above.
+//   PKCETransport  HTTPS over libcurl, which CLibcurl loads on first use.
+//   PKCECABI       the C ABI of include/pkce.h, a thin wrapper over both.
 import PackageDescription
 
 let package = Package(
     name: "libpkce",
     products: [
-        // The Swift core, for Swift programs that use libpkce directly.
-        .library(name: "PKCE", targets: ["PKCE"]),
+        // The Swift core and its HTTPS client, for Swift programs that use libpkce directly.
+        .library(name: "PKCE", targets: ["PKCE", "PKCETransport"]),
         // libpkce.so: the C ABI declared in include/pkce.h. The Makefile adds
         // the SONAME, the version script and the static standard library.
         .library(name: "pkce", type: .dynamic, targets: ["PKCECABI"]),
@@ -20,10 +26,13 @@ let package = Package(
             providers: [.apt(["libssl-dev"])]
         ),
         .systemLibrary(name: "CPKCEHeader"),
-        // Typed wrappers for libcurl's variadic calls (libcurl4-openssl-dev).
-        .target(name: "CCurlShim", linkerSettings: [.linkedLibrary("curl")]),
-        .target(name: "PKCE", dependencies: ["COpenSSL", "CCurlShim"]),
-        .target(name: "PKCECABI", dependencies: ["PKCE", "CPKCEHeader", "COpenSSL"], exclude: ["exports.map"]),
+        // libcurl through dlopen and typed wrappers; needs only its headers
+        // (libcurl4-openssl-dev) to build, and links nothing of it.
+        .target(name: "CLibcurl"),
+        .target(name: "PKCE", dependencies: ["COpenSSL"]),
+        .target(name: "PKCETransport", dependencies: ["PKCE", "CLibcurl"]),
+        .target(name: "PKCECABI", dependencies: ["PKCE", "PKCETransport", "CPKCEHeader"], exclude: ["exports.map"]),
         .testTarget(name: "PKCETests", dependencies: ["PKCE"]),
+        .testTarget(name: "PKCETransportTests", dependencies: ["PKCETransport"]),
     ]
 )

@@ -34,9 +34,10 @@
  *  Functions that take no handle are safe to call from any thread at any
  *  time. A handle may be used from any thread, but not from two threads at
  *  once, unless its section below says otherwise: pkce_client is safe to
- *  share once configured (configure it first, then share it; its HTTPS
- *  transfers run one at a time over one kept-alive connection); pkce_token,
- *  pkce_http_request and pkce_error are immutable and safe to share.
+ *  share once configured (configure it first, then share it; threads may
+ *  run its HTTPS calls at the same time, and none waits for another's
+ *  transfer); pkce_token, pkce_http_request and pkce_error are immutable
+ *  and safe to share.
  */
 #ifndef PKCE_H
 #define PKCE_H
@@ -177,6 +178,10 @@ void pkce_string_free(char *string);
 /* Run-time twins of the macros above, for bindings that cannot read macros. */
 size_t pkce_verifier_min_length(void);
 size_t pkce_verifier_max_length(void);
+size_t pkce_s256_challenge_length(void);
+size_t pkce_random_min_length(void);
+size_t pkce_random_max_length(void);
+size_t pkce_response_max_bytes(void);
 
 typedef enum pkce_method {
     PKCE_METHOD_S256 = 0,   /* BASE64URL(SHA-256(verifier)), no padding: always use this */
@@ -233,7 +238,6 @@ pkce_status pkce_state_check(const char *expected, const char *received);
  * of attempts; setters must not run while other threads use the client.
  * Each attempt copies the configuration when it is made.
  * ------------------------------------------------------------------------ */
-
 
 /* client_id: non-empty. redirect_uri: an absolute URI without a fragment:
  * https, http on a loopback host (RFC 8252 7.3), or an app's private-use
@@ -306,10 +310,26 @@ pkce_status pkce_client_apply_metadata(pkce_client *client, const char *issuer,
  * is PKCE_ERR_REDIRECT. Answers over PKCE_RESPONSE_MAX_BYTES are cut off
  * (PKCE_ERR_RESPONSE_TOO_LARGE). Plain http is refused unless allowed with
  * pkce_client_allow_loopback_http(), and endpoints accept http only on a
- * loopback host. The User-Agent is "libpkce/<version>". One connection per
- * client, kept alive between calls; calls on one client run one at a time.
+ * loopback host. The User-Agent is "libpkce/<version>".
  * Transport failures: PKCE_ERR_CONNECT, PKCE_ERR_TLS, PKCE_ERR_TIMEOUT,
  * PKCE_ERR_REDIRECT, PKCE_ERR_TRANSPORT, with libcurl's reason in *error.
+ *
+ * Threads: any number of threads may call these on one client at once.
+ * Each transfer takes a libcurl handle of its own from the client's pool
+ * (up to 8 idle handles are kept, each with its kept-alive connection; a
+ * thread calling again usually gets its own back), so a server that is
+ * slow to answer one thread holds up no other. TLS sessions and DNS answers
+ * are shared between a client's handles.
+ *
+ * libcurl: libpkce does not link libcurl. The first call that needs HTTPS
+ * loads libcurl.so.4 (the OpenSSL flavour, 7.85.0 or later; Debian's
+ * libcurl4) and calls curl_global_init(CURL_GLOBAL_DEFAULT), once per
+ * process, thread-safely; a program that never makes such a call never
+ * loads it. If it is missing, too old or built on another TLS library, each
+ * such call fails with PKCE_ERR_TRANSPORT and a message that says which.
+ * A program that uses libcurl itself may call curl_global_init() before or
+ * after: libcurl counts the calls (thread-safely since 7.84.0), and
+ * libpkce never calls curl_global_cleanup().
  * ------------------------------------------------------------------------ */
 
 /* Trust the CAs in this PEM file (ca_file) or hashed directory (ca_path)
@@ -351,7 +371,6 @@ pkce_status pkce_client_discover(pkce_client *client, const char *issuer, pkce_e
  * token request. Holds the verifier, its S256 challenge, the state and (for
  * `openid` scopes) the nonce. One thread at a time.
  * ------------------------------------------------------------------------ */
-
 
 /* A fresh attempt: 43-character verifier, S256 challenge, 43-character state.
  * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_RANDOM. */
@@ -412,15 +431,16 @@ size_t pkce_http_request_header_count(const pkce_http_request *request);
 /* Borrowed name and value of header `index` (0-based). PKCE_ERR_NOT_FOUND past the end. */
 pkce_status pkce_http_request_header(const pkce_http_request *request, size_t index,
                                      const char **name, const char **value);
-/* The body (application/x-www-form-urlencoded), NUL-terminated; its length
- * goes to *length when length is not NULL. */
+/* The body, NUL-terminated; its length goes to *length when length is not
+ * NULL. It is application/x-www-form-urlencoded, except for a client set up
+ * with pkce_client_use_workos(), whose token requests carry a JSON object
+ * (the Content-Type header says which). */
 const char *pkce_http_request_body(const pkce_http_request *request, size_t *length);
 void pkce_http_request_free(pkce_http_request *request);
 
 /* ------------------------------------------------------------------------
  * Token response (RFC 6749 5.1 / 5.2). Immutable; safe to share.
  * ------------------------------------------------------------------------ */
-
 
 /* Parses what the token endpoint answered: http_status (100..599) and the
  * body, which need not be NUL-terminated.

@@ -26,16 +26,16 @@ extension ClientConfiguration {
     /// S256. Nothing changes unless everything checks out.
     public mutating func applyMetadata(issuer: String, json: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
         guard !issuer.isEmpty else { throw PKCEError(.invalidArgument, "issuer is empty") }
-        guard json.count <= TokenResponse.maxBodyBytes else { throw PKCEError(.responseTooLarge) }
+        guard json.count <= HTTPResponse.maxBodyBytes else { throw PKCEError(.responseTooLarge) }
         let document: JSONDocument
         do { document = try JSONDocument(parsing: json) } catch {
             throw PKCEError(.responseMalformed, "metadata is not well-formed JSON: \(error.reason)")
         }
         guard document.nodes[document.root].kind == .object else { throw PKCEError(.discovery, "metadata is not a JSON object") }
         func string(_ name: String) throws(PKCEError) -> String? {
-            guard let index = document.member(name), document.nodes[index].kind != .null else { return nil }
-            guard document.nodes[index].kind == .string else { throw PKCEError(.discovery, "metadata \(name) is not a string") }
-            return document.string(index).string
+            do { return try document.stringMember(name)?.string } catch {
+                throw PKCEError(.discovery, "metadata \(name) is not a string")
+            }
         }
         func endpoint(_ name: String) throws(PKCEError) -> Endpoint? {
             guard let url = try string(name) else { return nil }

@@ -9,12 +9,12 @@ public final class HTTPRequest: @unchecked Sendable {
 
     /// The few shapes of request the library makes; each has fixed method and headers,
     /// which lets the transport prepare them once.
-    enum Kind: Int, CaseIterable {
+    package enum Kind: Int, CaseIterable {
         case formPost, jsonPost, get
 
-        var method: StaticString { self == .get ? "GET" : "POST" }
+        package var method: StaticString { self == .get ? "GET" : "POST" }
 
-        var headers: [Header] {
+        package var headers: [Header] {
             switch self {
             case .formPost: Self.formHeaders
             case .jsonPost: Self.jsonHeaders
@@ -29,7 +29,7 @@ public final class HTTPRequest: @unchecked Sendable {
         private static let getHeaders = [Header(name: "Accept", value: "application/json")]
     }
 
-    let kind: Kind
+    package let kind: Kind
     package let urlBytes: SecureBytes
     public let body: SecureBytes
 
@@ -49,7 +49,7 @@ public final class HTTPRequest: @unchecked Sendable {
     }
 
     /// A GET for JSON, such as server metadata (RFC 8414).
-    static func get(_ url: String) -> HTTPRequest {
+    package static func get(_ url: String) -> HTTPRequest {
         HTTPRequest(.get, url: url, body: SecureBytes(""))
     }
 }

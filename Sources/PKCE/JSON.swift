@@ -73,10 +73,11 @@ struct JSONDocument {
             case UInt8(ascii: "r"): writer.append(0x0D)
             case UInt8(ascii: "t"): writer.append(0x09)
             case UInt8(ascii: "u"):
-                var scalar = hex4(content, i)
+                // Validated while parsing: four digits, and a low surrogate after a high one.
+                var scalar = Hex.value4(content, at: i) ?? 0
                 i += 4
-                if scalar >= 0xD800 && scalar < 0xDC00 {  // validated: a low surrogate escape follows
-                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + (hex4(content, i + 2) - 0xDC00)
+                if scalar >= 0xD800 && scalar < 0xDC00 {
+                    scalar = 0x10000 + ((scalar - 0xD800) << 10) + ((Hex.value4(content, at: i + 2) ?? 0xDC00) - 0xDC00)
                     i += 6
                 }
                 appendUTF8(scalar, to: &writer)
@@ -84,6 +85,22 @@ struct JSONDocument {
             }
         }
         return writer.finish()
+    }
+
+    /// A string member that is not a string (and not null).
+    struct WrongType: Error {
+        let member: String
+    }
+
+    /// The unescaped value of string member `name` of the object at
+    /// `object`; nil when absent or null. A value that is not a string, or
+    /// holds a NUL (which no C string can carry intact), is `WrongType`.
+    func stringMember(_ name: String, of object: Int = 0) throws(WrongType) -> SecureBytes? {
+        guard let index = member(name, of: object), nodes[index].kind != .null else { return nil }
+        guard nodes[index].kind == .string else { throw WrongType(member: name) }
+        let value = string(index)
+        guard !value.containsNUL else { throw WrongType(member: name) }
+        return value
     }
 
     /// The JSON text of the node at `index`, exactly as received.
@@ -114,12 +131,6 @@ struct JSONDocument {
     private func sameKey(_ a: Int, _ b: Int) -> Bool {
         if nodes[a].escaped || nodes[b].escaped { return string(a).string == string(b).string }
         return text(a).elementsEqual(text(b))
-    }
-
-    private func hex4(_ s: UnsafeBufferPointer<UInt8>, _ at: Int) -> UInt32 {
-        var value: UInt32 = 0
-        for k in 0..<4 { value = value << 4 | UInt32(hexValue(s[at + k]) ?? 0) }
-        return value
     }
 
     private func appendUTF8(_ scalar: UInt32, to writer: inout ByteWriter) {
@@ -243,14 +254,10 @@ struct JSONDocument {
         nodes.append(Node(kind: .string, start: start, end: p, next: nodes.count + 1, escaped: escaped))
     }
 
+    /// The code unit of the `\\uXXXX` escape at `p`.
     private func unicodeEscape(at p: Int) throws(Malformed) -> UInt32 {
-        guard p + 6 <= bytes.count else { throw Malformed(reason: "truncated \\u escape") }
-        var value: UInt32 = 0
-        for k in 2..<6 {
-            guard let digit = hexValue(bytes[p + k]) else { throw Malformed(reason: "invalid \\u escape at offset \(p)") }
-            value = value << 4 | UInt32(digit)
-        }
-        return value
+        guard let unit = Hex.value4(bytes, at: p + 2) else { throw Malformed(reason: "invalid \\u escape at offset \(p)") }
+        return unit
     }
 
     private mutating func literal(_ p: inout Int, _ word: StaticString, _ kind: Kind) throws(Malformed) {

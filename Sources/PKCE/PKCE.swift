@@ -1,11 +1,12 @@
 import COpenSSL
 
 /// How the code challenge is derived from the verifier (RFC 7636 4.2).
-public enum ChallengeMethod: Sendable {
+/// The raw values are pkce_method's in the C header.
+public enum ChallengeMethod: Int32, Sendable {
     /// BASE64URL(SHA-256(verifier)) without padding. The one to use.
-    case s256
+    case s256 = 0
     /// The verifier itself. Only for a server that cannot do S256, and only when asked for by name.
-    case plain
+    case plain = 1
 
     public var name: String { self == .s256 ? "S256" : "plain" }
 }
@@ -20,16 +21,11 @@ public enum PKCE {
     /// `length` uniformly random characters of the base64url alphabet into
     /// `out`: each comes from the low 6 bits of one CSPRNG byte, and 64
     /// divides 256, so there is no modulo bias.
-    package static func writeRandomCharacters(_ length: Int, into out: UnsafeMutablePointer<UInt8>) throws(PKCEError) {
+    static func writeRandomCharacters(_ length: Int, into out: UnsafeMutablePointer<UInt8>) throws(PKCEError) {
         try SecureRandom.withBytes(length) { random in
             let table = Base64URL.alphabet.utf8Start
             for i in 0..<length { out[i] = table[Int(random[i] & 63)] }
         }
-    }
-
-    package static func writeVerifier(length: Int, into out: UnsafeMutablePointer<UInt8>) throws(PKCEError) {
-        guard verifierLengths.contains(length) else { throw PKCEError(.verifierLength) }
-        try writeRandomCharacters(length, into: out)
     }
 
     /// Throws unless the bytes are 43..128 characters of [A-Za-z0-9-._~].
@@ -45,7 +41,7 @@ public enum PKCE {
             let bytes = raw.bindMemory(to: UInt8.self)
             SHA256.hash(verifier, into: bytes)
             Base64URL.encode(UnsafeBufferPointer(bytes), into: out)
-            OPENSSL_cleanse(raw.baseAddress, raw.count)
+            wipe(raw.baseAddress, raw.count)
         }
     }
 
@@ -63,23 +59,71 @@ public enum PKCE {
         return result
     }
 
+    // The write* functions below fill a C caller's buffer (`out` of
+    // `capacity` bytes, result and NUL) and check their arguments in the
+    // order the header documents for them; nothing is written on failure.
+
+    /// The challenge of `verifier` by `method` (nil: a method value that does
+    /// not exist). Checked in this order: the verifier, `out`, the method, the room.
+    package static func writeChallenge(of verifier: UnsafeBufferPointer<UInt8>, method: ChallengeMethod?,
+                                       into out: UnsafeMutablePointer<UInt8>?, capacity: Int) throws(PKCEError) {
+        try checkVerifier(verifier)
+        guard let out else { throw PKCEError(.invalidArgument) }
+        guard let method else { throw PKCEError(.methodUnsupported) }
+        let length = method == .s256 ? s256ChallengeLength : verifier.count
+        try checkRoom(length, capacity)
+        switch method {
+        case .s256: writeS256Challenge(of: verifier, into: out)
+        case .plain: if let source = verifier.baseAddress { out.update(from: source, count: length) }
+        }
+        out[length] = 0
+    }
+
     /// The challenge for `verifier`, which is checked first.
     public static func challenge(for verifier: UnsafeBufferPointer<UInt8>, method: ChallengeMethod = .s256) throws(PKCEError) -> String {
-        try checkVerifier(verifier)
-        switch method {
-        case .plain:
-            return String(decoding: verifier, as: UTF8.self)
-        case .s256:
-            return String(unsafeUninitializedCapacity: s256ChallengeLength) { out in
-                guard let out = out.baseAddress else { return 0 }
-                writeS256Challenge(of: verifier, into: out)
-                return s256ChallengeLength
-            }
+        var failure: PKCEError?
+        let result = String(unsafeUninitializedCapacity: max(verifier.count, s256ChallengeLength) + 1) { out in
+            do throws(PKCEError) {
+                try writeChallenge(of: verifier, method: method, into: out.baseAddress, capacity: out.count)
+            } catch { failure = error; return 0 }
+            return method == .s256 ? s256ChallengeLength : verifier.count
         }
+        if let failure { throw failure }
+        return result
     }
 
     public static func challenge(for verifier: String, method: ChallengeMethod = .s256) throws(PKCEError) -> String {
         try SecureBytes(verifier).withBytes { bytes throws(PKCEError) in try challenge(for: bytes, method: method) }
+    }
+
+    /// `length` random base64url characters: the length (against `lengths`,
+    /// else `lengthError`), then `out`, then the room.
+    package static func writeRandomString(length: Int, lengths: ClosedRange<Int>, lengthError: PKCEError.Code,
+                                          into out: UnsafeMutablePointer<UInt8>?, capacity: Int) throws(PKCEError) {
+        guard lengths.contains(length) else { throw PKCEError(lengthError) }
+        guard let out else { throw PKCEError(.invalidArgument) }
+        try checkRoom(length, capacity)
+        try writeRandomCharacters(length, into: out)
+        out[length] = 0
+    }
+
+    /// A fresh verifier of `length` characters and its S256 challenge: the
+    /// length, then both buffers, then the room in both.
+    package static func writePair(length: Int, verifier: UnsafeMutablePointer<UInt8>?, verifierCapacity: Int,
+                                  challenge: UnsafeMutablePointer<UInt8>?, challengeCapacity: Int) throws(PKCEError) {
+        guard verifierLengths.contains(length) else { throw PKCEError(.verifierLength) }
+        guard let verifier, let challenge else { throw PKCEError(.invalidArgument) }
+        try checkRoom(length, verifierCapacity)
+        try checkRoom(s256ChallengeLength, challengeCapacity)
+        try writeRandomCharacters(length, into: verifier)
+        verifier[length] = 0
+        writeS256Challenge(of: UnsafeBufferPointer(start: verifier, count: length), into: challenge)
+        challenge[s256ChallengeLength] = 0
+    }
+
+    /// Whether `capacity` bytes hold `length` bytes and a NUL.
+    private static func checkRoom(_ length: Int, _ capacity: Int) throws(PKCEError) {
+        guard length < capacity else { throw PKCEError(.bufferTooSmall) }
     }
 
     /// An unguessable base64url string for `state` or `nonce`: 43 characters carry 258 bits.

@@ -96,7 +96,7 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
 
     /// Server- or caller-chosen text fit for a message: printable ASCII, at
     /// most 64 characters. Only names and error codes go through it, never values.
-    static func printable(_ text: String) -> String {
+    package static func printable(_ text: String) -> String {
         let clean = text.utf8.prefix(64).map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }
         return String(decoding: clean, as: UTF8.self)
     }

@@ -61,15 +61,11 @@ struct RequestBodyBuilder: ~Copyable {
             case 0x09: writer.append("\\t")
             case ..<0x20:
                 writer.append("\\u00")
-                writer.append(hexDigit(byte >> 4))
-                writer.append(hexDigit(byte & 0x0F))
+                writer.append(Hex.lower[Int(byte >> 4)])
+                writer.append(Hex.lower[Int(byte & 0x0F)])
             default:
                 writer.append(byte)
             }
         }
-    }
-
-    private func hexDigit(_ nibble: UInt8) -> UInt8 {
-        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
     }
 }

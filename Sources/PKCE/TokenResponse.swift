@@ -1,8 +1,6 @@
 /// What a token endpoint answered (RFC 6749 5.1), parsed. Immutable; the
 /// body and every token are wiped when it is released.
 public final class TokenResponse: @unchecked Sendable {
-    public static let maxBodyBytes = 1 << 20
-
     /// The body as received: valid UTF-8 JSON.
     public let body: SecureBytes
     private let document: JSONDocument
@@ -26,48 +24,26 @@ public final class TokenResponse: @unchecked Sendable {
     /// - Unknown fields: kept, reachable through `member`.
     /// - Duplicate keys, invalid UTF-8, deep nesting: refused as malformed.
     public convenience init(httpStatus: Int, body: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
-        try Self.checkEnvelope(httpStatus: httpStatus, size: body.count)
+        try ServerAnswer.checkEnvelope(httpStatus: httpStatus, size: body.count)
         try self.init(httpStatus: httpStatus, stored: SecureBytes(body))
     }
 
     public convenience init(httpStatus: Int, body: String) throws(PKCEError) {
-        try Self.checkEnvelope(httpStatus: httpStatus, size: body.utf8.count)
+        try ServerAnswer.checkEnvelope(httpStatus: httpStatus, size: body.utf8.count)
         try self.init(httpStatus: httpStatus, stored: SecureBytes(body))
     }
 
-    /// What can be refused before the body is copied or read.
-    private static func checkEnvelope(httpStatus: Int, size: Int) throws(PKCEError) {
-        guard (100...599).contains(httpStatus) else { throw PKCEError(.invalidArgument, "HTTP status \(httpStatus) is not in 100..599") }
-        guard size <= maxBodyBytes else {
-            throw PKCEError(.responseTooLarge, "response body exceeds \(maxBodyBytes) bytes", httpStatus: httpStatus)
-        }
+    /// Parses an answer already held in wiped memory, such as the transport's.
+    package convenience init(_ response: HTTPResponse) throws(PKCEError) {
+        try self.init(httpStatus: response.status, stored: response.body)
     }
 
-    init(httpStatus: Int, stored: SecureBytes) throws(PKCEError) {
-        try Self.checkEnvelope(httpStatus: httpStatus, size: stored.count)
-        let success = (200...299).contains(httpStatus)
-        let document: JSONDocument
-        do {
-            document = try JSONDocument(parsing: stored.buffer)
-        } catch {
-            if !success { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) with a body that is not JSON", httpStatus: httpStatus) }
-            throw PKCEError(.responseMalformed, "response is not well-formed JSON: \(error.reason)", httpStatus: httpStatus)
-        }
-        guard document.nodes[document.root].kind == .object else {
-            if !success { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) with a body that is not a JSON object", httpStatus: httpStatus) }
-            throw PKCEError(.responseInvalid, "response is not a JSON object", httpStatus: httpStatus)
-        }
+    private init(httpStatus: Int, stored: SecureBytes) throws(PKCEError) {
+        let document = try ServerAnswer.document(httpStatus: httpStatus, body: stored)
+        guard (200...299).contains(httpStatus) else { throw ServerAnswer.unsuccessful(httpStatus) }
         func optionalString(_ name: String) throws(PKCEError) -> SecureBytes? {
-            try Self.stringMember(name, of: document, httpStatus: httpStatus)
+            try ServerAnswer.stringMember(name, of: document, httpStatus: httpStatus)
         }
-        if let error = try optionalString("error") {
-            let detail = PKCEError.OAuthDetail(error: error.string,
-                                               description: try? optionalString("error_description")?.string,
-                                               uri: try? optionalString("error_uri")?.string)
-            throw PKCEError(.oauth, "token endpoint answered \(PKCEError.printable(detail.error))",
-                            oauth: detail, httpStatus: httpStatus)
-        }
-        guard success else { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) without an OAuth error", httpStatus: httpStatus) }
         guard let accessToken = try optionalString("access_token"), accessToken.count > 0 else {
             throw PKCEError(.responseInvalid, "response has no access_token", httpStatus: httpStatus)
         }
@@ -105,16 +81,6 @@ public final class TokenResponse: @unchecked Sendable {
 
     /// The unescaped value of top-level string member `name`; nil when absent or null.
     public func memberString(_ name: String) throws(PKCEError) -> SecureBytes? {
-        try Self.stringMember(name, of: document, httpStatus: httpStatus)
-    }
-
-    private static func stringMember(_ name: String, of document: JSONDocument, httpStatus: Int) throws(PKCEError) -> SecureBytes? {
-        guard let index = document.member(name), document.nodes[index].kind != .null else { return nil }
-        guard document.nodes[index].kind == .string else {
-            throw PKCEError(.responseInvalid, "\(name) is not a string", httpStatus: httpStatus)
-        }
-        let value = document.string(index)
-        guard !value.containsNUL else { throw PKCEError(.responseInvalid, "\(name) contains a NUL character", httpStatus: httpStatus) }
-        return value
+        try ServerAnswer.stringMember(name, of: document, httpStatus: httpStatus)
     }
 }

@@ -1,5 +1,6 @@
 import CPKCEHeader
 import PKCE
+import PKCETransport
 
 @_cdecl("pkce_attempt_new") @implementation
 public func pkce_attempt_new(_ client: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {

@@ -1,5 +1,6 @@
 import CPKCEHeader
 import PKCE
+import PKCETransport
 
 // A pkce_client handle is an OAuthClient: the configuration and its HTTPS transport.
 
@@ -16,18 +17,6 @@ public func pkce_client_new(_ clientID: UnsafePointer<CChar>?, _ redirectURI: Un
 @_cdecl("pkce_client_free") @implementation
 public func pkce_client_free(_ client: OpaquePointer?) {
     release(client, OAuthClient.self)
-}
-
-/// Runs `change` on a copy of one of the client's settings and stores it
-/// back only if `change` succeeds, so a failed setter leaves the client as it was.
-func modify<Value>(_ client: OpaquePointer?, _ setting: ReferenceWritableKeyPath<OAuthClient, Value>,
-                   _ change: (inout Value) throws(PKCEError) -> Void) -> pkce_status {
-    status { () throws(PKCEError) in
-        let client = try required(client, OAuthClient.self)
-        var value = client[keyPath: setting]
-        try change(&value)
-        client[keyPath: setting] = value
-    }
 }
 
 private func configure(_ client: OpaquePointer?, _ change: (inout ClientConfiguration) throws(PKCEError) -> Void) -> pkce_status {
@@ -106,4 +95,34 @@ public func pkce_client_apply_metadata(_ client: OpaquePointer?, _ issuer: Unsaf
         let client = try required(client, OAuthClient.self)
         try client.configuration.applyMetadata(issuer: string(issuer), json: byteBuffer(required(json), jsonLength))
     }
+}
+
+// MARK: the HTTPS transport's settings
+
+private func transport(_ client: OpaquePointer?, _ change: (inout TransportOptions) throws(PKCEError) -> Void) -> pkce_status {
+    modify(client, \.transportOptions, change)
+}
+
+@_cdecl("pkce_client_set_ca_file") @implementation
+public func pkce_client_set_ca_file(_ client: OpaquePointer?, _ caFile: UnsafePointer<CChar>?) -> pkce_status {
+    transport(client) { o throws(PKCEError) in o.caFile = try optionalString(caFile) }
+}
+
+@_cdecl("pkce_client_set_ca_path") @implementation
+public func pkce_client_set_ca_path(_ client: OpaquePointer?, _ caPath: UnsafePointer<CChar>?) -> pkce_status {
+    transport(client) { o throws(PKCEError) in o.caPath = try optionalString(caPath) }
+}
+
+@_cdecl("pkce_client_set_timeouts") @implementation
+public func pkce_client_set_timeouts(_ client: OpaquePointer?, _ connectMs: Int, _ totalMs: Int) -> pkce_status {
+    transport(client) { o throws(PKCEError) in
+        guard connectMs > 0, totalMs > 0 else { throw PKCEError(.invalidArgument, "timeouts must be positive") }
+        o.connectTimeoutMilliseconds = connectMs
+        o.totalTimeoutMilliseconds = totalMs
+    }
+}
+
+@_cdecl("pkce_client_allow_loopback_http") @implementation
+public func pkce_client_allow_loopback_http(_ client: OpaquePointer?, _ allow: Int32) -> pkce_status {
+    transport(client) { o in o.allowsLoopbackHTTP = allow != 0 }
 }

@@ -1,46 +1,45 @@
 import CPKCEHeader
 import PKCE
 
+// Run-time twins of the header's size macros, for bindings that cannot read macros.
+
 @_cdecl("pkce_verifier_min_length") @implementation
 public func pkce_verifier_min_length() -> Int { PKCE.verifierLengths.lowerBound }
 
 @_cdecl("pkce_verifier_max_length") @implementation
 public func pkce_verifier_max_length() -> Int { PKCE.verifierLengths.upperBound }
 
+@_cdecl("pkce_s256_challenge_length") @implementation
+public func pkce_s256_challenge_length() -> Int { PKCE.s256ChallengeLength }
+
+@_cdecl("pkce_random_min_length") @implementation
+public func pkce_random_min_length() -> Int { PKCE.randomStringLengths.lowerBound }
+
+@_cdecl("pkce_random_max_length") @implementation
+public func pkce_random_max_length() -> Int { PKCE.randomStringLengths.upperBound }
+
+@_cdecl("pkce_response_max_bytes") @implementation
+public func pkce_response_max_bytes() -> Int { HTTPResponse.maxBodyBytes }
+
 @_cdecl("pkce_verifier_generate") @implementation
 public func pkce_verifier_generate(_ length: Int, _ out: UnsafeMutablePointer<CChar>?, _ outSize: Int) -> pkce_status {
-    writeRandomCString(length, PKCE.verifierLengths, .verifierLength, out, outSize)
+    status { () throws(PKCEError) in
+        try PKCE.writeRandomString(length: length, lengths: PKCE.verifierLengths, lengthError: .verifierLength,
+                                   into: uint8(out), capacity: outSize)
+    }
 }
 
 @_cdecl("pkce_verifier_check") @implementation
 public func pkce_verifier_check(_ verifier: UnsafePointer<CChar>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        // One byte past the longest verifier: enough to tell "too long" without reading further.
-        try PKCE.checkVerifier(bytes(required(verifier), maxLength: PKCE.verifierLengths.upperBound + 1))
-    }
+    status { () throws(PKCEError) in try PKCE.checkVerifier(verifierBytes(verifier)) }
 }
 
 @_cdecl("pkce_challenge_derive") @implementation
 public func pkce_challenge_derive(_ verifier: UnsafePointer<CChar>?, _ method: pkce_method,
                                   _ out: UnsafeMutablePointer<CChar>?, _ outSize: Int) -> pkce_status {
     status { () throws(PKCEError) in
-        let verifier = bytes(try required(verifier), maxLength: PKCE.verifierLengths.upperBound + 1)
-        try PKCE.checkVerifier(verifier)
-        let out = try required(out)
-        try withUInt8(out) { out throws(PKCEError) in
-            switch method {
-            case PKCE_METHOD_S256:
-                try checkCapacity(PKCE.s256ChallengeLength, outSize)
-                PKCE.writeS256Challenge(of: verifier, into: out)
-                out[PKCE.s256ChallengeLength] = 0
-            case PKCE_METHOD_PLAIN:
-                try checkCapacity(verifier.count, outSize)
-                if let source = verifier.baseAddress { out.update(from: source, count: verifier.count) }
-                out[verifier.count] = 0
-            default:
-                throw PKCEError(.methodUnsupported)
-            }
-        }
+        try PKCE.writeChallenge(of: verifierBytes(verifier), method: ChallengeMethod(rawValue: Int32(bitPattern: method.rawValue)),
+                                into: uint8(out), capacity: outSize)
     }
 }
 
@@ -48,38 +47,16 @@ public func pkce_challenge_derive(_ verifier: UnsafePointer<CChar>?, _ method: p
 public func pkce_pair_generate(_ length: Int, _ verifier: UnsafeMutablePointer<CChar>?, _ verifierSize: Int,
                                _ challenge: UnsafeMutablePointer<CChar>?, _ challengeSize: Int) -> pkce_status {
     status { () throws(PKCEError) in
-        guard PKCE.verifierLengths.contains(length) else { throw PKCEError(.verifierLength) }
-        let verifier = try required(verifier), challenge = try required(challenge)
-        try checkCapacity(length, verifierSize)
-        try checkCapacity(PKCE.s256ChallengeLength, challengeSize)
-        try withUInt8(verifier) { v throws(PKCEError) in
-            try PKCE.writeVerifier(length: length, into: v)
-            v[length] = 0
-            withUInt8(challenge) { c in
-                PKCE.writeS256Challenge(of: UnsafeBufferPointer(start: v, count: length), into: c)
-                c[PKCE.s256ChallengeLength] = 0
-            }
-        }
+        try PKCE.writePair(length: length, verifier: uint8(verifier), verifierCapacity: verifierSize,
+                           challenge: uint8(challenge), challengeCapacity: challengeSize)
     }
 }
 
 @_cdecl("pkce_random_string") @implementation
 public func pkce_random_string(_ length: Int, _ out: UnsafeMutablePointer<CChar>?, _ outSize: Int) -> pkce_status {
-    writeRandomCString(length, PKCE.randomStringLengths, .length, out, outSize)
-}
-
-/// `length` random base64url characters and a NUL into a caller's buffer,
-/// checked in the order the header documents: length, buffer, size.
-private func writeRandomCString(_ length: Int, _ lengths: ClosedRange<Int>, _ lengthError: PKCEError.Code,
-                                _ out: UnsafeMutablePointer<CChar>?, _ outSize: Int) -> pkce_status {
     status { () throws(PKCEError) in
-        guard lengths.contains(length) else { throw PKCEError(lengthError) }
-        let out = try required(out)
-        try checkCapacity(length, outSize)
-        try withUInt8(out) { out throws(PKCEError) in
-            try PKCE.writeRandomCharacters(length, into: out)
-            out[length] = 0
-        }
+        try PKCE.writeRandomString(length: length, lengths: PKCE.randomStringLengths, lengthError: .length,
+                                   into: uint8(out), capacity: outSize)
     }
 }
 
@@ -91,7 +68,13 @@ public func pkce_state_check(_ expected: UnsafePointer<CChar>?, _ received: Unsa
     }
 }
 
+/// A verifier argument, read up to one byte past the longest verifier:
+/// enough to tell "too long" without reading further.
+private func verifierBytes(_ verifier: UnsafePointer<CChar>?) throws(PKCEError) -> UnsafeBufferPointer<UInt8> {
+    bytes(try required(verifier), maxLength: PKCE.verifierLengths.upperBound + 1)
+}
+
 /// A caller's char buffer seen as bytes.
-private func withUInt8<R, E: Error>(_ p: UnsafeMutablePointer<CChar>, _ body: (UnsafeMutablePointer<UInt8>) throws(E) -> R) throws(E) -> R {
-    try body(UnsafeMutableRawPointer(p).assumingMemoryBound(to: UInt8.self))
+private func uint8(_ p: UnsafeMutablePointer<CChar>?) -> UnsafeMutablePointer<UInt8>? {
+    p.map { UnsafeMutableRawPointer($0).assumingMemoryBound(to: UInt8.self) }
 }

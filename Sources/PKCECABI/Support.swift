@@ -3,28 +3,19 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import COpenSSL
 import CPKCEHeader
 import PKCE
+import PKCETransport
 
 extension pkce_status {
     init(_ code: PKCEError.Code) { self.init(rawValue: UInt32(code.rawValue)) }
 }
 
-/// Runs `body`, turning a thrown PKCEError into its status. Out-parameters
-/// are assigned inside `body` after everything that can fail, so a failure
-/// leaves them untouched.
-func status(_ body: () throws(PKCEError) -> Void) -> pkce_status {
-    do {
-        try body()
-        return PKCE_OK
-    } catch {
-        return pkce_status(error.code)
-    }
-}
-
-/// Like `status`, and on failure also hands a new pkce_error to `detail` when the caller asked for one.
-func status(detail: UnsafeMutablePointer<OpaquePointer?>?, _ body: () throws(PKCEError) -> Void) -> pkce_status {
+/// Runs `body`, turning a thrown PKCEError into its status, and on failure
+/// hands a new pkce_error to `detail` when the caller asked for one.
+/// Out-parameters are assigned inside `body` after everything that can
+/// fail, so a failure leaves them untouched.
+func status(detail: UnsafeMutablePointer<OpaquePointer?>? = nil, _ body: () throws(PKCEError) -> Void) -> pkce_status {
     do {
         try body()
         return PKCE_OK
@@ -58,6 +49,18 @@ func required<T: AnyObject>(_ handle: OpaquePointer?, _ type: T.Type) throws(PKC
 func required<P>(_ pointer: P?) throws(PKCEError) -> P {
     guard let pointer else { throw PKCEError(.invalidArgument) }
     return pointer
+}
+
+/// Runs `change` on a copy of one of the client's settings and stores it
+/// back only if `change` succeeds, so a failed setter leaves the client as it was.
+func modify<Value>(_ client: OpaquePointer?, _ setting: ReferenceWritableKeyPath<OAuthClient, Value>,
+                   _ change: (inout Value) throws(PKCEError) -> Void) -> pkce_status {
+    status { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self)
+        var value = client[keyPath: setting]
+        try change(&value)
+        client[keyPath: setting] = value
+    }
 }
 
 // MARK: strings in
@@ -116,13 +119,8 @@ func handedOut(_ value: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> UnsafeM
 /// Wipes and frees a string made by `handedOut`.
 func releaseHandedOut(_ string: UnsafeMutablePointer<CChar>) {
     let raw = UnsafeMutableRawPointer(string) - lengthHeader
-    OPENSSL_cleanse(raw, lengthHeader + raw.load(as: Int.self) + 1)
+    wipe(raw, lengthHeader + raw.load(as: Int.self) + 1)
     free(raw)
-}
-
-/// Whether a caller's buffer of `size` bytes holds `length` bytes and a NUL.
-func checkCapacity(_ length: Int, _ size: Int) throws(PKCEError) {
-    guard length < size else { throw PKCEError(.bufferTooSmall) }
 }
 
 // MARK: error detail

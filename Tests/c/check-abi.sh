@@ -2,7 +2,7 @@
 # The built library's ABI, as a C user or a distribution sees it:
 # - the SONAME is libpkce.so.0 and the links are in place;
 # - no Swift runtime library is needed at run time (the standard library is static);
-# - libcurl, when linked, is the OpenSSL flavour;
+# - libcurl is not linked: it is loaded on first use (Sources/CLibcurl);
 # - exactly the functions that include/pkce.h declares are exported.
 # Usage: check-abi.sh build/libpkce.so.X.Y.Z include/pkce.h
 set -u
@@ -20,7 +20,9 @@ check "libpkce.so.0 -> $(basename "$lib")" test "$(readlink "$dir/libpkce.so.0")
 check "libpkce.so -> libpkce.so.0" test "$(readlink "$dir/libpkce.so")" = libpkce.so.0
 check "ldd resolves every dependency" sh -c "! ldd '$lib' | grep -q 'not found'"
 check "no Swift runtime library at run time" sh -c "! ldd '$lib' | grep -Eq 'libswift|libFoundation|libdispatch|libBlocksRuntime|libicu'"
-check "libcurl, if linked, is the OpenSSL flavour" sh -c "! ldd '$lib' | grep -Eq 'libcurl-(gnutls|nss)'"
+check "libcurl is not linked (loaded on first use)" sh -c "! readelf -d '$lib' | grep -q 'NEEDED.*libcurl'"
+check "needs only libc, libm, libstdc++, libgcc_s and libcrypto" sh -c \
+    "readelf -d '$lib' | sed -n 's/.*NEEDED.*\\[\\(.*\\)\\]/\\1/p' | grep -Ev '^(libc|libm|libstdc\\+\\+|libgcc_s)\\.so\\.[0-9]+$|^libcrypto\\.so\\.3$|^ld-linux' | grep -q . && exit 1 || exit 0"
 check "links libcrypto from OpenSSL 3" sh -c "ldd '$lib' | grep -q 'libcrypto.so.3'"
 
 tmp=$(mktemp -d)

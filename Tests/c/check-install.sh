@@ -1,8 +1,9 @@
 #!/bin/sh
 # `make install` into a scratch DESTDIR, then the README's quick start built
 # with nothing but `pkg-config --cflags --libs pkce` and run against the
-# installed library.
+# installed library. Usage: check-install.sh VERSION (the header's, from the Makefile).
 set -u
+version=$1
 passed=0 failed=0
 check() {
     desc=$1; shift
@@ -13,12 +14,12 @@ trap 'rm -rf "$root"' EXIT
 prefix=/usr/local
 make -s install DESTDIR="$root" PREFIX="$prefix" >/dev/null
 lib="$root$prefix/lib"
-check "libpkce.so.0.1.0 installed" test -f "$lib/libpkce.so.0.1.0"
-check "libpkce.so.0 link" test "$(readlink "$lib/libpkce.so.0")" = libpkce.so.0.1.0
+check "libpkce.so.$version installed" test -f "$lib/libpkce.so.$version"
+check "libpkce.so.0 link" test "$(readlink "$lib/libpkce.so.0")" = "libpkce.so.$version"
 check "libpkce.so link" test "$(readlink "$lib/libpkce.so")" = libpkce.so.0
 check "pkce.h installed" cmp include/pkce.h "$root$prefix/include/pkce.h"
 export PKG_CONFIG_PATH="$lib/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$root"
-check "pkg-config knows pkce 0.1.0" test "$(pkg-config --modversion pkce)" = 0.1.0
+check "pkg-config knows pkce $version" test "$(pkg-config --modversion pkce)" = "$version"
 flags=$(pkg-config --cflags --libs pkce)
 check "pkg-config points into the install" sh -c "echo '$flags' | grep -q -- '-I$root$prefix/include' && echo '$flags' | grep -q -- '-L$lib'"
 check "quick start compiles with pkg-config" ${CC:-cc} -Wall -Wextra -Werror -std=c11 examples/c/quickstart.c $flags -o "$root/quickstart"

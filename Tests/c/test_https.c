@@ -10,8 +10,11 @@
 #include <curl/curl.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #define REDIRECT "http://127.0.0.1:8765/callback"
@@ -452,6 +455,100 @@ static void test_threads(void) {
     pkce_client_free(shared);
 }
 
+/* One client, many threads at once: a thread stuck on a server that never
+ * answers in time holds up no other thread's exchange. */
+struct stalled { pkce_client *client; pkce_http_request *request; pkce_status status; };
+
+static void *send_stalled(void *arg) {
+    struct stalled *s = arg;
+    int http_status = 0;
+    char *body = NULL;
+    s->status = pkce_client_send(s->client, s->request, &http_status, &body, NULL, NULL);
+    pkce_string_free(body);
+    return NULL;
+}
+
+static double seconds_since(const struct timespec *start) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (double)(now.tv_sec - start->tv_sec) + (now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+static void test_stalled_transfer_blocks_no_other(void) {
+    pkce_client *client = new_client(), *slow = new_client();
+    CHECK_STATUS(pkce_client_discover(client, issuer, NULL), PKCE_OK);
+    CHECK_STATUS(pkce_client_set_timeouts(client, 2000, 3000), PKCE_OK);
+    char url[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/misbehave/slow", port);
+    CHECK_STATUS(pkce_client_set_token_endpoint(slow, url), PKCE_OK);
+    struct stalled a = { client, NULL, PKCE_OK };
+    CHECK_STATUS(pkce_client_refresh_request(slow, "stalled-refresh-token", NULL, &a.request), PKCE_OK);
+
+    pkce_attempt *attempt = signed_in_attempt(client, NULL);
+    pthread_t thread;
+    struct timespec start;
+    clock_gettime(CLOCK_MONOTONIC, &start);
+    pthread_create(&thread, NULL, send_stalled, &a);
+    while (seconds_since(&start) < 0.3) sched_yield();  /* A is inside its transfer now */
+
+    struct timespec b_start;
+    clock_gettime(CLOCK_MONOTONIC, &b_start);
+    pkce_token *token = NULL;
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &token, NULL), PKCE_OK);
+    double b_took = seconds_since(&b_start);
+    pthread_join(thread, NULL);
+    double a_took = seconds_since(&start);
+    printf("stalled transfer: A ended after %.2f s (%s); B's exchange took %.3f s meanwhile\n", a_took,
+           pkce_strerror(a.status), b_took);
+    CHECK_STATUS(a.status, PKCE_ERR_TIMEOUT);
+    CHECK(a_took >= 2.5);
+    CHECK(b_took < 1.0);
+    pkce_token_free(token);
+    pkce_attempt_free(attempt);
+    pkce_http_request_free(a.request);
+    pkce_client_free(slow);
+    pkce_client_free(client);
+}
+
+/* 8 threads x 200 exchanges on one client, each with a code of its own that
+ * the keep-alive endpoint puts into the token: every answer must be the one
+ * to the thread's own request. */
+enum { EXCHANGE_THREADS = 8, EXCHANGES_EACH = 200 };
+static pkce_client *exchanging;
+static int exchanges_right[EXCHANGE_THREADS];
+
+static void *exchange_many(void *arg) {
+    int t = (int)(intptr_t)arg;
+    for (int i = 0; i < EXCHANGES_EACH; i++) {
+        char code[32], callback[64], expected[40];
+        snprintf(code, sizeof code, "t%d-i%d", t, i);
+        snprintf(callback, sizeof callback, "?state=s&code=%s", code);
+        snprintf(expected, sizeof expected, "kept-%s", code);
+        pkce_attempt *attempt = NULL;
+        pkce_token *token = NULL;
+        if (pkce_attempt_restore(exchanging, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt) == PKCE_OK &&
+            pkce_attempt_handle_callback(attempt, callback, NULL) == PKCE_OK &&
+            pkce_client_exchange(exchanging, attempt, &token, NULL) == PKCE_OK &&
+            strcmp(pkce_token_access_token(token), expected) == 0)
+            exchanges_right[t]++;
+        pkce_token_free(token);
+        pkce_attempt_free(attempt);
+    }
+    return NULL;
+}
+
+static void test_many_threads_one_client(void) {
+    exchanging = new_client();
+    char url[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", keep_alive_port);
+    CHECK_STATUS(pkce_client_set_token_endpoint(exchanging, url), PKCE_OK);
+    pthread_t t[EXCHANGE_THREADS];
+    for (intptr_t i = 0; i < EXCHANGE_THREADS; i++) pthread_create(&t[i], NULL, exchange_many, (void *)i);
+    for (int i = 0; i < EXCHANGE_THREADS; i++) pthread_join(t[i], NULL);
+    for (int i = 0; i < EXCHANGE_THREADS; i++) CHECK(exchanges_right[i] == EXCHANGES_EACH);
+    pkce_client_free(exchanging);
+}
+
 int main(void) {
     issuer = getenv("PKCE_TEST_ISSUER");
     ca = getenv("PKCE_TEST_CA");
@@ -472,6 +569,8 @@ int main(void) {
     test_discovery();
     test_send_and_workos();
     test_threads();
+    test_stalled_transfer_blocks_no_other();
+    test_many_threads_one_client();
     curl_global_cleanup();
     return check_summary();
 }

@@ -20,6 +20,7 @@ import ssl
 import sys
 import threading
 import time
+import urllib.parse
 from pathlib import Path
 
 import trustme
@@ -318,8 +319,12 @@ class KeepAliveEcho(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
     def do_POST(self):
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        body = json.dumps({"access_token": "kept", "client_port": self.client_address[1]}).encode()
+        form = urllib.parse.parse_qs(self.rfile.read(int(self.headers.get("Content-Length", 0))).decode())
+        # The token names the code it was given, so that concurrent callers can
+        # tell that each got the answer to its own request.
+        code = form.get("code", [""])[0]
+        body = json.dumps({"access_token": "kept-" + code if code else "kept",
+                           "client_port": self.client_address[1]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body)))

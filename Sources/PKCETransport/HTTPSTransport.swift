@@ -1,7 +1,8 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CCurlShim
+import CLibcurl
+import PKCE
 
 /// How the built-in HTTPS client connects. TLS peer and host verification
 /// are always on; there is no option to turn them off.
@@ -19,50 +20,53 @@ public struct TransportOptions: Sendable {
     public init() {}
 }
 
-public struct HTTPResponse: Sendable {
-    public let status: Int
-    public let body: SecureBytes
-}
-
-/// One libcurl easy handle, kept between requests so that the TLS
-/// connection to the server is reused (keep-alive). Requests on one
-/// transport are serialised by a mutex: safe from any thread, one transfer
-/// at a time.
+/// HTTPS for one client, safe to use from many threads at once.
+///
+/// Each transfer checks a libcurl easy handle out of a small pool and puts
+/// it back when done, so concurrent transfers never wait for one another,
+/// and a thread that transfers again usually gets the handle it used last,
+/// with its kept-alive connection (last in, first out). TLS sessions and
+/// DNS answers are shared between the handles through a share handle;
+/// connections are not, as libcurl does not support that across threads.
 final class HTTPSTransport: @unchecked Sendable {
-    private var handle: UnsafeMutableRawPointer?
+    /// Idle handles kept for reuse; a burst of more concurrent transfers than
+    /// this makes extra handles, which are cleaned up when they come back.
+    static let maxIdleHandles = 8
+
+    // Everything below is guarded by `mutex`.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    /// libcurl's CURLOPT_ERRORBUFFER, for the life of the transport (used under the mutex only).
-    private let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
-    /// One header list per kind of request, made on first use and kept: the
-    /// headers of a kind never change.
-    private var headerLists = [UnsafeMutablePointer<curl_slist>?](repeating: nil, count: HTTPRequest.Kind.allCases.count)
-    /// The URL the handle holds, so that an unchanged one is not set (and parsed) again.
-    private var handleURL: [UInt8] = []
     private var currentOptions = TransportOptions()
+    /// Bumped whenever the options change: a handle configured under older
+    /// options is cleaned up instead of reused.
+    private var generation = 0
+    private var idle: [EasyHandle] = []
+    private var share: OpaquePointer?
+    /// One header list per kind of request, made on first use and only read
+    /// afterwards (by any number of handles at once): the headers of a kind never change.
+    private var headerLists = [UnsafeMutablePointer<curl_slist>?](repeating: nil, count: HTTPRequest.Kind.allCases.count)
 
     init() {
-        _ = curlReady
         pthread_mutex_init(mutex, nil)
-        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
     }
 
     deinit {
-        if let handle { curl_easy_cleanup(handle) }
-        headerLists.forEach { curl_slist_free_all($0) }
+        idle.removeAll()  // easy handles go before the share and the header lists they point to
+        lpk_curl_share_free(share)
+        headerLists.forEach { lpk_curl_slist_free_all($0) }
         pthread_mutex_destroy(mutex)
         mutex.deallocate()
-        errorBuffer.deallocate()
     }
 
     var options: TransportOptions {
         get { locked { currentOptions } }
         set {
-            locked {
+            let stale = locked {
                 currentOptions = newValue
-                if let handle { curl_easy_cleanup(handle) }  // the next request configures a fresh one
-                handle = nil
-                handleURL = []
+                generation += 1
+                defer { idle.removeAll() }
+                return idle
             }
+            withExtendedLifetime(stale) {}  // the old handles are cleaned up here, outside the lock
         }
     }
 
@@ -73,13 +77,84 @@ final class HTTPSTransport: @unchecked Sendable {
     }
 
     func send(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
-        try locked { () throws(PKCEError) in try perform(request) }
+        // Refused before libcurl is loaded; a handle's CURLOPT_PROTOCOLS_STR refuses it again.
+        if request.urlBytes.buffer.prefix(5).map({ $0 | 0x20 }).elementsEqual("http:".utf8) && !options.allowsLoopbackHTTP {
+            throw PKCEError(.urlInsecure, "plain http is refused unless loopback http is allowed")
+        }
+        try Libcurl.ready()
+        let (handle, headers) = try checkOut(request.kind)
+        defer { checkIn(handle) }
+        return try handle.perform(request, headers: headers)
     }
 
-    private func configuredHandle() throws(PKCEError) -> UnsafeMutableRawPointer {
-        if let handle { return handle }
-        guard let h = curl_easy_init() else { throw PKCEError(.outOfMemory, "curl_easy_init failed") }
-        let o = currentOptions
+    /// An idle handle configured with the current options, or a new one.
+    private func checkOut(_ kind: HTTPRequest.Kind) throws(PKCEError) -> (EasyHandle, UnsafeMutablePointer<curl_slist>) {
+        try locked { () throws(PKCEError) in
+            let headers = try headerList(for: kind)
+            if let reused = idle.popLast() { return (reused, headers) }
+            return (try EasyHandle(currentOptions, generation: generation, share: sharedData()), headers)
+        }
+    }
+
+    /// A handle not kept is cleaned up when the caller's reference goes, outside the lock.
+    private func checkIn(_ handle: EasyHandle) {
+        locked {
+            if handle.generation == generation, idle.count < Self.maxIdleHandles { idle.append(handle) }
+        }
+    }
+
+    /// The share handle, made with the first easy handle. Under the mutex.
+    private func sharedData() throws(PKCEError) -> OpaquePointer {
+        if let share { return share }
+        guard let made = lpk_curl_share_new() else { throw PKCEError(.outOfMemory, "curl_share_init failed") }
+        share = made
+        return made
+    }
+
+    /// Under the mutex.
+    private func headerList(for kind: HTTPRequest.Kind) throws(PKCEError) -> UnsafeMutablePointer<curl_slist> {
+        if let list = headerLists[kind.rawValue] { return list }
+        var list: UnsafeMutablePointer<curl_slist>?
+        // "Expect:" turns off the 100-continue round trip.
+        for line in kind.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+            // On failure curl_slist_append returns NULL and leaves the list as it was.
+            guard let longer = lpk_curl_slist_append(list, line) else {
+                lpk_curl_slist_free_all(list)
+                throw PKCEError(.outOfMemory)
+            }
+            list = longer
+        }
+        guard let list else { throw PKCEError(.outOfMemory) }  // never: the loop appends at least "Expect:"
+        headerLists[kind.rawValue] = list
+        return list
+    }
+}
+
+/// One libcurl easy handle, configured once, used by one transfer at a time.
+private final class EasyHandle {
+    let handle: UnsafeMutableRawPointer
+    let generation: Int
+    /// libcurl's CURLOPT_ERRORBUFFER, for the life of the handle.
+    private let errorBuffer: UnsafeMutablePointer<CChar>
+    /// The URL the handle holds, so that an unchanged one is not set (and parsed) again.
+    private var handleURL: [UInt8] = []
+
+    init(_ options: TransportOptions, generation: Int, share: OpaquePointer) throws(PKCEError) {
+        guard let h = lpk_curl_easy_init() else { throw PKCEError(.outOfMemory, "curl_easy_init failed") }
+        let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
+        errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+        guard Self.configure(h, options, errorBuffer: errorBuffer, share: share) else {
+            lpk_curl_easy_cleanup(h)
+            errorBuffer.deallocate()
+            throw PKCEError(.transport, "libcurl refused an option libpkce sets on every handle")
+        }
+        handle = h
+        self.errorBuffer = errorBuffer
+        self.generation = generation
+    }
+
+    private static func configure(_ h: UnsafeMutableRawPointer, _ o: TransportOptions,
+                                  errorBuffer: UnsafeMutablePointer<CChar>, share: OpaquePointer) -> Bool {
         var ok = lpk_curl_set_long(h, CURLOPT_NOSIGNAL, 1) == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_SSL_VERIFYPEER, 1) == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_SSL_VERIFYHOST, 2) == CURLE_OK
@@ -89,45 +164,25 @@ final class HTTPSTransport: @unchecked Sendable {
         ok = ok && lpk_curl_set_string(h, CURLOPT_PROTOCOLS_STR, o.allowsLoopbackHTTP ? "https,http" : "https") == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_CONNECTTIMEOUT_MS, max(o.connectTimeoutMilliseconds, 1)) == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_TIMEOUT_MS, max(o.totalTimeoutMilliseconds, 1)) == CURLE_OK
-        ok = ok && lpk_curl_set_offset(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(TokenResponse.maxBodyBytes)) == CURLE_OK
+        ok = ok && lpk_curl_set_offset(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(HTTPResponse.maxBodyBytes)) == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_TCP_KEEPALIVE, 1) == CURLE_OK
         ok = ok && lpk_curl_set_string(h, CURLOPT_USERAGENT, "libpkce/\(libpkceVersion)") == CURLE_OK
         ok = ok && lpk_curl_set_write_function(h, receiveBody) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer) == CURLE_OK
+        ok = ok && lpk_curl_set_pointer(h, CURLOPT_SHARE, UnsafeMutableRawPointer(lpk_curl_share_handle(share))) == CURLE_OK
         if let caFile = o.caFile { ok = ok && lpk_curl_set_string(h, CURLOPT_CAINFO, caFile) == CURLE_OK }
         if let caPath = o.caPath { ok = ok && lpk_curl_set_string(h, CURLOPT_CAPATH, caPath) == CURLE_OK }
-        guard ok else {
-            curl_easy_cleanup(h)
-            throw PKCEError(.transport, "libcurl refused an option (is it built with OpenSSL and HTTPS?)")
-        }
-        handle = h
-        return h
+        return ok
     }
 
-    private func headerList(for kind: HTTPRequest.Kind) throws(PKCEError) -> UnsafeMutablePointer<curl_slist> {
-        if let list = headerLists[kind.rawValue] { return list }
-        var list: UnsafeMutablePointer<curl_slist>?
-        // "Expect:" turns off the 100-continue round trip.
-        for line in kind.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
-            // On failure curl_slist_append returns NULL and leaves the list as it was.
-            guard let longer = curl_slist_append(list, line) else {
-                curl_slist_free_all(list)
-                throw PKCEError(.outOfMemory)
-            }
-            list = longer
-        }
-        guard let list else { throw PKCEError(.outOfMemory) }  // never: the loop appends at least "Expect:"
-        headerLists[kind.rawValue] = list
-        return list
+    deinit {
+        lpk_curl_easy_cleanup(handle)
+        errorBuffer.deallocate()
     }
 
-    private func perform(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
+    func perform(_ request: HTTPRequest, headers: UnsafeMutablePointer<curl_slist>) throws(PKCEError) -> HTTPResponse {
+        let h = handle
         let url = request.urlBytes
-        if url.buffer.prefix(5).map({ $0 | 0x20 }).elementsEqual("http:".utf8) && !currentOptions.allowsLoopbackHTTP {
-            throw PKCEError(.urlInsecure, "plain http is refused unless loopback http is allowed")
-        }
-        let h = try configuredHandle()
-        let headers = try headerList(for: request.kind)
         if !url.buffer.elementsEqual(handleURL) {
             guard lpk_curl_set_string(h, CURLOPT_URL, url.cString) == CURLE_OK else {
                 throw PKCEError(.outOfMemory, "libcurl could not take the URL")
@@ -146,7 +201,7 @@ final class HTTPSTransport: @unchecked Sendable {
                 _ = lpk_curl_set_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
                 _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress))
             }
-            let code = curl_easy_perform(h)
+            let code = lpk_curl_easy_perform(h)
             // The handle outlives this call: leave it no pointer into memory that is about to go.
             _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, nil)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, nil)
@@ -166,7 +221,7 @@ final class HTTPSTransport: @unchecked Sendable {
     }
 
     private static func error(for code: CURLcode, overflowed: Bool, detail: String, status: Int) -> PKCEError {
-        let what = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let what = detail.isEmpty ? String(cString: lpk_curl_easy_strerror(code)) : detail
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
             return PKCEError(.connect, "could not connect: \(what)")
@@ -177,9 +232,9 @@ final class HTTPSTransport: @unchecked Sendable {
              CURLE_USE_SSL_FAILED, CURLE_SSL_CRL_BADFILE, CURLE_SSL_SHUTDOWN_FAILED:
             return PKCEError(.tls, "TLS failed: \(what)")
         case CURLE_FILESIZE_EXCEEDED:
-            return PKCEError(.responseTooLarge, "response body exceeds \(TokenResponse.maxBodyBytes) bytes", httpStatus: status)
+            return PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: status)
         case CURLE_WRITE_ERROR where overflowed:
-            return PKCEError(.responseTooLarge, "response body exceeds \(TokenResponse.maxBodyBytes) bytes", httpStatus: status)
+            return PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: status)
         case CURLE_UNSUPPORTED_PROTOCOL:
             return PKCEError(.urlInsecure, "protocol refused: \(what)")
         default:
@@ -201,7 +256,7 @@ private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int,
     guard let data, let context else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
     let (length, overflow) = size.multipliedReportingOverflow(by: count)
-    guard !overflow, length <= TokenResponse.maxBodyBytes - (sink.writer?.count ?? 0) else {
+    guard !overflow, length <= HTTPResponse.maxBodyBytes - (sink.writer?.count ?? 0) else {
         sink.overflowed = true
         return 0  // makes libcurl stop with CURLE_WRITE_ERROR
     }
@@ -210,6 +265,3 @@ private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int,
     }
     return length
 }
-
-/// curl_global_init, once per process, before the first handle.
-private let curlReady: Bool = curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK

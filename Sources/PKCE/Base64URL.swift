@@ -1,5 +1,3 @@
-import COpenSSL
-
 /// Base64url without padding (RFC 4648 section 5, RFC 7636 Appendix A).
 enum Base64URL {
     static let alphabet: StaticString = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
@@ -34,16 +32,5 @@ enum Base64URL {
         default:
             break
         }
-    }
-}
-
-enum SHA256 {
-    /// The raw digest (not hex) into `out`, which holds 32 bytes.
-    static func hash(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) {
-        var context = SHA256_CTX()
-        SHA256_Init(&context)
-        SHA256_Update(&context, input.baseAddress, input.count)
-        SHA256_Final(out.baseAddress, &context)
-        OPENSSL_cleanse(&context, MemoryLayout<SHA256_CTX>.size)
     }
 }

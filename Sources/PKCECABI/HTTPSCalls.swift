@@ -1,33 +1,8 @@
 import CPKCEHeader
 import PKCE
+import PKCETransport
 
-private func transport(_ client: OpaquePointer?, _ change: (inout TransportOptions) throws(PKCEError) -> Void) -> pkce_status {
-    modify(client, \.transportOptions, change)
-}
-
-@_cdecl("pkce_client_set_ca_file") @implementation
-public func pkce_client_set_ca_file(_ client: OpaquePointer?, _ caFile: UnsafePointer<CChar>?) -> pkce_status {
-    transport(client) { o throws(PKCEError) in o.caFile = try optionalString(caFile) }
-}
-
-@_cdecl("pkce_client_set_ca_path") @implementation
-public func pkce_client_set_ca_path(_ client: OpaquePointer?, _ caPath: UnsafePointer<CChar>?) -> pkce_status {
-    transport(client) { o throws(PKCEError) in o.caPath = try optionalString(caPath) }
-}
-
-@_cdecl("pkce_client_set_timeouts") @implementation
-public func pkce_client_set_timeouts(_ client: OpaquePointer?, _ connectMs: Int, _ totalMs: Int) -> pkce_status {
-    transport(client) { o throws(PKCEError) in
-        guard connectMs > 0, totalMs > 0 else { throw PKCEError(.invalidArgument, "timeouts must be positive") }
-        o.connectTimeoutMilliseconds = connectMs
-        o.totalTimeoutMilliseconds = totalMs
-    }
-}
-
-@_cdecl("pkce_client_allow_loopback_http") @implementation
-public func pkce_client_allow_loopback_http(_ client: OpaquePointer?, _ allow: Int32) -> pkce_status {
-    transport(client) { o in o.allowsLoopbackHTTP = allow != 0 }
-}
+// The calls that talk to the server over the built-in HTTPS transport.
 
 @_cdecl("pkce_client_send") @implementation
 public func pkce_client_send(_ client: OpaquePointer?, _ request: OpaquePointer?, _ httpStatus: UnsafeMutablePointer<Int32>?,

@@ -1,9 +1,12 @@
+import PKCE
+
 /// A client configuration with the built-in HTTPS transport (libcurl, TLS
 /// through OpenSSL, verification always on): token exchange, refresh,
 /// revocation and discovery.
 ///
-/// Safe to use from several threads once configured: transfers share one
-/// connection, kept alive, and run one at a time. Change `configuration` or
+/// Safe to use from many threads at once once configured: each transfer
+/// has an easy handle of its own (see `HTTPSTransport`), so a slow server
+/// answer holds up no other thread. Change `configuration` or
 /// `transportOptions` only while no other thread uses the client.
 public final class OAuthClient: @unchecked Sendable {
     public var configuration: ClientConfiguration
@@ -34,16 +37,12 @@ public final class OAuthClient: @unchecked Sendable {
     }
 
     private func tokens(for request: HTTPRequest) throws(PKCEError) -> TokenResponse {
-        let response = try send(request)
-        return try TokenResponse(httpStatus: response.status, stored: response.body)
+        try TokenResponse(send(request))
     }
 
     /// Revokes a token (RFC 7009). Any 2xx is success; an error body becomes `.oauth`.
     public func revoke(token: UnsafeBufferPointer<UInt8>, hint: String? = nil) throws(PKCEError) {
-        let response = try send(configuration.revocationRequest(token: token, hint: hint))
-        guard !(200...299).contains(response.status) else { return }
-        // Throws the OAuth error or the HTTP status that the answer carries.
-        _ = try TokenResponse(httpStatus: response.status, stored: response.body)
+        try ServerAnswer.checkRevocation(send(configuration.revocationRequest(token: token, hint: hint)))
     }
 
     /// Fetches the issuer's metadata (RFC 8414 path first, then OpenID

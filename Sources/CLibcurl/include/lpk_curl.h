@@ -1,0 +1,55 @@
+/* libcurl, loaded with dlopen() on first use instead of linked.
+ *
+ * Why: a program that only wants verifiers, URLs or the sans-I/O calls
+ * should not pay for loading libcurl and the ~30 libraries behind it (see
+ * docs/architecture.md, "Cold start"). And curl_easy_setopt(),
+ * curl_easy_getinfo() and curl_share_setopt() are variadic, which Swift
+ * cannot call: the typed wrappers below call them for it.
+ *
+ * <curl/curl.h> is included for its types and constants only; nothing here
+ * links against libcurl. The prefix is lpk_, not pkce_, so that the linker
+ * version script (which exports pkce_*) keeps these out of libpkce's ABI. */
+#ifndef LPK_CURL_H
+#define LPK_CURL_H
+
+#include <curl/curl.h>
+#include <stddef.h>
+
+/* The SONAME loaded: the one Debian's libcurl4 (OpenSSL flavour) ships. */
+#define LPK_CURL_SONAME "libcurl.so.4"
+
+/* dlopen()s LPK_CURL_SONAME and resolves every function below. Returns 1 on
+ * success; on failure 0, with dlerror()'s reason in `reason`. Not
+ * thread-safe: the caller runs it once (a Swift global's lazy initialiser). */
+int lpk_curl_open(char *reason, size_t reason_size);
+
+/* What curl_version_info(CURLVERSION_NOW) reports. Only after lpk_curl_open. */
+unsigned int lpk_curl_version_number(void);
+const char *lpk_curl_version(void);
+const char *lpk_curl_ssl_version(void); /* "" when built without TLS */
+
+CURLcode lpk_curl_global_init(long flags);
+CURL *lpk_curl_easy_init(void);
+void lpk_curl_easy_cleanup(CURL *handle);
+CURLcode lpk_curl_easy_perform(CURL *handle);
+const char *lpk_curl_easy_strerror(CURLcode code);
+struct curl_slist *lpk_curl_slist_append(struct curl_slist *list, const char *line);
+void lpk_curl_slist_free_all(struct curl_slist *list);
+
+CURLcode lpk_curl_set_long(CURL *handle, CURLoption option, long value);
+CURLcode lpk_curl_set_offset(CURL *handle, CURLoption option, curl_off_t value);
+CURLcode lpk_curl_set_string(CURL *handle, CURLoption option, const char *value);
+CURLcode lpk_curl_set_pointer(CURL *handle, CURLoption option, void *value);
+CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
+CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value);
+
+/* A share handle for TLS sessions and DNS answers, with one mutex per kind
+ * of shared data, so that easy handles in different threads may use it at
+ * once. The connection cache is deliberately not shared: libcurl does not
+ * support concurrent threads on a shared connection cache. NULL on failure. */
+typedef struct lpk_share lpk_share;
+lpk_share *lpk_curl_share_new(void);
+CURLSH *lpk_curl_share_handle(lpk_share *share);
+void lpk_curl_share_free(lpk_share *share); /* after every easy handle using it is gone */
+
+#endif

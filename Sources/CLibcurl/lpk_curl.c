@@ -1,0 +1,135 @@
+#define _GNU_SOURCE
+#include "lpk_curl.h"
+
+#include <dlfcn.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+/* One pointer per libcurl function used, filled by lpk_curl_open(). */
+static struct {
+    curl_version_info_data *(*version_info)(CURLversion);
+    CURLcode (*global_init)(long);
+    CURL *(*easy_init)(void);
+    void (*easy_cleanup)(CURL *);
+    CURLcode (*easy_perform)(CURL *);
+    const char *(*easy_strerror)(CURLcode);
+    CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+    CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+    struct curl_slist *(*slist_append)(struct curl_slist *, const char *);
+    void (*slist_free_all)(struct curl_slist *);
+    CURLSH *(*share_init)(void);
+    CURLSHcode (*share_setopt)(CURLSH *, CURLSHoption, ...);
+    CURLSHcode (*share_cleanup)(CURLSH *);
+} fn;
+
+static int resolve(void *library, const char *name, void **slot, char *reason, size_t reason_size) {
+    *slot = dlsym(library, name);
+    if (*slot) return 1;
+    snprintf(reason, reason_size, "%s has no %s", LPK_CURL_SONAME, name);
+    return 0;
+}
+
+int lpk_curl_open(char *reason, size_t reason_size) {
+    /* RTLD_LOCAL: libcurl's symbols stay out of the global namespace, so
+     * they cannot interpose on a program's own. The handle is never closed:
+     * libcurl keeps global state for the rest of the process. */
+    void *library = dlopen(LPK_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+    if (!library) {
+        const char *why = dlerror();
+        snprintf(reason, reason_size, "%s", why ? why : "dlopen failed");
+        return 0;
+    }
+#define RESOLVE(field, name) resolve(library, name, (void **)&fn.field, reason, reason_size)
+    return RESOLVE(version_info, "curl_version_info") && RESOLVE(global_init, "curl_global_init") &&
+           RESOLVE(easy_init, "curl_easy_init") && RESOLVE(easy_cleanup, "curl_easy_cleanup") &&
+           RESOLVE(easy_perform, "curl_easy_perform") && RESOLVE(easy_strerror, "curl_easy_strerror") &&
+           RESOLVE(easy_setopt, "curl_easy_setopt") && RESOLVE(easy_getinfo, "curl_easy_getinfo") &&
+           RESOLVE(slist_append, "curl_slist_append") && RESOLVE(slist_free_all, "curl_slist_free_all") &&
+           RESOLVE(share_init, "curl_share_init") && RESOLVE(share_setopt, "curl_share_setopt") &&
+           RESOLVE(share_cleanup, "curl_share_cleanup");
+#undef RESOLVE
+}
+
+unsigned int lpk_curl_version_number(void) { return fn.version_info(CURLVERSION_NOW)->version_num; }
+const char *lpk_curl_version(void) { return fn.version_info(CURLVERSION_NOW)->version; }
+const char *lpk_curl_ssl_version(void) {
+    const char *ssl = fn.version_info(CURLVERSION_NOW)->ssl_version;
+    return ssl ? ssl : "";
+}
+
+CURLcode lpk_curl_global_init(long flags) { return fn.global_init(flags); }
+CURL *lpk_curl_easy_init(void) { return fn.easy_init(); }
+void lpk_curl_easy_cleanup(CURL *handle) { fn.easy_cleanup(handle); }
+CURLcode lpk_curl_easy_perform(CURL *handle) { return fn.easy_perform(handle); }
+const char *lpk_curl_easy_strerror(CURLcode code) { return fn.easy_strerror(code); }
+struct curl_slist *lpk_curl_slist_append(struct curl_slist *list, const char *line) { return fn.slist_append(list, line); }
+/* NULL-safe without libcurl loaded: a transport that never transferred frees nothing. */
+void lpk_curl_slist_free_all(struct curl_slist *list) { if (list) fn.slist_free_all(list); }
+
+CURLcode lpk_curl_set_long(CURL *handle, CURLoption option, long value) {
+    return fn.easy_setopt(handle, option, value);
+}
+
+CURLcode lpk_curl_set_offset(CURL *handle, CURLoption option, curl_off_t value) {
+    return fn.easy_setopt(handle, option, value);
+}
+
+CURLcode lpk_curl_set_string(CURL *handle, CURLoption option, const char *value) {
+    return fn.easy_setopt(handle, option, value);
+}
+
+CURLcode lpk_curl_set_pointer(CURL *handle, CURLoption option, void *value) {
+    return fn.easy_setopt(handle, option, value);
+}
+
+CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *)) {
+    return fn.easy_setopt(handle, CURLOPT_WRITEFUNCTION, function);
+}
+
+CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value) {
+    return fn.easy_getinfo(handle, info, value);
+}
+
+/* A share handle and its locks, one mutex per curl_lock_data value
+ * (libcurl asks for a different lock per kind of data). */
+struct lpk_share {
+    CURLSH *share;
+    pthread_mutex_t mutex[CURL_LOCK_DATA_LAST];
+};
+
+static void share_lock(CURL *handle, curl_lock_data data, curl_lock_access access, void *user) {
+    (void)handle;
+    (void)access;
+    pthread_mutex_lock(&((lpk_share *)user)->mutex[data]);
+}
+
+static void share_unlock(CURL *handle, curl_lock_data data, void *user) {
+    (void)handle;
+    pthread_mutex_unlock(&((lpk_share *)user)->mutex[data]);
+}
+
+lpk_share *lpk_curl_share_new(void) {
+    lpk_share *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_init(&s->mutex[i], NULL);
+    s->share = fn.share_init();
+    if (!s->share || fn.share_setopt(s->share, CURLSHOPT_USERDATA, s) != CURLSHE_OK ||
+        fn.share_setopt(s->share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+        fn.share_setopt(s->share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+        fn.share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION) != CURLSHE_OK ||
+        fn.share_setopt(s->share, CURLSHOPT_SHARE, CURL_LOCK_DATA_DNS) != CURLSHE_OK) {
+        lpk_curl_share_free(s);
+        return NULL;
+    }
+    return s;
+}
+
+CURLSH *lpk_curl_share_handle(lpk_share *share) { return share->share; }
+
+void lpk_curl_share_free(lpk_share *share) {
+    if (!share) return;
+    if (share->share) fn.share_cleanup(share->share);
+    for (int i = 0; i < CURL_LOCK_DATA_LAST; i++) pthread_mutex_destroy(&share->mutex[i]);
+    free(share);
+}

@@ -1,0 +1,91 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A growable byte buffer for building URLs and bodies that may hold
+/// secrets: every buffer it lets go of is wiped first.
+package struct ByteWriter: ~Copyable {
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    package private(set) var count = 0
+
+    package init(capacity: Int = 256) {
+        self.capacity = max(capacity, 16)
+        base = secureAllocate(self.capacity)
+    }
+
+    // Only the first `count` bytes were ever written, so only they need wiping.
+    deinit {
+        wipe(base, count)
+        free(base)
+    }
+
+    @inline(__always)
+    private mutating func reserve(_ extra: Int) {
+        if count + extra + 1 > capacity { grow(count + extra + 1) }  // + the NUL that finish() appends
+    }
+
+    private mutating func grow(_ needed: Int) {
+        var newCapacity = capacity * 2
+        while newCapacity < needed { newCapacity *= 2 }
+        let grown = secureAllocate(newCapacity)
+        grown.update(from: base, count: count)
+        wipe(base, count)
+        free(base)
+        base = grown
+        capacity = newCapacity
+    }
+
+    package mutating func append(_ byte: UInt8) {
+        reserve(1)
+        base[count] = byte
+        count += 1
+    }
+
+    package mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        reserve(bytes.count)
+        (base + count).update(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
+    package mutating func append(_ string: String) {
+        var string = string
+        string.withUTF8 { append($0) }
+    }
+
+    package mutating func append(_ text: StaticString) {
+        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+    }
+
+    /// Appends `bytes` percent-encoded: every byte `encoding` does not keep becomes %XX.
+    mutating func appendEncoded(_ bytes: UnsafeBufferPointer<UInt8>, _ encoding: PercentEncoding) {
+        reserve(bytes.count * 3)
+        for byte in bytes {
+            if encoding.keeps(byte) {
+                base[count] = byte
+                count += 1
+            } else if encoding == .form && byte == 0x20 {
+                base[count] = UInt8(ascii: "+")
+                count += 1
+            } else {
+                base[count] = UInt8(ascii: "%")
+                base[count + 1] = Hex.upper[Int(byte >> 4)]
+                base[count + 2] = Hex.upper[Int(byte & 0x0F)]
+                count += 3
+            }
+        }
+    }
+
+    mutating func appendEncoded(_ string: String, _ encoding: PercentEncoding) {
+        var string = string
+        string.withUTF8 { appendEncoded($0, encoding) }
+    }
+
+    /// Hands the bytes over without a copy; the writer's buffer becomes the result's.
+    package consuming func finish() -> SecureBytes {
+        let result = SecureBytes(adopting: base, count: count)
+        discard self  // the buffer now belongs to `result`, which wipes it
+        return result
+    }
+}

@@ -1,0 +1,104 @@
+/* Client configuration: setters, refresh and revocation requests, metadata.
+ * Part of the C suite (`make test-c`, under valgrind), through the built
+ * libpkce.so, with every bad input the header documents. */
+#define _POSIX_C_SOURCE 200809L
+#include "fixtures.h"
+
+static void test_client_config(void) {
+    pkce_client *c = NULL;
+    CHECK_STATUS(pkce_client_new(NULL, REDIRECT, &c), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_new("id", NULL, &c), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_new("id", REDIRECT, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_new("", REDIRECT, &c), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_new("\xff\xfe", REDIRECT, &c), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_new("id", "http://example.com/cb", &c), PKCE_ERR_URL_INSECURE);
+    CHECK_STATUS(pkce_client_new("id", "https://app.example/cb#x", &c), PKCE_ERR_URL_INVALID);
+    CHECK_STATUS(pkce_client_new("id", "not a url", &c), PKCE_ERR_URL_INVALID);
+    CHECK_STATUS(pkce_client_new("id", "/relative/path", &c), PKCE_ERR_URL_INVALID);
+    CHECK(c == NULL);
+    const char *good_redirects[] = { "https://app.example/cb", "http://localhost:1234/cb", "http://[::1]:80/",
+                                     "http://127.0.0.1/cb", "com.example.app:/oauth2redirect" };
+    for (size_t i = 0; i < sizeof good_redirects / sizeof *good_redirects; i++) {
+        CHECK_STATUS(pkce_client_new("id", good_redirects[i], &c), PKCE_OK);
+        pkce_client_free(c);
+        c = NULL;
+    }
+
+    pkce_client *client = make_client(NULL);
+    struct { const char *url; pkce_status expected; } endpoints[] = {
+        { "https://auth.example.com/authorize", PKCE_OK },
+        { "https://auth.example.com:8443/a?x=1&", PKCE_OK },
+        { "http://localhost:9000/authorize", PKCE_OK },
+        { "http://127.0.0.5/authorize", PKCE_OK },
+        { "http://[::1]:8080/authorize", PKCE_OK },
+        { "HTTPS://AUTH.EXAMPLE.COM/", PKCE_OK },
+        { "http://auth.example.com/authorize", PKCE_ERR_URL_INSECURE },
+        { "http://127.0.0.1.evil.com/authorize", PKCE_ERR_URL_INSECURE },
+        { "http://128.0.0.1/authorize", PKCE_ERR_URL_INSECURE },
+        { "ftp://auth.example.com/", PKCE_ERR_URL_INSECURE },
+        { "com.example.app:/cb", PKCE_ERR_URL_INSECURE },
+        { "https://auth.example.com/authorize#frag", PKCE_ERR_URL_INVALID },
+        { "https://auth.example.com/author ize", PKCE_ERR_URL_INVALID },
+        { "https://auth.example.com/\x01", PKCE_ERR_URL_INVALID },
+        { "https://auth.example.com/\xc3\xa9", PKCE_ERR_URL_INVALID },
+        { "https://user:pw@auth.example.com/", PKCE_ERR_URL_INVALID },
+        { "https://", PKCE_ERR_URL_INVALID },
+        { "https:auth.example.com", PKCE_ERR_URL_INVALID },
+        { "https://auth.example.com:99999/", PKCE_ERR_URL_INVALID },
+        { "https://auth.example.com:/", PKCE_ERR_URL_INVALID },
+        { "https://[::1/", PKCE_ERR_URL_INVALID },
+        { "", PKCE_ERR_URL_INVALID },
+        { "https://auth.example.com/a?state=x", PKCE_ERR_PARAMETER_RESERVED },
+        { "https://auth.example.com/a?foo=1&code%5Fchallenge=x", PKCE_ERR_PARAMETER_RESERVED },
+        { "https://auth.example.com/a?x=%zz", PKCE_ERR_URL_INVALID },
+    };
+    for (size_t i = 0; i < sizeof endpoints / sizeof *endpoints; i++) {
+        pkce_status got = pkce_client_set_authorization_endpoint(client, endpoints[i].url);
+        if (got != endpoints[i].expected) fprintf(stderr, "  endpoint %s\n", endpoints[i].url);
+        CHECK(got == endpoints[i].expected);
+        CHECK(pkce_client_set_token_endpoint(client, endpoints[i].url) == endpoints[i].expected);
+    }
+    CHECK_STATUS(pkce_client_set_authorization_endpoint(client, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_authorization_endpoint(NULL, "https://a.example/"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_token_endpoint(NULL, "https://a.example/"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_scope(NULL, "a"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_scope(client, "\xff"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_issuer(NULL, "https://i", 1), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_issuer(client, "", 1), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_issuer(client, NULL, 1), PKCE_OK);
+    pkce_client_free(client);
+    pkce_client_free(NULL);
+}
+
+
+static void test_refresh_request(void) {
+    pkce_client *client = make_client(NULL);
+    pkce_http_request *req = NULL;
+    CHECK_STATUS(pkce_client_refresh_request(client, "r/t+1", "a b", &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "grant_type=refresh_token&refresh_token=r%2Ft%2B1&client_id=my+app&scope=a+b");
+    CHECK_STR(pkce_http_request_url(req), "https://auth.example.com/token");
+    pkce_http_request_free(req);
+    CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "grant_type=refresh_token&refresh_token=rt&client_id=my+app");
+    pkce_http_request_free(req);
+    req = NULL;
+    CHECK_STATUS(pkce_client_refresh_request(client, "", NULL, &req), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_refresh_request(client, NULL, NULL, &req), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_refresh_request(NULL, "rt", NULL, &req), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(req == NULL);
+    pkce_client *bare = NULL;
+    pkce_client_new("id", REDIRECT, &bare);
+    CHECK_STATUS(pkce_client_refresh_request(bare, "rt", NULL, &req), PKCE_ERR_NOT_CONFIGURED);
+    pkce_client_free(bare);
+    pkce_client_free(client);
+    CHECK(pkce_http_request_method(NULL) == NULL && pkce_http_request_url(NULL) == NULL);
+    CHECK(pkce_http_request_header_count(NULL) == 0 && pkce_http_request_body(NULL, NULL) == NULL);
+    pkce_http_request_free(NULL);
+}
+
+int main(void) {
+    test_client_config();
+    test_refresh_request();
+    return check_summary();
+}
