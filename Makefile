@@ -1,7 +1,7 @@
 # libpkce - see README.md. `make demo` and `make test` install what they
 # need (Debian packages, and a Python venv in build/venv) by themselves.
 #
-#   make            build/libpkce.so.0.1.0 and its links
+#   make            build/libpkce.so.$(VERSION) and its links
 #   make demo       a complete sign-in against the local Authlib server
 #   make test       every test; `make test-deb` for the Debian packages
 #   make bench      speed against baselines, as ratios from one run
@@ -227,7 +227,7 @@ deb:
 
 # Installs the packages, runs the autopkgtests against the installed files, removes them.
 test-deb: deb
-	sh Tests/c/check-deb.sh $(DEB_DIR)
+	sh Tests/c/check-deb.sh $(DEB_DIR) $(VERSION)
 
 clean:
 	rm -rf $(BUILD) .build

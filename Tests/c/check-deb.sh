@@ -2,8 +2,9 @@
 # The Debian packages as a user gets them: install libpkce0, libpkce-dev and
 # python3-libpkce, run debian/tests (the autopkgtests) against the installed
 # files, check what dpkg says of them, and remove them again whatever happens.
+# Usage: check-deb.sh DEB_DIR VERSION
 set -u
-dir=$1
+dir=$1 version=$2
 passed=0 failed=0
 check() {
     desc=$1; shift
@@ -16,10 +17,11 @@ trap cleanup EXIT INT TERM
 debs=$(for p in $packages; do ls "$dir"/${p}_*.deb; done)
 check "the packages install" $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(for d in $debs; do echo "$(realpath "$d")"; done)
 check "libpkce0 depends on no Swift runtime" sh -c "! dpkg-query -W -f='\${Depends}' libpkce0 | grep -qi swift"
-check "libpkce0 holds the library" sh -c "dpkg -L libpkce0 | grep -q '/libpkce.so.0.1.0$'"
+check "libpkce0 depends on libcurl4 >= 7.85.0 (loaded with dlopen)" sh -c "dpkg-query -W -f='\${Depends}' libpkce0 | grep -q 'libcurl4 (>= 7.85.0)'"
+check "libpkce0 holds the library" sh -c "dpkg -L libpkce0 | grep -q '/libpkce.so.$version\$'"
 check "libpkce-dev holds pkce.h, libpkce.so and pkce.pc" sh -c \
     "dpkg -L libpkce-dev | grep -q '/usr/include/pkce.h' && dpkg -L libpkce-dev | grep -q '/libpkce.so$' && dpkg -L libpkce-dev | grep -q '/pkce.pc$'"
-check "the installed library needs no Swift library" sh -c "! ldd \$(dpkg -L libpkce0 | grep 'libpkce.so.0.1.0$') | grep -q swift"
+check "the installed library needs no Swift library" sh -c "! ldd \$(dpkg -L libpkce0 | grep 'libpkce.so.$version\$') | grep -q swift"
 for t in debian/tests/c-program debian/tests/python-import; do
     tmp=$(mktemp -d)
     # a testbed's PATH: the system python3, not a virtualenv's or pyenv's

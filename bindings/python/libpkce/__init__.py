@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import datetime
+import enum
 import json
 import threading
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from . import _native
 from ._errors import (CallbackError, DiscoveryError, InvalidArgumentError, IssuerMismatchError,
                       NotConfiguredError, OAuthError, PKCEError, ResponseError, S256UnsupportedError,
-                      StateMismatchError, TLSError, TransportError, TransportTimeoutError, error_slot,
+                      StateMismatchError, Status, TLSError, TransportError, TransportTimeoutError, error_slot,
                       raise_for)
 from ._native import handle_t, lib, take_string, text
 
@@ -30,23 +31,28 @@ __version__ = "0.1.0"
 #: The version of the loaded C library.
 library_version: str = _native.VERSION
 
-VERIFIER_MIN_LENGTH: int = lib.pkce_verifier_min_length()
-VERIFIER_MAX_LENGTH: int = lib.pkce_verifier_max_length()
-_S256_LENGTH = 43
-_METHODS = {"S256": 0, "plain": 1}
+VERIFIER_MIN_LENGTH: int = _native.VERIFIER_MIN_LENGTH
+VERIFIER_MAX_LENGTH: int = _native.VERIFIER_MAX_LENGTH
 
 
-def _c(value: str, what: str = "argument") -> bytes:
+class Method(enum.IntEnum):
+    """``pkce_method`` of pkce.h; `make test` fails when the two differ."""
+
+    S256 = 0
+    PLAIN = 1
+
+
+def _to_c(value: str, what: str = "argument") -> bytes:
     """A str as a C string; a NUL inside would silently cut it short, so it is refused."""
     if not isinstance(value, str):
         raise TypeError(f"{what} must be str, not {type(value).__name__}")
     if "\0" in value:
-        raise InvalidArgumentError(1, f"{what} contains a NUL character")
+        raise InvalidArgumentError(Status.INVALID_ARGUMENT, f"{what} contains a NUL character")
     return value.encode("utf-8")
 
 
-def _c_opt(value: Optional[str], what: str = "argument") -> Optional[bytes]:
-    return None if value is None else _c(value, what)
+def _to_c_opt(value: Optional[str], what: str = "argument") -> Optional[bytes]:
+    return None if value is None else _to_c(value, what)
 
 
 class _Buffers(threading.local):
@@ -60,12 +66,13 @@ class _Buffers(threading.local):
     def __init__(self) -> None:
         self.verifier = _native.OutBuffer()
         self.challenge = _native.OutBuffer()
+        self.random = _native.OutBuffer()
 
 
 _buffers = _Buffers()
 # ctypes converts a c_size_t instance faster than an int: these are made once.
 _BUFFER_SIZE = ctypes.c_size_t(ctypes.sizeof(_native.OutBuffer))
-_CHALLENGE_SIZE = ctypes.c_size_t(_S256_LENGTH + 1)
+_CHALLENGE_SIZE = ctypes.c_size_t(_native.S256_CHALLENGE_LENGTH + 1)
 _LENGTHS = {n: ctypes.c_size_t(n) for n in range(VERIFIER_MIN_LENGTH, VERIFIER_MAX_LENGTH + 1)}
 
 
@@ -78,15 +85,16 @@ def generate_verifier(length: int = 43) -> str:
 
 def check_verifier(verifier: str) -> None:
     """Raises InvalidArgumentError unless verifier is 43..128 characters of [A-Za-z0-9-._~]."""
-    raise_for(lib.pkce_verifier_check(_c(verifier, "verifier")))
+    raise_for(lib.pkce_verifier_check(_to_c(verifier, "verifier")))
 
 
 def challenge(verifier: str, method: str = "S256") -> str:
     """The code challenge of ``verifier``: S256 unless ``method="plain"`` is asked for by name."""
-    if method not in _METHODS:
-        raise InvalidArgumentError(12, f"unsupported code challenge method {method!r}")
+    by_name = {"S256": Method.S256, "plain": Method.PLAIN}.get(method)
+    if by_name is None:
+        raise InvalidArgumentError(Status.METHOD_UNSUPPORTED, f"unsupported code challenge method {method!r}")
     buf = _buffers.challenge
-    raise_for(lib.pkce_challenge_derive(_c(verifier, "verifier"), _METHODS[method], buf, len(buf)))
+    raise_for(lib.pkce_challenge_derive(_to_c(verifier, "verifier"), by_name, buf, len(buf)))
     return buf.value.decode("ascii")
 
 
@@ -94,7 +102,8 @@ def generate_pair(length: int = 43) -> Tuple[str, str]:
     """A fresh ``(verifier, S256 challenge)`` pair, in one call into the library."""
     size = _LENGTHS.get(length)
     if size is None:
-        raise InvalidArgumentError(10, f"code verifier must be 43 to 128 characters, not {length!r}")
+        raise InvalidArgumentError(Status.VERIFIER_LENGTH, f"code verifier must be {VERIFIER_MIN_LENGTH} to "
+                                   f"{VERIFIER_MAX_LENGTH} characters, not {length!r}")
     b = _buffers
     status = lib.pkce_pair_generate(size, b.verifier, _BUFFER_SIZE, b.challenge, _CHALLENGE_SIZE)
     if status:
@@ -104,17 +113,17 @@ def generate_pair(length: int = 43) -> Tuple[str, str]:
 
 def random_string(length: int = 43) -> str:
     """``length`` (22..128) random base64url characters, for state, nonce or similar."""
-    buf = _buffers.challenge
+    buf = _buffers.random
     raise_for(lib.pkce_random_string(length, buf, len(buf)))
     return buf.value.decode("ascii")
 
 
 def state_matches(expected: str, received: str) -> bool:
     """Compares two state values in constant time."""
-    status = lib.pkce_state_check(_c(expected), _c(received))
-    if status not in (0, 34):
+    status = lib.pkce_state_check(_to_c(expected), _to_c(received))
+    if status not in (Status.OK, Status.STATE_MISMATCH):
         raise_for(status)
-    return bool(status == 0)
+    return bool(status == Status.OK)
 
 
 @dataclass(frozen=True)
@@ -195,7 +204,7 @@ class _Handle:
     @property
     def handle(self) -> handle_t:
         if self._handle is None:
-            raise InvalidArgumentError(1, f"this {type(self).__name__} is closed")
+            raise InvalidArgumentError(Status.INVALID_ARGUMENT, f"this {type(self).__name__} is closed")
         return self._handle
 
     def close(self) -> None:
@@ -241,7 +250,7 @@ class AuthorizationAttempt(_Handle):
 
     def add_parameter(self, name: str, value: str) -> None:
         """Adds a provider parameter to the authorization URL (``provider``, ``organization_id``, ...)."""
-        raise_for(lib.pkce_attempt_add_parameter(self.handle, _c(name, "name"), _c(value, "value")))
+        raise_for(lib.pkce_attempt_add_parameter(self.handle, _to_c(name, "name"), _to_c(value, "value")))
 
     @property
     def authorization_url(self) -> str:
@@ -256,7 +265,7 @@ class AuthorizationAttempt(_Handle):
         Raises IssuerMismatchError, StateMismatchError, OAuthError or CallbackError.
         """
         err = error_slot()
-        raise_for(lib.pkce_attempt_handle_callback(self.handle, _c(redirect_url, "redirect URL"), ctypes.byref(err)),
+        raise_for(lib.pkce_attempt_handle_callback(self.handle, _to_c(redirect_url, "redirect URL"), ctypes.byref(err)),
                   err)
 
     def token_request(self) -> HTTPRequest:
@@ -269,8 +278,8 @@ class AuthorizationAttempt(_Handle):
 class Client(_Handle):
     """A public client's registration plus the built-in HTTPS transport.
 
-    Safe to share between threads once configured; its transfers run one at a
-    time over one kept-alive connection.
+    Safe to share between threads once configured: threads may exchange,
+    refresh and revoke at the same time, and none waits for another's transfer.
     """
 
     _free = lib.pkce_client_free
@@ -281,21 +290,21 @@ class Client(_Handle):
                  ca_file: Optional[str] = None, ca_path: Optional[str] = None,
                  connect_timeout: float = 10.0, timeout: float = 30.0, allow_loopback_http: bool = False) -> None:
         handle = handle_t()
-        raise_for(lib.pkce_client_new(_c(client_id, "client_id"), _c(redirect_uri, "redirect_uri"),
+        raise_for(lib.pkce_client_new(_to_c(client_id, "client_id"), _to_c(redirect_uri, "redirect_uri"),
                                       ctypes.byref(handle)))
         super().__init__(handle)
         h = self.handle
         if authorization_endpoint is not None:
-            raise_for(lib.pkce_client_set_authorization_endpoint(h, _c(authorization_endpoint)))
+            raise_for(lib.pkce_client_set_authorization_endpoint(h, _to_c(authorization_endpoint)))
         if token_endpoint is not None:
-            raise_for(lib.pkce_client_set_token_endpoint(h, _c(token_endpoint)))
+            raise_for(lib.pkce_client_set_token_endpoint(h, _to_c(token_endpoint)))
         if revocation_endpoint is not None:
-            raise_for(lib.pkce_client_set_revocation_endpoint(h, _c(revocation_endpoint)))
-        raise_for(lib.pkce_client_set_scope(h, _c_opt(scope)))
+            raise_for(lib.pkce_client_set_revocation_endpoint(h, _to_c(revocation_endpoint)))
+        raise_for(lib.pkce_client_set_scope(h, _to_c_opt(scope)))
         if issuer is not None:
-            raise_for(lib.pkce_client_set_issuer(h, _c(issuer), int(require_iss)))
-        raise_for(lib.pkce_client_set_ca_file(h, _c_opt(ca_file)))
-        raise_for(lib.pkce_client_set_ca_path(h, _c_opt(ca_path)))
+            raise_for(lib.pkce_client_set_issuer(h, _to_c(issuer), int(require_iss)))
+        raise_for(lib.pkce_client_set_ca_file(h, _to_c_opt(ca_file)))
+        raise_for(lib.pkce_client_set_ca_path(h, _to_c_opt(ca_path)))
         raise_for(lib.pkce_client_set_timeouts(h, int(connect_timeout * 1000), int(timeout * 1000)))
         raise_for(lib.pkce_client_allow_loopback_http(h, int(allow_loopback_http)))
 
@@ -304,7 +313,7 @@ class Client(_Handle):
         """A client configured from the issuer's metadata (RFC 8414, then OpenID Connect)."""
         client = cls(client_id, redirect_uri, **options)
         err = error_slot()
-        raise_for(lib.pkce_client_discover(client.handle, _c(issuer, "issuer"), ctypes.byref(err)), err)
+        raise_for(lib.pkce_client_discover(client.handle, _to_c(issuer, "issuer"), ctypes.byref(err)), err)
         return client
 
     @classmethod
@@ -312,7 +321,7 @@ class Client(_Handle):
                **options: Any) -> Client:
         """A client for WorkOS User Management (authorize + JSON authenticate)."""
         client = cls(client_id, redirect_uri, **options)
-        raise_for(lib.pkce_client_use_workos(client.handle, _c(api_base, "api_base")))
+        raise_for(lib.pkce_client_use_workos(client.handle, _to_c(api_base, "api_base")))
         return client
 
     def start(self, **parameters: str) -> AuthorizationAttempt:
@@ -327,8 +336,8 @@ class Client(_Handle):
     def restore(self, verifier: str, state: str, nonce: Optional[str] = None) -> AuthorizationAttempt:
         """An attempt saved earlier, e.g. when the callback arrives in another process."""
         out = handle_t()
-        raise_for(lib.pkce_attempt_restore(self.handle, _c(verifier, "verifier"), _c(state, "state"),
-                                           _c_opt(nonce, "nonce"), ctypes.byref(out)))
+        raise_for(lib.pkce_attempt_restore(self.handle, _to_c(verifier, "verifier"), _to_c(state, "state"),
+                                           _to_c_opt(nonce, "nonce"), ctypes.byref(out)))
         return AuthorizationAttempt(out)
 
     def exchange(self, attempt: AuthorizationAttempt) -> Token:
@@ -340,33 +349,33 @@ class Client(_Handle):
     def refresh(self, refresh_token: str, scope: Optional[str] = None) -> Token:
         """The refresh_token grant, over HTTPS."""
         out, err = handle_t(), error_slot()
-        raise_for(lib.pkce_client_refresh(self.handle, _c(refresh_token, "refresh token"), _c_opt(scope),
+        raise_for(lib.pkce_client_refresh(self.handle, _to_c(refresh_token, "refresh token"), _to_c_opt(scope),
                                           ctypes.byref(out), ctypes.byref(err)), err)
         return Token._take(out)
 
     def revoke(self, token: str, hint: Optional[str] = None) -> None:
         """Revokes a token (RFC 7009); ``hint`` is "access_token" or "refresh_token"."""
         err = error_slot()
-        raise_for(lib.pkce_client_revoke(self.handle, _c(token, "token"), _c_opt(hint), ctypes.byref(err)), err)
+        raise_for(lib.pkce_client_revoke(self.handle, _to_c(token, "token"), _to_c_opt(hint), ctypes.byref(err)), err)
 
     def refresh_request(self, refresh_token: str, scope: Optional[str] = None) -> HTTPRequest:
         """The refresh_token grant request, to send yourself."""
         out = handle_t()
-        raise_for(lib.pkce_client_refresh_request(self.handle, _c(refresh_token, "refresh token"), _c_opt(scope),
+        raise_for(lib.pkce_client_refresh_request(self.handle, _to_c(refresh_token, "refresh token"), _to_c_opt(scope),
                                                   ctypes.byref(out)))
         return HTTPRequest._take(out)
 
     def revocation_request(self, token: str, hint: Optional[str] = None) -> HTTPRequest:
         """The revocation request, to send yourself."""
         out = handle_t()
-        raise_for(lib.pkce_client_revocation_request(self.handle, _c(token, "token"), _c_opt(hint),
+        raise_for(lib.pkce_client_revocation_request(self.handle, _to_c(token, "token"), _to_c_opt(hint),
                                                      ctypes.byref(out)))
         return HTTPRequest._take(out)
 
     def apply_metadata(self, issuer: str, metadata: bytes) -> None:
         """Applies server metadata you fetched yourself (see metadata_urls)."""
         err = error_slot()
-        raise_for(lib.pkce_client_apply_metadata(self.handle, _c(issuer, "issuer"), metadata, len(metadata),
+        raise_for(lib.pkce_client_apply_metadata(self.handle, _to_c(issuer, "issuer"), metadata, len(metadata),
                                                  ctypes.byref(err)), err)
 
 
@@ -375,15 +384,15 @@ def metadata_urls(issuer: str) -> List[str]:
     urls = []
     for index in (0, 1):
         url = ctypes.c_void_p()
-        raise_for(lib.pkce_client_metadata_url(_c(issuer, "issuer"), index, ctypes.byref(url)))
+        raise_for(lib.pkce_client_metadata_url(_to_c(issuer, "issuer"), index, ctypes.byref(url)))
         urls.append(take_string(url) or "")
     return urls
 
 
 __all__ = [
     "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "InvalidArgumentError",
-    "IssuerMismatchError", "NotConfiguredError", "OAuthError", "PKCEError", "ResponseError",
-    "S256UnsupportedError", "StateMismatchError", "TLSError", "Token", "TransportError", "TransportTimeoutError",
+    "IssuerMismatchError", "Method", "NotConfiguredError", "OAuthError", "PKCEError", "ResponseError",
+    "S256UnsupportedError", "StateMismatchError", "Status", "TLSError", "Token", "TransportError", "TransportTimeoutError",
     "VERIFIER_MAX_LENGTH", "VERIFIER_MIN_LENGTH", "challenge", "check_verifier", "generate_pair",
     "generate_verifier", "library_version", "metadata_urls", "random_string", "state_matches",
 ]

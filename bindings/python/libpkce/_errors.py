@@ -5,15 +5,55 @@ Messages are the library's; they never contain a secret.
 
 from __future__ import annotations
 
+import enum
 from typing import Dict, Optional, Type
 
 from ._native import handle_t, lib, text
 
 
+class Status(enum.IntEnum):
+    """``pkce_status`` of pkce.h, name for name (without the ``PKCE_ERR_`` prefix) and number
+    for number; `make test` fails when the two differ."""
+
+    OK = 0
+    INVALID_ARGUMENT = 1
+    BUFFER_TOO_SMALL = 2
+    OUT_OF_MEMORY = 3
+    NOT_CONFIGURED = 4
+    NOT_FOUND = 5
+    VERIFIER_LENGTH = 10
+    VERIFIER_CHARSET = 11
+    METHOD_UNSUPPORTED = 12
+    RANDOM = 13
+    LENGTH = 14
+    URL_INVALID = 20
+    URL_INSECURE = 21
+    PARAMETER_RESERVED = 22
+    CALLBACK_INVALID = 30
+    CALLBACK_DUPLICATE = 31
+    ISSUER_MISSING = 32
+    ISSUER_MISMATCH = 33
+    STATE_MISMATCH = 34
+    CODE_MISSING = 35
+    ATTEMPT_USED = 36
+    OAUTH = 40
+    HTTP_STATUS = 41
+    RESPONSE_MALFORMED = 42
+    RESPONSE_INVALID = 43
+    RESPONSE_TOO_LARGE = 44
+    CONNECT = 50
+    TLS = 51
+    TIMEOUT = 52
+    REDIRECT = 53
+    TRANSPORT = 54
+    DISCOVERY = 55
+    S256_UNSUPPORTED = 56
+
+
 class PKCEError(Exception):
     """Any libpkce failure.
 
-    ``code`` is the C library's pkce_status number (see pkce.h), ``status`` the
+    ``code`` is the C library's pkce_status (a :class:`Status`), ``status`` the
     HTTP status of the server's answer (0 when there was none), ``message``
     the library's sentence, which never holds a secret.
     """
@@ -81,19 +121,24 @@ class S256UnsupportedError(DiscoveryError):
 
 
 _BY_STATUS: Dict[int, Type[PKCEError]] = {
-    1: InvalidArgumentError, 2: InvalidArgumentError, 4: NotConfiguredError, 10: InvalidArgumentError,
-    11: InvalidArgumentError, 12: InvalidArgumentError, 14: InvalidArgumentError, 20: InvalidArgumentError,
-    21: InvalidArgumentError, 22: InvalidArgumentError, 30: CallbackError, 31: CallbackError,
-    32: IssuerMismatchError, 33: IssuerMismatchError, 34: StateMismatchError, 35: CallbackError,
-    36: CallbackError, 41: ResponseError, 42: ResponseError, 43: ResponseError, 44: ResponseError,
-    50: TransportError, 51: TLSError, 52: TransportTimeoutError, 53: TransportError, 54: TransportError,
-    55: DiscoveryError, 56: S256UnsupportedError,
+    Status.INVALID_ARGUMENT: InvalidArgumentError, Status.BUFFER_TOO_SMALL: InvalidArgumentError,
+    Status.NOT_CONFIGURED: NotConfiguredError, Status.VERIFIER_LENGTH: InvalidArgumentError,
+    Status.VERIFIER_CHARSET: InvalidArgumentError, Status.METHOD_UNSUPPORTED: InvalidArgumentError,
+    Status.LENGTH: InvalidArgumentError, Status.URL_INVALID: InvalidArgumentError,
+    Status.URL_INSECURE: InvalidArgumentError, Status.PARAMETER_RESERVED: InvalidArgumentError,
+    Status.CALLBACK_INVALID: CallbackError, Status.CALLBACK_DUPLICATE: CallbackError,
+    Status.ISSUER_MISSING: IssuerMismatchError, Status.ISSUER_MISMATCH: IssuerMismatchError,
+    Status.STATE_MISMATCH: StateMismatchError, Status.CODE_MISSING: CallbackError, Status.ATTEMPT_USED: CallbackError,
+    Status.HTTP_STATUS: ResponseError, Status.RESPONSE_MALFORMED: ResponseError, Status.RESPONSE_INVALID: ResponseError,
+    Status.RESPONSE_TOO_LARGE: ResponseError, Status.CONNECT: TransportError, Status.TLS: TLSError,
+    Status.TIMEOUT: TransportTimeoutError, Status.REDIRECT: TransportError, Status.TRANSPORT: TransportError,
+    Status.DISCOVERY: DiscoveryError, Status.S256_UNSUPPORTED: S256UnsupportedError,
 }
 
 
 def raise_for(status: int, error: Optional[handle_t] = None) -> None:
     """Raises the exception for a non-zero status, using and freeing a pkce_error if given."""
-    if status == 0:
+    if status == Status.OK:
         return
     message = text(lib.pkce_strerror(status)) or "unknown status"
     http_status = 0
@@ -106,7 +151,7 @@ def raise_for(status: int, error: Optional[handle_t] = None) -> None:
         description = text(lib.pkce_error_description(error))
         uri = text(lib.pkce_error_uri(error))
         lib.pkce_error_free(error)
-    if status == 40 and oauth_error is not None:
+    if status == Status.OAUTH and oauth_error is not None:
         raise OAuthError(status, message, http_status, oauth_error, description, uri)
     raise _BY_STATUS.get(status, PKCEError)(status, message, http_status)
 
@@ -117,7 +162,7 @@ def error_slot() -> handle_t:
 
 
 __all__ = [
-    "PKCEError", "InvalidArgumentError", "NotConfiguredError", "CallbackError", "StateMismatchError",
+    "Status", "PKCEError", "InvalidArgumentError", "NotConfiguredError", "CallbackError", "StateMismatchError",
     "IssuerMismatchError", "OAuthError", "ResponseError", "TransportError", "TLSError",
     "TransportTimeoutError", "DiscoveryError", "S256UnsupportedError", "raise_for", "error_slot",
 ]

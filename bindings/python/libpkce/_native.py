@@ -70,83 +70,93 @@ def _check_version(lib: ctypes.CDLL, path: str) -> None:
 lib = _load()
 VERSION: str = lib.pkce_version().decode("ascii")
 
-_c = ctypes.c_char_p
+_str = ctypes.c_char_p
 _size = ctypes.c_size_t
-#: A verifier-sized output buffer (128 characters and a NUL). Declaring the exact array type
-#: lets ctypes pass such buffers through without conversion work.
-OutBuffer = ctypes.c_char * 129
+_SIZES = ("pkce_verifier_min_length", "pkce_verifier_max_length", "pkce_s256_challenge_length",
+          "pkce_random_min_length", "pkce_random_max_length", "pkce_response_max_bytes")
+for _name in _SIZES:
+    getattr(lib, _name).argtypes = []
+    getattr(lib, _name).restype = _size
+VERIFIER_MIN_LENGTH: int = lib.pkce_verifier_min_length()
+VERIFIER_MAX_LENGTH: int = lib.pkce_verifier_max_length()
+S256_CHALLENGE_LENGTH: int = lib.pkce_s256_challenge_length()
+RANDOM_MIN_LENGTH: int = lib.pkce_random_min_length()
+RANDOM_MAX_LENGTH: int = lib.pkce_random_max_length()
+RESPONSE_MAX_BYTES: int = lib.pkce_response_max_bytes()
+#: An output buffer for the longest verifier or random string and its NUL, sized from what the
+#: library reports. Declaring the exact array type lets ctypes pass such buffers through
+#: without conversion work.
+OutBuffer = ctypes.c_char * (max(VERIFIER_MAX_LENGTH, RANDOM_MAX_LENGTH, S256_CHALLENGE_LENGTH) + 1)
 _int = ctypes.c_int
 _out_handle = _P(handle_t)
 _out_string = _P(ctypes.c_void_p)
 
 # name: (argtypes, restype)
 _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
-    "pkce_strerror": ([status_t], _c),
+    "pkce_strerror": ([status_t], _str),
     "pkce_string_free": ([ctypes.c_void_p], None),
     "pkce_error_status": ([handle_t], status_t),
-    "pkce_error_message": ([handle_t], _c),
-    "pkce_error_oauth_error": ([handle_t], _c),
-    "pkce_error_description": ([handle_t], _c),
-    "pkce_error_uri": ([handle_t], _c),
+    "pkce_error_message": ([handle_t], _str),
+    "pkce_error_oauth_error": ([handle_t], _str),
+    "pkce_error_description": ([handle_t], _str),
+    "pkce_error_uri": ([handle_t], _str),
     "pkce_error_http_status": ([handle_t], _int),
     "pkce_error_free": ([handle_t], None),
-    "pkce_verifier_min_length": ([], _size),
-    "pkce_verifier_max_length": ([], _size),
     "pkce_verifier_generate": ([_size, ctypes.c_char_p, _size], status_t),
-    "pkce_verifier_check": ([_c], status_t),
-    "pkce_challenge_derive": ([_c, _int, ctypes.c_char_p, _size], status_t),
+    "pkce_verifier_check": ([_str], status_t),
+    "pkce_challenge_derive": ([_str, _int, ctypes.c_char_p, _size], status_t),
     "pkce_pair_generate": ([_size, OutBuffer, _size, OutBuffer, _size], status_t),
     "pkce_random_string": ([_size, ctypes.c_char_p, _size], status_t),
-    "pkce_state_check": ([_c, _c], status_t),
-    "pkce_client_new": ([_c, _c, _out_handle], status_t),
+    "pkce_state_check": ([_str, _str], status_t),
+    "pkce_client_new": ([_str, _str, _out_handle], status_t),
     "pkce_client_free": ([handle_t], None),
-    "pkce_client_set_authorization_endpoint": ([handle_t, _c], status_t),
-    "pkce_client_set_token_endpoint": ([handle_t, _c], status_t),
-    "pkce_client_set_revocation_endpoint": ([handle_t, _c], status_t),
-    "pkce_client_use_workos": ([handle_t, _c], status_t),
-    "pkce_client_set_scope": ([handle_t, _c], status_t),
-    "pkce_client_set_issuer": ([handle_t, _c, _int], status_t),
-    "pkce_client_refresh_request": ([handle_t, _c, _c, _out_handle], status_t),
-    "pkce_client_revocation_request": ([handle_t, _c, _c, _out_handle], status_t),
-    "pkce_client_metadata_url": ([_c, _size, _out_string], status_t),
-    "pkce_client_apply_metadata": ([handle_t, _c, _c, _size, _out_handle], status_t),
-    "pkce_client_set_ca_file": ([handle_t, _c], status_t),
-    "pkce_client_set_ca_path": ([handle_t, _c], status_t),
+    "pkce_client_set_authorization_endpoint": ([handle_t, _str], status_t),
+    "pkce_client_set_token_endpoint": ([handle_t, _str], status_t),
+    "pkce_client_set_revocation_endpoint": ([handle_t, _str], status_t),
+    "pkce_client_use_workos": ([handle_t, _str], status_t),
+    "pkce_client_set_scope": ([handle_t, _str], status_t),
+    "pkce_client_set_issuer": ([handle_t, _str, _int], status_t),
+    "pkce_client_refresh_request": ([handle_t, _str, _str, _out_handle], status_t),
+    "pkce_client_revocation_request": ([handle_t, _str, _str, _out_handle], status_t),
+    "pkce_client_metadata_url": ([_str, _size, _out_string], status_t),
+    "pkce_client_apply_metadata": ([handle_t, _str, _str, _size, _out_handle], status_t),
+    "pkce_client_set_ca_file": ([handle_t, _str], status_t),
+    "pkce_client_set_ca_path": ([handle_t, _str], status_t),
     "pkce_client_set_timeouts": ([handle_t, ctypes.c_long, ctypes.c_long], status_t),
     "pkce_client_allow_loopback_http": ([handle_t, _int], status_t),
     "pkce_client_send": ([handle_t, handle_t, _P(_int), _out_string, _P(_size), _out_handle], status_t),
     "pkce_client_exchange": ([handle_t, handle_t, _out_handle, _out_handle], status_t),
-    "pkce_client_refresh": ([handle_t, _c, _c, _out_handle, _out_handle], status_t),
-    "pkce_client_revoke": ([handle_t, _c, _c, _out_handle], status_t),
-    "pkce_client_discover": ([handle_t, _c, _out_handle], status_t),
+    "pkce_client_refresh": ([handle_t, _str, _str, _out_handle, _out_handle], status_t),
+    "pkce_client_revoke": ([handle_t, _str, _str, _out_handle], status_t),
+    "pkce_client_discover": ([handle_t, _str, _out_handle], status_t),
     "pkce_attempt_new": ([handle_t, _out_handle], status_t),
-    "pkce_attempt_restore": ([handle_t, _c, _c, _c, _out_handle], status_t),
+    "pkce_attempt_restore": ([handle_t, _str, _str, _str, _out_handle], status_t),
     "pkce_attempt_free": ([handle_t], None),
-    "pkce_attempt_state": ([handle_t], _c),
-    "pkce_attempt_nonce": ([handle_t], _c),
-    "pkce_attempt_verifier": ([handle_t], _c),
-    "pkce_attempt_challenge": ([handle_t], _c),
-    "pkce_attempt_add_parameter": ([handle_t, _c, _c], status_t),
+    "pkce_attempt_state": ([handle_t], _str),
+    "pkce_attempt_nonce": ([handle_t], _str),
+    "pkce_attempt_verifier": ([handle_t], _str),
+    "pkce_attempt_challenge": ([handle_t], _str),
+    "pkce_attempt_add_parameter": ([handle_t, _str, _str], status_t),
     "pkce_attempt_authorization_url": ([handle_t, _out_string], status_t),
-    "pkce_attempt_handle_callback": ([handle_t, _c, _out_handle], status_t),
+    "pkce_attempt_handle_callback": ([handle_t, _str, _out_handle], status_t),
     "pkce_attempt_token_request": ([handle_t, _out_handle], status_t),
-    "pkce_http_request_method": ([handle_t], _c),
-    "pkce_http_request_url": ([handle_t], _c),
+    "pkce_http_request_method": ([handle_t], _str),
+    "pkce_http_request_url": ([handle_t], _str),
     "pkce_http_request_header_count": ([handle_t], _size),
-    "pkce_http_request_header": ([handle_t, _size, _P(_c), _P(_c)], status_t),
+    "pkce_http_request_header": ([handle_t, _size, _P(_str), _P(_str)], status_t),
     "pkce_http_request_body": ([handle_t, _P(_size)], ctypes.c_void_p),
     "pkce_http_request_free": ([handle_t], None),
-    "pkce_token_parse": ([_int, _c, _size, _out_handle, _out_handle], status_t),
+    "pkce_token_parse": ([_int, _str, _size, _out_handle, _out_handle], status_t),
     "pkce_token_free": ([handle_t], None),
-    "pkce_token_access_token": ([handle_t], _c),
-    "pkce_token_token_type": ([handle_t], _c),
-    "pkce_token_refresh_token": ([handle_t], _c),
-    "pkce_token_scope": ([handle_t], _c),
-    "pkce_token_id_token": ([handle_t], _c),
+    "pkce_token_access_token": ([handle_t], _str),
+    "pkce_token_token_type": ([handle_t], _str),
+    "pkce_token_refresh_token": ([handle_t], _str),
+    "pkce_token_scope": ([handle_t], _str),
+    "pkce_token_id_token": ([handle_t], _str),
     "pkce_token_expires_in": ([handle_t, _P(ctypes.c_int64)], status_t),
     "pkce_token_json": ([handle_t, _P(_size)], ctypes.c_void_p),
-    "pkce_token_member_json": ([handle_t, _c, _out_string], status_t),
-    "pkce_token_member_string": ([handle_t, _c, _out_string], status_t),
+    "pkce_token_member_json": ([handle_t, _str, _out_string], status_t),
+    "pkce_token_member_string": ([handle_t, _str, _out_string], status_t),
 }
 
 for _name, (_argtypes, _restype) in _PROTOTYPES.items():

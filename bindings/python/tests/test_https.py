@@ -2,6 +2,8 @@
 
 import socket
 import threading
+import time
+from typing import List
 
 import pytest
 
@@ -138,3 +140,32 @@ def test_one_client_many_threads(server: Server) -> None:
         for t in threads:
             t.join()
     assert failures == []
+
+
+
+def test_a_stalled_transfer_holds_up_no_other_thread(server: Server) -> None:
+    """One client, two threads: ctypes releases the GIL and the library gives
+    each transfer a handle of its own, so B's revocation does not wait for A's
+    refresh, which the server answers only after 3 s (past the timeout)."""
+    with libpkce.Client(CLIENT_ID, REDIRECT_URI, token_endpoint=server.url("/misbehave/slow"),
+                        revocation_endpoint=server.url("/revoke"), ca_file=server.ca, timeout=2.0) as client:
+        outcome: List[BaseException] = []
+
+        def refresh_stalled() -> None:
+            try:
+                client.refresh("stalled-refresh-token")
+            except libpkce.PKCEError as error:
+                outcome.append(error)
+
+        started = time.monotonic()
+        thread = threading.Thread(target=refresh_stalled)
+        thread.start()
+        time.sleep(0.3)
+        b_started = time.monotonic()
+        client.revoke("a-token-nobody-knows", hint="access_token")
+        b_took = time.monotonic() - b_started
+        thread.join()
+        assert b_took < 1.0
+        assert time.monotonic() - started >= 1.9
+        assert len(outcome) == 1 and isinstance(outcome[0], libpkce.TransportTimeoutError)
+        assert outcome[0].code == libpkce.Status.TIMEOUT

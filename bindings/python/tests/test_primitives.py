@@ -99,3 +99,21 @@ def test_pairs_from_threads_are_distinct() -> None:
         t.join()
     everything = [v for r in results for v in r]
     assert len(everything) == 2000 and len(set(everything)) == 2000
+
+
+def test_statuses_and_methods_are_named_after_the_header() -> None:
+    with pytest.raises(libpkce.InvalidArgumentError) as info:
+        libpkce.generate_pair(42)
+    assert info.value.code == libpkce.Status.VERIFIER_LENGTH
+    with pytest.raises(libpkce.InvalidArgumentError) as info:
+        libpkce.challenge("x" * 43, method="S512")
+    assert info.value.code == libpkce.Status.METHOD_UNSUPPORTED
+    assert libpkce.Method.S256 == 0 and libpkce.Method.PLAIN == 1
+    assert libpkce.Status.OK == 0 and libpkce.Status.S256_UNSUPPORTED == 56
+
+
+def test_buffers_are_sized_from_the_library() -> None:
+    from libpkce import _native
+    assert _native.S256_CHALLENGE_LENGTH == 43 and _native.RESPONSE_MAX_BYTES == 1 << 20
+    assert len(libpkce.random_string(_native.RANDOM_MAX_LENGTH)) == _native.RANDOM_MAX_LENGTH
+    assert len(libpkce.generate_verifier(libpkce.VERIFIER_MAX_LENGTH)) == libpkce.VERIFIER_MAX_LENGTH
