@@ -36,22 +36,28 @@ HARDENING_CFLAGS ?=
 HARDENING_LDFLAGS ?=
 SWIFT_HARDENING := $(foreach f,$(HARDENING_CFLAGS),-Xcc $(f)) \
 	$(foreach f,$(subst $(comma), ,$(patsubst -Wl$(comma)%,%,$(filter -Wl$(comma)%,$(HARDENING_LDFLAGS)))),-Xlinker $(f))
+# libstdc++ goes in statically too: the Swift runtime needs two dozen of its
+# functions, and loading all of libstdc++.so.6 was a quarter of a cold start
+# (docs/architecture.md, "Cold start"). The driver asks for -lstdc++; the
+# folder below, searched first, answers with a linker script naming the
+# archive. Its symbols stay local like everything else (exports.map).
+STATIC_CXX := $(BUILD)/static-libstdc++/libstdc++.so
 SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath \
-	-Xlinker -soname=$(SONAME) \
+	-Xlinker -soname=$(SONAME) -Xlinker -L$(CURDIR)/$(dir $(STATIC_CXX)) \
 	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map $(SWIFT_HARDENING)
 
 # Debian packages the build and the tests use: valgrind and binutils for the
 # C tests, python3-venv for the test server (Authlib) and the Python tests.
 # libcurl3-gnutls: not used by libpkce, but test-loading checks that this
 # flavour of libcurl is refused.
-APT_PACKAGES := libssl-dev libcurl4-openssl-dev libcurl3-gnutls pkg-config valgrind binutils gcc make python3 python3-venv \
-	ca-certificates
+APT_PACKAGES := libssl-dev libcurl4-openssl-dev libcurl3-gnutls libstdc++-12-dev pkg-config valgrind binutils gcc make \
+	python3 python3-venv ca-certificates
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 VENV := $(BUILD)/venv
 PYTHON := $(VENV)/bin/python
 
-SWIFT_SOURCES := Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
+SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
 .PHONY: all deps venv demo test test-swift test-c test-https test-loading test-python test-abi test-install test-facts \
@@ -74,7 +80,13 @@ deps:
 	fi
 
 # Swift is asked for only when the library needs (re)building.
-$(LIB): $(SWIFT_SOURCES) | deps
+$(STATIC_CXX): | deps
+	@mkdir -p $(@D)
+	@archive=$$($(CC) -print-file-name=libstdc++.a); [ -f "$$archive" ] || \
+	  { echo "libstdc++.a not found (Debian: libstdc++-12-dev, which g++ brings)"; exit 1; }; \
+	printf 'INPUT ( %s )\n' "$$archive" > $@
+
+$(LIB): $(SWIFT_SOURCES) | deps $(STATIC_CXX)
 	@command -v $(SWIFT) >/dev/null || { echo "Building libpkce needs a Swift 6.x toolchain on PATH (or SWIFT=...)."; exit 1; }
 	$(SWIFT) build $(SWIFT_RELEASE_FLAGS)
 	@mkdir -p $(BUILD)

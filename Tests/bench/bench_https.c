@@ -1,12 +1,14 @@
 /* One token exchange over loopback TLS with keep-alive, three ways, against
  * the same server (nginx answering a fixed token JSON): libpkce, a plain C
  * loop over one reused libcurl easy handle doing the same POST, and iddawc.
+ * Then 8 threads at once, sharing one client or each with its own.
  * Prints "name microseconds-per-exchange" lines for bench_https.py.
  * Usage: bench_https URL CA_FILE */
 #define _POSIX_C_SOURCE 200809L
 #include "pkce.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,19 +42,53 @@ static size_t sink(char *data, size_t size, size_t n, void *user) {
     (result) = best_; \
 } while (0)
 
+/* Many threads exchanging at once: on one shared client, or each on a client
+ * of its own. Each thread has its own attempt (attempts are one-thread). */
+enum { THREADS = 8 };
+struct worker { pkce_client *client; pkce_attempt *attempt; int n; int failures; };
+
+static void *exchange_loop(void *arg) {
+    struct worker *w = arg;
+    for (int i = 0; i < w->n; i++) {
+        pkce_token *token = NULL;
+        if (pkce_client_exchange(w->client, w->attempt, &token, NULL) != PKCE_OK) w->failures++;
+        pkce_token_free(token);
+    }
+    return NULL;
+}
+
+/* Wall-clock microseconds per exchange of THREADS threads doing n each. */
+static double threaded_us(struct worker workers[THREADS], int n, int *failures) {
+    pthread_t t[THREADS];
+    double t0 = now_us();
+    for (int i = 0; i < THREADS; i++) { workers[i].n = n; pthread_create(&t[i], NULL, exchange_loop, &workers[i]); }
+    for (int i = 0; i < THREADS; i++) { pthread_join(t[i], NULL); *failures += workers[i].failures; workers[i].failures = 0; }
+    return (now_us() - t0) / (THREADS * n);
+}
+
+static pkce_client *bench_client(const char *url, const char *ca) {
+    pkce_client *client = NULL;
+    pkce_client_new("bench-client", "http://127.0.0.1:8765/callback", &client);
+    pkce_client_set_token_endpoint(client, url);
+    pkce_client_set_ca_file(client, ca);
+    return client;
+}
+
+static pkce_attempt *bench_attempt(const pkce_client *client) {
+    pkce_attempt *attempt = NULL;
+    pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
+    pkce_attempt_handle_callback(attempt, "?state=s&code=SplxlOBeZQQYbYS6WxSbIA", NULL);
+    return attempt;
+}
+
 int main(int argc, char **argv) {
     if (argc != 3) { fprintf(stderr, "usage: bench_https URL CA_FILE\n"); return 2; }
     const char *url = argv[1], *ca = argv[2];
     const int n = 2000;
     curl_global_init(CURL_GLOBAL_DEFAULT);
 
-    pkce_client *client = NULL;
-    pkce_attempt *attempt = NULL;
-    pkce_client_new("bench-client", "http://127.0.0.1:8765/callback", &client);
-    pkce_client_set_token_endpoint(client, url);
-    pkce_client_set_ca_file(client, ca);
-    pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
-    pkce_attempt_handle_callback(attempt, "?state=s&code=SplxlOBeZQQYbYS6WxSbIA", NULL);
+    pkce_client *client = bench_client(url, ca);
+    pkce_attempt *attempt = bench_attempt(client);
     int failures = 0;
 
     /* The same POST (same body and headers) over one reused easy handle. */
@@ -93,6 +129,27 @@ int main(int argc, char **argv) {
     curl_slist_free_all(headers);
     pkce_http_request_free(request);
     printf("libpkce %.2f\ncurl %.2f\n", ours, plain);
+
+    /* 8 threads on the shared client, against 8 threads with a client each,
+     * in alternating batches. */
+    struct worker shared[THREADS], separate[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        shared[i] = (struct worker){ client, bench_attempt(client), 0, 0 };
+        pkce_client *own = bench_client(url, ca);
+        separate[i] = (struct worker){ own, bench_attempt(own), 0, 0 };
+    }
+    double one = 1e30, many = 1e30;
+    for (int batch = -1; batch < 5; batch++) {
+        double a = threaded_us(shared, n / 4, &failures), b = threaded_us(separate, n / 4, &failures);
+        if (batch >= 0 && a < one) one = a;
+        if (batch >= 0 && b < many) many = b;
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pkce_attempt_free(shared[i].attempt);
+        pkce_attempt_free(separate[i].attempt);
+        pkce_client_free(separate[i].client);
+    }
+    printf("threads_shared %.2f\nthreads_separate %.2f\n", one, many);
 
 #ifdef HAVE_IDDAWC
     /* iddawc cannot be given a CA file: it runs without TLS verification,

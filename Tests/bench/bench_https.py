@@ -108,6 +108,10 @@ def main() -> int:
     if "iddawc" in figures:
         print(f"  {'iddawc: i_run_token_request':48} {figures['iddawc']:9.1f} us   "
               f"libpkce is {figures['iddawc'] / ours:.1f}x faster   target > 1x")
+    print("\n8 threads exchanging at once, wall-clock time per exchange (best of 5 alternating batches)")
+    print(f"  {'8 threads, each with a client of its own':48} {figures['threads_separate']:9.1f} us")
+    print(f"  {'8 threads sharing one client':48} {figures['threads_shared']:9.1f} us   "
+          f"shared / separate = {figures['threads_shared'] / figures['threads_separate']:.2f}x   target <= 1.15x")
     return 0
 
 
