@@ -1,0 +1,64 @@
+import Testing
+@testable import PKCE
+
+/// SecureBytes, ByteWriter and the percent-encodings they write.
+@Suite struct SecureBytesTests {
+    @Test func bytesCarryANULForC() {
+        let bytes = SecureBytes("secret"), empty = SecureBytes("")
+        withExtendedLifetime((bytes, empty)) {  // the pointers below are valid only while their owners live
+            #expect(bytes.count == 6 && bytes.base[6] == 0)
+            #expect(String(cString: bytes.cString) == "secret")
+            #expect(empty.count == 0 && empty.base[0] == 0)
+        }
+        #expect(SecureBytes("a\u{0}b").containsNUL)
+    }
+
+    @Test func writerGrowsAndHandsOverItsBuffer() {
+        var writer = ByteWriter(capacity: 1)
+        for i in 0..<1000 { writer.append(UInt8(ascii: "a") + UInt8(i % 26)) }
+        writer.append("€")
+        let bytes = writer.finish()
+        #expect(bytes.count == 1003)
+        withExtendedLifetime(bytes) { #expect(bytes.string.hasSuffix("€") && bytes.base[1003] == 0) }
+    }
+
+    @Test func queryAndFormEncodings() {
+        func encoded(_ text: String, _ encoding: PercentEncoding) -> String {
+            var writer = ByteWriter()
+            writer.appendEncoded(text, encoding)
+            return writer.finish().string
+        }
+        let text = "a b*~-._é/?&=+%"
+        #expect(encoded(text, .query) == "a%20b%2A~-._%C3%A9%2F%3F%26%3D%2B%25")
+        #expect(encoded(text, .form) == "a+b*%7E-._%C3%A9%2F%3F%26%3D%2B%25")
+    }
+
+    @Test func hexBothWays() {
+        for byte in UInt8(0)...UInt8(255) {
+            let upper = Hex.value(byte)
+            let expected: UInt8? = switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - 48
+            case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - 87
+            case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - 55
+            default: nil
+            }
+            #expect(upper == expected)
+        }
+        for nibble in 0..<16 {
+            #expect(Hex.value(Hex.upper[nibble]) == UInt8(nibble) && Hex.value(Hex.lower[nibble]) == UInt8(nibble))
+        }
+        let digits = Array("00e9zz".utf8)
+        digits.withUnsafeBufferPointer { d in
+            #expect(Hex.value4(d, at: 0) == 0xE9)
+            #expect(Hex.value4(d, at: 2) == nil)   // "e9zz"
+            #expect(Hex.value4(d, at: 3) == nil)   // past the end
+        }
+    }
+
+    @Test func wipeZeroes() {
+        var bytes: [UInt8] = [1, 2, 3, 4]
+        bytes.withUnsafeMutableBytes { wipe($0.baseAddress, $0.count) }
+        #expect(bytes == [0, 0, 0, 0])
+        wipe(nil, 10)  // nothing to do, no crash
+    }
+}
