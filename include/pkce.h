@@ -316,7 +316,7 @@ pkce_status pkce_client_apply_metadata(pkce_client *client, const char *issuer,
  *
  * Threads: any number of threads may call these on one client at once.
  * Each transfer takes a libcurl handle of its own from the client's pool
- * (up to 8 idle handles are kept, each with its kept-alive connection; a
+ * (idle handles are kept for reuse, each with its kept-alive connection; a
  * thread calling again usually gets its own back), so a server that is
  * slow to answer one thread holds up no other. TLS sessions and DNS answers
  * are shared between a client's handles.
