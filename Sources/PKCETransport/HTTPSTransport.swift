@@ -77,20 +77,22 @@ final class HTTPSTransport: @unchecked Sendable {
     }
 
     func send(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
-        // Refused before libcurl is loaded; a handle's CURLOPT_PROTOCOLS_STR refuses it again.
-        if request.urlBytes.buffer.prefix(5).map({ $0 | 0x20 }).elementsEqual("http:".utf8) && !options.allowsLoopbackHTTP {
-            throw PKCEError(.urlInsecure, "plain http is refused unless loopback http is allowed")
-        }
-        try Libcurl.ready()
-        let (handle, headers) = try checkOut(request.kind)
+        let (handle, headers) = try checkOut(request)
         defer { checkIn(handle) }
         return try handle.perform(request, headers: headers)
     }
 
     /// An idle handle configured with the current options, or a new one.
-    private func checkOut(_ kind: HTTPRequest.Kind) throws(PKCEError) -> (EasyHandle, UnsafeMutablePointer<curl_slist>) {
-        try locked { () throws(PKCEError) in
-            let headers = try headerList(for: kind)
+    /// Plain http is refused first, before libcurl is even loaded (a
+    /// handle's CURLOPT_PROTOCOLS_STR would refuse it again).
+    private func checkOut(_ request: HTTPRequest) throws(PKCEError) -> (EasyHandle, UnsafeMutablePointer<curl_slist>) {
+        let plainHTTP = request.urlBytes.buffer.prefix(5).map({ $0 | 0x20 }).elementsEqual("http:".utf8)
+        return try locked { () throws(PKCEError) in
+            if plainHTTP && !currentOptions.allowsLoopbackHTTP {
+                throw PKCEError(.urlInsecure, "plain http is refused unless loopback http is allowed")
+            }
+            try Libcurl.ready()
+            let headers = try headerList(for: request.kind)
             if let reused = idle.popLast() { return (reused, headers) }
             return (try EasyHandle(currentOptions, generation: generation, share: sharedData()), headers)
         }
