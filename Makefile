@@ -60,7 +60,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo test test-swift test-c test-https test-loading test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo test test-swift test-c test-https test-oidc test-loading test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb fuzz clean
 
 all: $(LIB)
@@ -105,10 +105,11 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 # Tests/bench NAME.c, with the strict flags, linked to the built library,
 # plus LIBS_NAME. One rule per folder, told apart by name, not by order.
 C_EXAMPLES := quickstart signin_demo
-C_TESTS    := test_primitives test_client test_attempt test_token test_https test_loading
+C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading
 C_BENCHES  := bench_pkce bench_https
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
+LIBS_test_oidc   = -lcurl
 LIBS_test_primitives = -lpthread
 LIBS_bench_pkce  = -lcrypto $(IDDAWC_FLAGS)
 LIBS_bench_https = -lcurl -lpthread $(IDDAWC_FLAGS)
@@ -117,7 +118,8 @@ C_RULE = $(CC) $(CFLAGS_STRICT) -I$(BUILD) $< -o $@ $(LDFLAGS_PKCE) $(LIBS_$(@F)
 
 $(C_EXAMPLES:%=$(BUILD)/%): $(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
 	$(C_RULE)
-$(C_TESTS:%=$(BUILD)/%): $(BUILD)/%: Tests/c/%.c Tests/c/check.h include/pkce.h $(STATUS_LIST) $(LIB)
+$(C_TESTS:%=$(BUILD)/%): $(BUILD)/%: Tests/c/%.c Tests/c/check.h Tests/c/fixtures.h Tests/c/test_server.h include/pkce.h \
+	$(STATUS_LIST) $(LIB)
 	$(C_RULE)
 $(C_BENCHES:%=$(BUILD)/%): $(BUILD)/%: Tests/bench/%.c include/pkce.h $(LIB)
 	$(C_RULE)
@@ -144,7 +146,7 @@ VALGRIND := valgrind --quiet --leak-check=full --show-leak-kinds=definite,indire
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-swift test-c test-https test-loading test-python test-abi test-install
+test: deps test-facts test-swift test-c test-https test-oidc test-loading test-python test-abi test-install
 
 test-swift:
 	$(SWIFT) test
@@ -155,6 +157,10 @@ test-c: $(BUILD)/test_primitives $(BUILD)/test_client $(BUILD)/test_attempt $(BU
 # Against the Authlib server on 127.0.0.1; libcurl plays the browser.
 test-https: $(BUILD)/test_https venv
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_https
+
+# OpenID Connect: real and crafted ID tokens from the same server.
+test-oidc: $(BUILD)/test_oidc venv
+	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_oidc
 
 # libcurl is loaded on first use: not before, and refused cleanly when it is
 # missing, too old or the GnuTLS flavour (each put first on the search path).

@@ -6,6 +6,8 @@
 // The targets are the layers (docs/architecture.md draws them):
 //   PKCE           the core: primitives, URLs, callback, JSON, sans-I/O
 //                  requests and answers. OpenSSL only; never imports a layer above.
+//   PKCEOIDC       OpenID Connect: ID tokens (JWS), JWKS, claims; CJOSE does
+//                  the OpenSSL key and signature calls. No I/O.
 //   PKCETransport  HTTPS over libcurl, which CLibcurl loads on first use.
 //   PKCECABI       the C ABI of include/pkce.h, a thin wrapper over both.
 import PackageDescription
@@ -14,7 +16,7 @@ let package = Package(
     name: "libpkce",
     products: [
         // The Swift core and its HTTPS client, for Swift programs that use libpkce directly.
-        .library(name: "PKCE", targets: ["PKCE", "PKCETransport"]),
+        .library(name: "PKCE", targets: ["PKCE", "PKCEOIDC", "PKCETransport"]),
         // libpkce.so: the C ABI declared in include/pkce.h. The Makefile adds
         // the SONAME, the version script and the static standard library.
         .library(name: "pkce", type: .dynamic, targets: ["PKCECABI"]),
@@ -30,9 +32,14 @@ let package = Package(
         // (libcurl4-openssl-dev) to build, and links nothing of it.
         .target(name: "CLibcurl"),
         .target(name: "PKCE", dependencies: ["COpenSSL"]),
-        .target(name: "PKCETransport", dependencies: ["PKCE", "CLibcurl"]),
-        .target(name: "PKCECABI", dependencies: ["PKCE", "PKCETransport", "CPKCEHeader"], exclude: ["exports.map"]),
+        // Keys from JWK members and signature checks, in C over OpenSSL's EVP.
+        .target(name: "CJOSE", dependencies: ["COpenSSL"]),
+        .target(name: "PKCEOIDC", dependencies: ["PKCE", "CJOSE"]),
+        .target(name: "PKCETransport", dependencies: ["PKCE", "PKCEOIDC", "CLibcurl"]),
+        .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "CPKCEHeader"],
+                exclude: ["exports.map"]),
         .testTarget(name: "PKCETests", dependencies: ["PKCE"]),
+        .testTarget(name: "PKCEOIDCTests", dependencies: ["PKCEOIDC"]),
         .testTarget(name: "PKCETransportTests", dependencies: ["PKCETransport"]),
     ]
 )

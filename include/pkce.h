@@ -110,9 +110,19 @@ typedef enum pkce_status {
     PKCE_ERR_REDIRECT = 53,           /* the server answered 3xx; redirects are never followed */
     PKCE_ERR_TRANSPORT = 54,          /* any other transfer failure */
     PKCE_ERR_DISCOVERY = 55,          /* metadata missing, for another issuer, or without endpoints */
-    PKCE_ERR_S256_UNSUPPORTED = 56    /* the server lists code_challenge_methods_supported without S256 */
+    PKCE_ERR_S256_UNSUPPORTED = 56,   /* the server lists code_challenge_methods_supported without S256 */
 
-    /* 60-69 are reserved. */
+    /* 60-69: the OpenID Connect ID token (see "OpenID Connect" below) */
+    PKCE_ERR_ID_TOKEN_MALFORMED = 60, /* not a JWS compact serialization, bad base64url or JSON, too long */
+    PKCE_ERR_ID_TOKEN_ALGORITHM = 61, /* alg none, HS*, not allowed, or not one the key can do */
+    PKCE_ERR_ID_TOKEN_KEY_NOT_FOUND = 62, /* no key with its kid (after one refetch of the JWKS) */
+    PKCE_ERR_ID_TOKEN_SIGNATURE = 63, /* the signature does not verify */
+    PKCE_ERR_ID_TOKEN_CLAIM = 64,     /* iss, aud, azp, iat, nbf, sub, auth_time or at_hash wrong: the message says which */
+    PKCE_ERR_ID_TOKEN_EXPIRED = 65,   /* exp is past (beyond the clock skew allowed) */
+    PKCE_ERR_ID_TOKEN_NONCE = 66,     /* nonce absent or not the attempt's */
+    PKCE_ERR_JWKS_INVALID = 67,       /* the JWKS is malformed, too large, or holds an unusable key */
+    PKCE_ERR_ID_TOKEN_MISSING = 68,   /* the scope has openid but the answer has no id_token */
+    PKCE_ERR_JWKS_UNKNOWN = 69        /* no keys: neither a jwks_uri (discovery) nor pkce_client_set_jwks */
 } pkce_status;
 
 /* A static, never-freed English description of a status. Unknown values
@@ -349,13 +359,23 @@ pkce_status pkce_client_send(pkce_client *client, const pkce_http_request *reque
 
 /* Exchanges the attempt's code and verifier at the token endpoint: the
  * request of pkce_attempt_token_request, sent, and its answer parsed as by
- * pkce_token_parse. */
+ * pkce_token_parse. When the scope has `openid`, the answer must carry an
+ * ID token, which is verified (see "OpenID Connect" below) before the token
+ * is handed out: PKCE_ERR_ID_TOKEN_* and PKCE_ERR_JWKS_* otherwise. */
 pkce_status pkce_client_exchange(pkce_client *client, const pkce_attempt *attempt,
                                  pkce_token **out, pkce_error **error);
 
-/* The refresh_token grant, sent and parsed; scope may be NULL. */
+/* The refresh_token grant, sent and parsed; scope may be NULL. When the
+ * scope has `openid` and the answer carries a new ID token, it is verified
+ * as at sign-in, without the nonce (OpenID Connect Core 12.2). */
 pkce_status pkce_client_refresh(pkce_client *client, const char *refresh_token, const char *scope,
                                 pkce_token **out, pkce_error **error);
+
+/* pkce_client_refresh, and a new ID token must also name `subject`, the
+ * `sub` of the ID token of the original sign-in (OpenID Connect Core 12.2):
+ * PKCE_ERR_ID_TOKEN_CLAIM otherwise. */
+pkce_status pkce_client_refresh_subject(pkce_client *client, const char *refresh_token, const char *scope,
+                                        const char *subject, pkce_token **out, pkce_error **error);
 
 /* Revokes token (RFC 7009). Any 2xx is success; an OAuth error body gives
  * PKCE_ERR_OAUTH, another status PKCE_ERR_HTTP_STATUS. */
@@ -365,6 +385,99 @@ pkce_status pkce_client_revoke(pkce_client *client, const char *token, const cha
 /* Fetches issuer's metadata from the two well-known URLs in turn and applies
  * it as pkce_client_apply_metadata does. */
 pkce_status pkce_client_discover(pkce_client *client, const char *issuer, pkce_error **error);
+
+/* ------------------------------------------------------------------------
+ * OpenID Connect: ID tokens and UserInfo
+ *
+ * With `openid` in the scope, every attempt sends a fresh nonce, and
+ * pkce_client_exchange verifies the ID token before it returns the token:
+ *  - the JWS signature, with OpenSSL: RS256/384/512, PS256/384/512,
+ *    ES256/384/512 and EdDSA (Ed25519). `none` and HS256/384/512 are always
+ *    refused (a public client has no secret, and an HMAC keyed with a public
+ *    key is the classic forgery), and so is any algorithm the key cannot do
+ *    or that is not in the allowed list;
+ *  - the key: the JWK whose `kid` the token names (its `use`, `alg` and
+ *    `key_ops` honoured; RSA keys of 2048 bits or more; EC points checked to
+ *    be on their curve), from the JWKS at `jwks_uri` (set by discovery or
+ *    pkce_client_set_jwks_uri), fetched on first use and kept; a token
+ *    naming a kid the kept keys lack makes one refetch (key rotation), at
+ *    most once a minute, so that hostile tokens cannot make the client
+ *    hammer the server. Or the keys you give with pkce_client_set_jwks;
+ *  - the claims (OpenID Connect Core 3.1.3.7): `iss` equals the client's
+ *    issuer exactly; `aud` contains the client_id, with `azp` equal to it
+ *    when there are several audiences; `exp` is in the future and `iat`
+ *    not in the future, `nbf` (if present) past, each with the clock skew
+ *    allowed (60 s by default); `nonce` is the attempt's; `auth_time` when
+ *    the attempt added a `max_age` parameter; `at_hash`, when present,
+ *    matches the access token.
+ * Verification needs the issuer (discovery, or pkce_client_set_issuer):
+ * PKCE_ERR_NOT_CONFIGURED without it. The verified claims are then read
+ * through pkce_token_id_token_claims() without a JSON parser of your own.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_id_token pkce_id_token; /* the verified claims of an ID token; immutable */
+
+/* Where the server's keys are; discovery sets it from `jwks_uri`. NULL removes it. */
+pkce_status pkce_client_set_jwks_uri(pkce_client *client, const char *url);
+/* Keys you hold or fetched yourself (a JWKS document, at most
+ * PKCE_RESPONSE_MAX_BYTES): ID tokens are then verified with these and
+ * nothing is fetched. NULL returns to fetching jwks_uri. A malformed set,
+ * or one with an unusable key (an EC point off its curve, RSA under 2048
+ * bits), is PKCE_ERR_JWKS_INVALID and changes nothing. */
+pkce_status pkce_client_set_jwks(pkce_client *client, const char *json, size_t json_length, pkce_error **error);
+/* The UserInfo endpoint; discovery sets it from `userinfo_endpoint`. NULL removes it. */
+pkce_status pkce_client_set_userinfo_endpoint(pkce_client *client, const char *url);
+/* The algorithms ID tokens may be signed with, space-separated (e.g.
+ * "RS256 ES256"); NULL allows every one listed above. Discovery sets it
+ * from `id_token_signing_alg_values_supported`. */
+pkce_status pkce_client_set_id_token_algorithms(pkce_client *client, const char *algorithms);
+/* How far the client's clock may differ from the server's, in seconds
+ * (0..3600; default 60). */
+pkce_status pkce_client_set_clock_skew(pkce_client *client, long seconds);
+/* A fixed time (Unix seconds) for the ID token checks, for tests; 0 returns
+ * to the system clock. */
+pkce_status pkce_client_set_time(pkce_client *client, int64_t unix_seconds);
+
+/* The verified claims of the token's ID token, borrowed from the token
+ * (valid until it is freed; never pass it to pkce_id_token_free). NULL
+ * when the token has no ID token or it was not verified (pkce_token_parse
+ * alone verifies nothing; use pkce_id_token_verify). */
+const pkce_id_token *pkce_token_id_token_claims(const pkce_token *token);
+
+/* Verifies an ID token you received yourself (sans-I/O), by the rules
+ * above: with the keys of `jwks_json` (a JWKS document), or, when it is
+ * NULL, those given with pkce_client_set_jwks (nothing is fetched). attempt
+ * supplies the nonce and max_age; pass NULL for an ID token from a refresh.
+ * access_token (may be NULL) is checked against `at_hash`.
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_NOT_CONFIGURED (no issuer),
+ * PKCE_ERR_JWKS_UNKNOWN, and the PKCE_ERR_ID_TOKEN_* and PKCE_ERR_JWKS_* above. */
+pkce_status pkce_id_token_verify(const pkce_client *client, const pkce_attempt *attempt, const char *id_token,
+                                 const char *access_token, const char *jwks_json, size_t jwks_length,
+                                 pkce_id_token **out, pkce_error **error);
+/* Frees claims from pkce_id_token_verify (wiping them). NULL is a no-op. */
+void pkce_id_token_free(pkce_id_token *claims);
+
+/* `sub`, borrowed: the user, as this issuer names them. */
+const char *pkce_id_token_subject(const pkce_id_token *claims);
+/* The whole payload (a JSON object), borrowed, NUL-terminated; its length
+ * goes to *length when not NULL. */
+const char *pkce_id_token_json(const pkce_id_token *claims, size_t *length);
+/* The value of string claim `name` (e.g. "email"), unescaped. Free with
+ * pkce_string_free(). PKCE_ERR_NOT_FOUND when absent or null,
+ * PKCE_ERR_ID_TOKEN_CLAIM when not a string. */
+pkce_status pkce_id_token_claim_string(const pkce_id_token *claims, const char *name, char **value_out);
+/* The JSON text of claim `name` as received (e.g. "true", "[\"a\"]", a
+ * string with its quotes). Free with pkce_string_free(). PKCE_ERR_NOT_FOUND when absent. */
+pkce_status pkce_id_token_claim_json(const pkce_id_token *claims, const char *name, char **json_out);
+
+/* GETs the UserInfo endpoint with `Authorization: Bearer access_token`
+ * (OpenID Connect Core 5.3) and hands back its JSON object (free with
+ * pkce_string_free). When subject (the verified ID token's `sub`) is not
+ * NULL, an answer for another `sub` is refused: PKCE_ERR_ID_TOKEN_CLAIM.
+ * Errors: PKCE_ERR_NOT_CONFIGURED (no userinfo endpoint), transport errors,
+ * PKCE_ERR_HTTP_STATUS, PKCE_ERR_RESPONSE_MALFORMED, PKCE_ERR_RESPONSE_INVALID. */
+pkce_status pkce_client_userinfo(pkce_client *client, const char *access_token, const char *subject,
+                                 char **json_out, size_t *json_length, pkce_error **error);
 
 /* ------------------------------------------------------------------------
  * Authorization attempt: one sign-in, from the authorization URL to the

@@ -16,6 +16,9 @@ public final class AuthorizationAttempt {
     public private(set) var extraParameters: [(name: String, value: String)] = []
     /// The authorization code, once a callback has been accepted.
     public internal(set) var code: SecureBytes?
+    /// `max_age` (OpenID Connect), when added as a parameter: the ID token
+    /// must then carry an `auth_time` no older than this many seconds.
+    public private(set) var maxAge: Int64?
 
     /// A fresh attempt with a 43-character verifier and state.
     public init(client: ClientConfiguration) throws(PKCEError) {
@@ -50,6 +53,12 @@ public final class AuthorizationAttempt {
         guard !name.isEmpty else { throw PKCEError(.invalidArgument, "parameter name is empty") }
         guard !Self.reservedParameters.contains(name) else {
             throw PKCEError(.parameterReserved, "parameter '\(name)' is set by the library")
+        }
+        if name == "max_age" {
+            guard let seconds = Int64(value), seconds >= 0, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {
+                throw PKCEError(.invalidArgument, "max_age is not a number of seconds")
+            }
+            maxAge = seconds
         }
         extraParameters.append((name, value))
     }

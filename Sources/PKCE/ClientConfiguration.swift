@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What a public client registered with its authorization server. A value
 /// type: each `AuthorizationAttempt` keeps the copy it was made from.
 public struct ClientConfiguration: Sendable {
@@ -14,6 +18,19 @@ public struct ClientConfiguration: Sendable {
     public var requiresIssuerParameter = true
     /// How token, refresh and revocation bodies are written.
     public var requestBodyFormat = RequestBodyFormat.form
+    /// OpenID Connect: where the server's keys are (RFC 8414 / OIDC Discovery `jwks_uri`).
+    public internal(set) var jwksURI: Endpoint?
+    /// OpenID Connect: the UserInfo endpoint.
+    public internal(set) var userinfoEndpoint: Endpoint?
+    /// The JWS algorithms an ID token may be signed with; nil allows every
+    /// asymmetric one libpkce knows. Discovery sets it from
+    /// `id_token_signing_alg_values_supported`.
+    public var idTokenAlgorithms: Set<String>?
+    /// How far the clocks of client and server may differ, for `exp`, `iat`,
+    /// `nbf` and `auth_time` (seconds, default 60).
+    public var clockSkewSeconds: Int64 = 60
+    /// A fixed "now" (Unix seconds) for ID token checks, for tests; nil reads the system clock.
+    public var fixedTime: Int64?
     /// Whether attempts send a `nonce`: when the scopes ask for OpenID Connect.
     private(set) var wantsNonce = false
 
@@ -35,6 +52,20 @@ public struct ClientConfiguration: Sendable {
     public mutating func setRevocationEndpoint(_ url: String?) throws(PKCEError) {
         revocationEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
     }
+
+    public mutating func setJWKSURI(_ url: String?) throws(PKCEError) {
+        jwksURI = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+    }
+
+    public mutating func setUserinfoEndpoint(_ url: String?) throws(PKCEError) {
+        userinfoEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+    }
+
+    /// Whether the scopes ask for OpenID Connect, so that ID tokens are verified.
+    public var isOpenID: Bool { wantsNonce }
+
+    /// The time ID token checks use.
+    public var now: Int64 { fixedTime ?? Int64(time(nil)) }
 
     public mutating func setScope(_ scope: String?) {
         self.scope = (scope?.isEmpty ?? true) ? nil : scope

@@ -65,9 +65,26 @@ extension ClientConfiguration {
             throw PKCEError(.discovery, "metadata lacks authorization_endpoint or token_endpoint")
         }
         let revocation = try endpoint("revocation_endpoint")
+        let jwks = try endpoint("jwks_uri")
+        let userinfo = try endpoint("userinfo_endpoint")
+        var algorithms: Set<String>?
+        if let list = document.member("id_token_signing_alg_values_supported") {
+            guard document.nodes[list].kind == .array else {
+                throw PKCEError(.discovery, "metadata id_token_signing_alg_values_supported is not an array")
+            }
+            var names = Set<String>(), i = list + 1
+            while i < document.nodes[list].next {
+                if document.nodes[i].kind == .string { names.insert(document.string(i).string) }
+                i = document.nodes[i].next
+            }
+            algorithms = names
+        }
         authorizationEndpoint = authorization
         tokenEndpoint = token
         revocationEndpoint = revocation
+        jwksURI = jwks
+        userinfoEndpoint = userinfo
+        idTokenAlgorithms = algorithms
         try setIssuer(issuer, required: sendsIss)
     }
 }

@@ -32,11 +32,15 @@ public final class HTTPRequest: @unchecked Sendable {
     package let kind: Kind
     package let urlBytes: SecureBytes
     public let body: SecureBytes
+    /// An `Authorization` header value that holds a secret (`Bearer <access
+    /// token>`), sent by the built-in transport only; wiped with the request.
+    package let authorization: SecureBytes?
 
-    init(_ kind: Kind, url: String, body: SecureBytes) {
+    init(_ kind: Kind, url: String, body: SecureBytes, authorization: SecureBytes? = nil) {
         self.kind = kind
         self.urlBytes = SecureBytes(url)
         self.body = body
+        self.authorization = authorization
     }
 
     public var method: StaticString { kind.method }
@@ -51,5 +55,13 @@ public final class HTTPRequest: @unchecked Sendable {
     /// A GET for JSON, such as server metadata (RFC 8414).
     package static func get(_ url: String) -> HTTPRequest {
         HTTPRequest(.get, url: url, body: SecureBytes(""))
+    }
+
+    /// A GET for JSON with `Authorization: Bearer <token>` (RFC 6750 2.1), such as UserInfo.
+    package static func get(_ endpoint: Endpoint, bearer token: UnsafeBufferPointer<UInt8>) -> HTTPRequest {
+        var header = ByteWriter(capacity: token.count + 24)
+        header.append("Authorization: Bearer ")
+        header.append(token)
+        return HTTPRequest(.get, url: endpoint.url, body: SecureBytes(""), authorization: header.finish())
     }
 }

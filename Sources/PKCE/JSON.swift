@@ -6,29 +6,29 @@
 /// Refused as malformed: invalid UTF-8, unescaped control characters, lone
 /// surrogate escapes, duplicate keys in an object (ambiguous: parsers
 /// disagree on which wins), nesting deeper than `maxDepth`, trailing bytes.
-struct JSONDocument {
-    enum Kind: UInt8 { case object, array, string, number, `true`, `false`, null }
+package struct JSONDocument {
+    package enum Kind: UInt8 { case object, array, string, number, `true`, `false`, null }
 
-    struct Node {
-        var kind: Kind
+    package struct Node {
+        package var kind: Kind
         /// Token range in the buffer; a string's includes its quotes.
-        var start: Int
-        var end: Int
+        package var start: Int
+        package var end: Int
         /// Index of the node after this one's subtree.
-        var next: Int
-        var escaped: Bool
+        package var next: Int
+        package var escaped: Bool
     }
 
-    struct Malformed: Error {
-        let reason: String
+    package struct Malformed: Error {
+        package let reason: String
     }
 
-    static let maxDepth = 64
+    package static let maxDepth = 64
 
-    let bytes: UnsafeBufferPointer<UInt8>
-    private(set) var nodes: [Node] = []
+    package let bytes: UnsafeBufferPointer<UInt8>
+    package private(set) var nodes: [Node] = []
 
-    init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) {
+    package init(parsing bytes: UnsafeBufferPointer<UInt8>) throws(Malformed) {
         self.bytes = bytes
         guard UTF8Validation.isValid(bytes) else { throw Malformed(reason: "body is not UTF-8") }
         var position = 0
@@ -39,10 +39,10 @@ struct JSONDocument {
 
     // MARK: reading
 
-    var root: Int { 0 }
+    package var root: Int { 0 }
 
     /// The value node of member `name` of the object at `object`, if any.
-    func member(_ name: String, of object: Int = 0) -> Int? {
+    package func member(_ name: String, of object: Int = 0) -> Int? {
         guard nodes[object].kind == .object else { return nil }
         var i = object + 1
         let end = nodes[object].next
@@ -55,7 +55,7 @@ struct JSONDocument {
     }
 
     /// The unescaped contents of the string node at `index`.
-    func string(_ index: Int) -> SecureBytes {
+    package func string(_ index: Int) -> SecureBytes {
         let node = nodes[index]
         let content = UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)])
         guard node.escaped else { return SecureBytes(content) }
@@ -88,14 +88,14 @@ struct JSONDocument {
     }
 
     /// A string member that is not a string (and not null).
-    struct WrongType: Error {
-        let member: String
+    package struct WrongType: Error {
+        package let member: String
     }
 
     /// The unescaped value of string member `name` of the object at
     /// `object`; nil when absent or null. A value that is not a string, or
     /// holds a NUL (which no C string can carry intact), is `WrongType`.
-    func stringMember(_ name: String, of object: Int = 0) throws(WrongType) -> SecureBytes? {
+    package func stringMember(_ name: String, of object: Int = 0) throws(WrongType) -> SecureBytes? {
         guard let index = member(name, of: object), nodes[index].kind != .null else { return nil }
         guard nodes[index].kind == .string else { throw WrongType(member: name) }
         let value = string(index)
@@ -104,7 +104,7 @@ struct JSONDocument {
     }
 
     /// The JSON text of the node at `index`, exactly as received.
-    func text(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+    package func text(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: bytes[nodes[index].start..<nodes[index].end])
     }
 

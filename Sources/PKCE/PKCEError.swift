@@ -34,6 +34,16 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case transport = 54
         case discovery = 55
         case s256Unsupported = 56
+        case idTokenMalformed = 60
+        case idTokenAlgorithm = 61
+        case idTokenKeyNotFound = 62
+        case idTokenSignature = 63
+        case idTokenClaim = 64
+        case idTokenExpired = 65
+        case idTokenNonce = 66
+        case jwksInvalid = 67
+        case idTokenMissing = 68
+        case jwksUnknown = 69
 
         /// The static sentence behind `pkce_strerror`.
         public var summary: StaticString {
@@ -70,6 +80,16 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .transport: "the HTTP transfer failed"
             case .discovery: "the server's metadata is unusable"
             case .s256Unsupported: "the server does not support the S256 code challenge method"
+            case .idTokenMalformed: "the ID token is not a well-formed JWS"
+            case .idTokenAlgorithm: "the ID token's signing algorithm is refused"
+            case .idTokenKeyNotFound: "no key in the server's JWKS can verify the ID token"
+            case .idTokenSignature: "the ID token's signature is invalid"
+            case .idTokenClaim: "an ID token claim is invalid"
+            case .idTokenExpired: "the ID token has expired"
+            case .idTokenNonce: "the ID token's nonce does not match"
+            case .jwksInvalid: "the server's JWKS is malformed or holds an unusable key"
+            case .idTokenMissing: "the server sent no ID token for an openid scope"
+            case .jwksUnknown: "no JWKS to verify the ID token: neither jwks_uri nor keys are configured"
             }
         }
     }

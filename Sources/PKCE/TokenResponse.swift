@@ -11,6 +11,9 @@ public final class TokenResponse: @unchecked Sendable {
     public let idToken: SecureBytes?
     /// Seconds from issue to expiry, when the server said.
     public let expiresIn: Int64?
+    /// The ID token's claims, once verified; nil when there is no ID token or
+    /// it was not verified (`pkce_token_parse` alone verifies nothing).
+    public package(set) var idTokenClaims: IDTokenClaims?
     public let httpStatus: Int
 
     /// Parses a token endpoint's answer; throws the OAuth error it carries, if any.

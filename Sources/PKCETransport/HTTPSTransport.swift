@@ -192,10 +192,13 @@ private final class EasyHandle {
             handleURL = Array(url.buffer)
         }
 
+        // A request with a secret header gets a list of its own, wiped and freed after the transfer.
+        let ownHeaders = try request.authorization.map { (line) throws(PKCEError) in try Self.headers(headers, plus: line) }
+        defer { ownHeaders.map(Self.wipeAndFree) }
         let sink = ResponseSink()
         errorBuffer[0] = 0
         let code = request.body.withBytes { body in
-            _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, headers)
+            _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders ?? headers)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
             if request.kind == .get {
                 _ = lpk_curl_set_long(h, CURLOPT_HTTPGET, 1)
@@ -207,6 +210,7 @@ private final class EasyHandle {
             // The handle outlives this call: leave it no pointer into memory that is about to go.
             _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, nil)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, nil)
+            _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, nil)
             return code
         }
         var status = 0
@@ -220,6 +224,36 @@ private final class EasyHandle {
             throw PKCEError(.redirect, "the server answered HTTP \(status); redirects are not followed", httpStatus: status)
         }
         return HTTPResponse(status: status, body: sink.finish())
+    }
+
+    /// A copy of `list` with `line` appended.
+    private static func headers(_ list: UnsafeMutablePointer<curl_slist>, plus line: SecureBytes) throws(PKCEError)
+        -> UnsafeMutablePointer<curl_slist> {
+        var copy: UnsafeMutablePointer<curl_slist>?
+        var node: UnsafeMutablePointer<curl_slist>? = list
+        while let current = node {
+            guard let longer = lpk_curl_slist_append(copy, current.pointee.data) else {
+                wipeAndFree(copy)
+                throw PKCEError(.outOfMemory)
+            }
+            copy = longer
+            node = current.pointee.next
+        }
+        guard let withLine = lpk_curl_slist_append(copy, line.cString) else {
+            wipeAndFree(copy)
+            throw PKCEError(.outOfMemory)
+        }
+        return withLine
+    }
+
+    /// libcurl copies each line it is given and frees it unwiped: wipe the copies first.
+    private static func wipeAndFree(_ list: UnsafeMutablePointer<curl_slist>?) {
+        var node = list
+        while let current = node {
+            if let data = current.pointee.data { wipe(data, strlen(data)) }
+            node = current.pointee.next
+        }
+        lpk_curl_slist_free_all(list)
     }
 
     private static func error(for code: CURLcode, overflowed: Bool, detail: String, status: Int) -> PKCEError {

@@ -1,4 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import PKCE
+import PKCEOIDC
 
 /// A client configuration with the built-in HTTPS transport (libcurl, TLS
 /// through OpenSSL, verification always on): token exchange, refresh,
@@ -11,6 +15,7 @@ import PKCE
 public final class OAuthClient: @unchecked Sendable {
     public var configuration: ClientConfiguration
     private let transport = HTTPSTransport()
+    let keys = KeyCache()
 
     public init(_ configuration: ClientConfiguration) {
         self.configuration = configuration
@@ -28,12 +33,29 @@ public final class OAuthClient: @unchecked Sendable {
     }
 
     /// Exchanges the attempt's authorization code and verifier for tokens.
+    /// With an `openid` scope the ID token is required and verified (see
+    /// `verifyIDToken`): its claims are then in `idTokenClaims`.
     public func exchange(_ attempt: AuthorizationAttempt) throws(PKCEError) -> TokenResponse {
-        try tokens(for: attempt.tokenRequest())
+        let response = try tokens(for: attempt.tokenRequest())
+        if attempt.client.isOpenID {
+            try verifyIDToken(of: response, expecting: expectations(for: response, configuration: attempt.client,
+                                                                       nonce: attempt.nonce, maxAge: attempt.maxAge))
+        }
+        return response
     }
 
-    public func refresh(refreshToken: UnsafeBufferPointer<UInt8>, scope: String? = nil) throws(PKCEError) -> TokenResponse {
-        try tokens(for: configuration.refreshRequest(refreshToken: refreshToken, scope: scope))
+    /// The refresh_token grant. A new ID token in the answer is verified as
+    /// at sign-in, without a nonce (OpenID Connect Core 12.2); when `subject`
+    /// is given (the original ID token's `sub`), it must name the same user.
+    public func refresh(refreshToken: UnsafeBufferPointer<UInt8>, scope: String? = nil,
+                        subject: SecureBytes? = nil) throws(PKCEError) -> TokenResponse {
+        let response = try tokens(for: configuration.refreshRequest(refreshToken: refreshToken, scope: scope))
+        if configuration.isOpenID && response.idToken != nil {
+            var expected = try expectations(for: response, configuration: configuration, nonce: nil, maxAge: nil)
+            expected.subject = subject
+            try verifyIDToken(of: response, expecting: expected)
+        }
+        return response
     }
 
     private func tokens(for request: HTTPRequest) throws(PKCEError) -> TokenResponse {

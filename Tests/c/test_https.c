@@ -3,8 +3,7 @@
  * which exports PKCE_TEST_PORT, PKCE_TEST_WRONG_HOST_PORT, PKCE_TEST_ISSUER
  * and PKCE_TEST_CA. libcurl is used directly only to play the browser. */
 #define _POSIX_C_SOURCE 200809L
-#include "pkce.h"
-#include "check.h"
+#include "test_server.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -17,45 +16,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#define REDIRECT "http://127.0.0.1:8765/callback"
-#define CLIENT_ID "libpkce-test"
-
-static const char *issuer, *ca;
-static int port, wrong_host_port, keep_alive_port;
-
 static char *url_for(const char *path) {
     char *url = malloc(256);
     snprintf(url, 256, "%s%s", issuer, path);
     return url;
-}
-
-/* The browser: GET the authorization URL, trust the test CA, and return
- * where the server redirects (the callback URL), malloc'ed. */
-static char *browse(const char *authorization_url) {
-    CURL *h = curl_easy_init();
-    char *location = NULL, *result = NULL;
-    long status = 0;
-    curl_easy_setopt(h, CURLOPT_URL, authorization_url);
-    curl_easy_setopt(h, CURLOPT_CAINFO, ca);
-    curl_easy_setopt(h, CURLOPT_NOBODY, 0L);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, NULL);
-    FILE *devnull = fopen("/dev/null", "w");
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, devnull);
-    if (curl_easy_perform(h) == CURLE_OK) {
-        curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &status);
-        curl_easy_getinfo(h, CURLINFO_REDIRECT_URL, &location);
-        if (status == 302 && location) result = strdup(location);
-    }
-    fclose(devnull);
-    curl_easy_cleanup(h);
-    return result;
-}
-
-static pkce_client *new_client(void) {
-    pkce_client *client = NULL;
-    pkce_client_new(CLIENT_ID, REDIRECT, &client);
-    CHECK_STATUS(pkce_client_set_ca_file(client, ca), PKCE_OK);
-    return client;
 }
 
 /* A client configured by discovery, with one attempt that has been through
@@ -550,17 +514,7 @@ static void test_many_threads_one_client(void) {
 }
 
 int main(void) {
-    issuer = getenv("PKCE_TEST_ISSUER");
-    ca = getenv("PKCE_TEST_CA");
-    const char *p = getenv("PKCE_TEST_PORT"), *w = getenv("PKCE_TEST_WRONG_HOST_PORT");
-    const char *k = getenv("PKCE_TEST_KEEP_ALIVE_PORT");
-    if (!issuer || !ca || !p || !w || !k) {
-        fprintf(stderr, "run me through Tests/server/with-server.sh\n");
-        return 2;
-    }
-    port = atoi(p);
-    wrong_host_port = atoi(w);
-    keep_alive_port = atoi(k);
+    if (!server_env()) return 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     test_happy_path_and_reuse();
     test_wrong_verifier_state_and_issuer();

@@ -68,7 +68,7 @@ def statuses() -> None:
     check("pkce.h groups its statuses", len(groups) >= 7, str(groups))
     for group in groups:
         check(f"README.md names the status range {group}", re.search(r"\b%s\b" % group, readme) is not None)
-    for number in re.findall(r"\b(\d+)-(\d+) (?:usage|PKCE|URLs|callback|server|HTTPS|reserved)", readme):
+    for number in re.findall(r"\b(\d+)-(\d+) (?:usage|PKCE|URLs|callback|server|HTTPS|OpenID|reserved)", readme):
         check(f"README.md's range {'-'.join(number)} is one of the header's", "-".join(number) in groups)
 
 

@@ -4,7 +4,10 @@ A real RFC 6749 + RFC 7636 server built with Authlib: its authorization-code
 grant uses CodeChallenge(required=True), so the PKCE check is Authlib's, not
 ours. It also answers RFC 7009 revocation, RFC 8414 / OpenID Connect
 metadata, a WorkOS-shaped /user_management API, and a few misbehaving
-endpoints for the failure tests.
+endpoints for the failure tests. For OpenID Connect it issues real ID
+tokens (Authlib's OpenIDCode, signed by joserfc) with RSA (RS256, PS256),
+EC (ES256) or Ed25519 (EdDSA) keys, serves its JWKS and UserInfo, rotates
+keys on request, and crafts broken tokens for the refusal tests.
 
 Usage: serve.py STATE_DIR
 Writes STATE_DIR/ca.pem (a throw-away CA, made with trustme) and, once both
@@ -13,6 +16,7 @@ servers listen, STATE_DIR/server.json with their ports. Runs until killed.
 
 import base64
 import hashlib
+import hmac
 import http.server
 import json
 import secrets
@@ -29,7 +33,10 @@ from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc9207 import IssuerParameter
+from authlib.oidc.core.grants import OpenIDCode, OpenIDToken
 from flask import Flask, Response, jsonify, redirect, request
+from joserfc import jwt
+from joserfc.jwk import ECKey, OKPKey, RSAKey
 from werkzeug.serving import make_server
 
 CLIENT_ID = "libpkce-test"
@@ -75,13 +82,26 @@ class AuthorizationCode:
         self.scope = request.payload.scope or ""
         self.code_challenge = request.payload.data.get("code_challenge")
         self.code_challenge_method = request.payload.data.get("code_challenge_method")
-        self.auth_time = time.time()
+        self.nonce = request.payload.data.get("nonce")
+        self.auth_time = int(time.time())
 
     def get_redirect_uri(self):
         return self.redirect_uri
 
     def get_scope(self):
         return self.scope
+
+    def get_nonce(self):
+        return self.nonce
+
+    def get_auth_time(self):
+        return self.auth_time
+
+    def get_acr(self):
+        return None
+
+    def get_amr(self):
+        return None
 
 
 class Token:
@@ -174,13 +194,132 @@ def save_token(token_data, request):
             tokens[token_data["refresh_token"]] = token
 
 
+class Signing:
+    """The ID token keys: one of each kind, the RSA one replaceable (rotation).
+    `active` is the algorithm tokens are signed with now."""
+
+    def __init__(self):
+        self.rsa = RSAKey.generate_key(2048, parameters={"kid": "rsa-1"})
+        self.ec = ECKey.generate_key("P-256", parameters={"kid": "ec-1"})
+        self.ed = OKPKey.generate_key("Ed25519", parameters={"kid": "ed-1"})
+        self.retired = []
+        self.active = "RS256"
+        self.jwks_fetches = 0
+
+    def key_for(self, alg):
+        return {"ES256": self.ec, "EdDSA": self.ed}.get(alg, self.rsa)
+
+    def rotate(self):
+        self.retired.append(self.rsa)
+        self.rsa = RSAKey.generate_key(2048, parameters={"kid": f"rsa-{len(self.retired) + 1}"})
+
+    def jwks(self):
+        keys = self.retired + [self.rsa, self.ec, self.ed]
+        return {"keys": [k.as_dict(private=False) for k in keys]}
+
+
+SIGNING = Signing()
+
+
+class IDTokens:
+    """What both OpenID extensions share: the key, the algorithm, the claims."""
+
+    def resolve_client_private_key(self, client):
+        return SIGNING.key_for(SIGNING.active)
+
+    def get_client_algorithm(self, client):
+        return SIGNING.active
+
+    def get_encode_header(self, client):
+        return {"alg": SIGNING.active, "kid": SIGNING.key_for(SIGNING.active).kid}
+
+    def get_client_claims(self, client):
+        return {"iss": ISSUER[0], "aud": [CLIENT_ID], "exp": int(time.time()) + 3600}
+
+    def generate_user_info(self, user, scope):
+        return {"sub": user["id"], "email": user["email"], "email_verified": True}
+
+
+class SignIn(IDTokens, OpenIDCode):
+    def exists_nonce(self, nonce, request):
+        return False
+
+
+class Refreshed(IDTokens, OpenIDToken):
+    """ID tokens on refresh too (OpenID Connect Core 12.2)."""
+
+
+ISSUER = [""]
+
+
+def crafted(case, nonce, access_token):
+    """A token for the refusal tests, signed (or not) as `case` says."""
+    now = int(time.time())
+    claims = {"iss": ISSUER[0], "sub": USER["id"], "aud": CLIENT_ID, "exp": now + 600, "iat": now, "nonce": nonce,
+              "email": USER["email"]}
+    header = {"alg": "RS256", "kid": SIGNING.rsa.kid}
+    key = SIGNING.rsa
+    if case == "good":
+        pass
+    elif case == "wrong-iss":
+        claims["iss"] = "https://impostor.example"
+    elif case == "wrong-aud":
+        claims["aud"] = "someone-else"
+    elif case == "several-aud":
+        claims["aud"] = [CLIENT_ID, "someone-else"]
+    elif case == "several-aud-azp":
+        claims["aud"] = [CLIENT_ID, "someone-else"]
+        claims["azp"] = CLIENT_ID
+    elif case == "expired":
+        claims["exp"] = now - 3600
+    elif case == "future-iat":
+        claims["iat"] = now + 3600
+    elif case == "wrong-nonce":
+        claims["nonce"] = "not-the-nonce"
+    elif case == "no-nonce":
+        del claims["nonce"]
+    elif case == "bad-at-hash":
+        claims["at_hash"] = "AAAAAAAAAAAAAAAAAAAAAA"
+    elif case == "good-at-hash":
+        digest = hashlib.sha256(access_token.encode()).digest()
+        claims["at_hash"] = base64.urlsafe_b64encode(digest[:16]).rstrip(b"=").decode()
+    elif case == "unknown-kid":
+        key = RSAKey.generate_key(2048, parameters={"kid": "nobody-has-this"})
+        header["kid"] = key.kid
+    elif case == "ps256":
+        header["alg"] = "PS256"
+    elif case == "es256":
+        header, key = {"alg": "ES256", "kid": SIGNING.ec.kid}, SIGNING.ec
+    elif case == "eddsa":
+        header, key = {"alg": "EdDSA", "kid": SIGNING.ed.kid}, SIGNING.ed
+    signed = jwt.encode(header, claims, key, algorithms=[header["alg"]])
+    if case == "bad-signature":
+        head, body, sig = signed.split(".")
+        signed = f"{head}.{body}.{sig[:-4]}{'AAAA' if sig[-4:] != 'AAAA' else 'BBBB'}"
+    elif case == "alg-none":
+        none_header = base64.urlsafe_b64encode(b'{"alg":"none"}').rstrip(b"=").decode()
+        signed = none_header + "." + signed.split(".")[1] + "."
+    elif case == "hs256-with-public-key":
+        # The algorithm-confusion forgery: HMAC keyed with the RSA public key's PEM.
+        public_pem = SIGNING.rsa.as_pem(private=False)
+        head = base64.urlsafe_b64encode(json.dumps({"alg": "HS256", "kid": SIGNING.rsa.kid}).encode()).rstrip(b"=")
+        body = signed.split(".")[1].encode()
+        mac = hmac.new(public_pem, head + b"." + body, hashlib.sha256).digest()
+        signed = (head + b"." + body + b"." + base64.urlsafe_b64encode(mac).rstrip(b"=")).decode()
+    elif case == "malformed-base64":
+        head, body, sig = signed.split(".")
+        signed = f"{head}.{body}=.{sig}"
+    return signed
+
+
 def create_app(issuer):
     app = Flask(__name__)
     app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
     server = AuthorizationServer(app, query_client=lambda cid: CLIENT if cid == CLIENT_ID else None,
                                  save_token=save_token)
-    server.register_grant(CodeGrant, [CodeChallenge(required=True)])
-    server.register_grant(RefreshGrant)
+    ISSUER[0] = issuer
+    server.register_grant(CodeGrant, [CodeChallenge(required=True), SignIn(require_nonce=True)])
+    server.register_grant(RefreshGrant, [Refreshed()])
     server.register_endpoint(Revocation)
 
     class Issuer(IssuerParameter):
@@ -199,6 +338,11 @@ def create_app(issuer):
             "grant_types_supported": ["authorization_code", "refresh_token"],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
+            "jwks_uri": issuer + "/jwks",
+            "userinfo_endpoint": issuer + "/userinfo",
+            "id_token_signing_alg_values_supported": ["RS256", "PS256", "ES256", "EdDSA"],
+            "scopes_supported": ["openid", "email", "profile"],
+            "subject_types_supported": ["public"],
         }
         base.update(overrides)
         return jsonify(base)
@@ -215,6 +359,54 @@ def create_app(issuer):
     @app.post("/revoke")
     def revoke():
         return server.create_endpoint_response(Revocation.ENDPOINT_NAME)
+
+    # OpenID Connect: keys, UserInfo, and the test controls.
+    @app.get("/jwks")
+    def jwks():
+        with lock:
+            SIGNING.jwks_fetches += 1
+        return jsonify(SIGNING.jwks())
+
+    @app.get("/userinfo")
+    def userinfo():
+        bearer = request.headers.get("Authorization", "")
+        with lock:
+            token = tokens.get(bearer.removeprefix("Bearer ")) if bearer.startswith("Bearer ") else None
+        if token is None or token.revoked:
+            return jsonify({"error": "invalid_token"}), 401
+        sub = request.args.get("as", USER["id"])  # ?as=: answers about another user, for the refusal test
+        return jsonify({"sub": sub, "email": USER["email"], "email_verified": True})
+
+    @app.post("/_oidc/sign-with")
+    def sign_with():
+        SIGNING.active = request.form["alg"]
+        return jsonify({"alg": SIGNING.active, "kid": SIGNING.key_for(SIGNING.active).kid})
+
+    @app.post("/_oidc/rotate")
+    def rotate():
+        with lock:
+            SIGNING.rotate()
+        return jsonify({"kid": SIGNING.rsa.kid})
+
+    @app.get("/_oidc/jwks-fetches")
+    def jwks_fetches():
+        return jsonify({"count": SIGNING.jwks_fetches})
+
+    # Crafted ID tokens, in token-response shape: GET with ?case=&nonce=, or as
+    # a token endpoint (POST /_oidc/token/CASE) whose `code` is the nonce to put
+    # in, so that the refusal tests can go through pkce_client_exchange too.
+    def crafted_answer(case, nonce):
+        access_token = "at-crafted-" + secrets.token_urlsafe(8)
+        return jsonify({"access_token": access_token, "token_type": "Bearer", "expires_in": 600,
+                        "id_token": crafted(case, nonce, access_token)})
+
+    @app.get("/_oidc/craft")
+    def craft():
+        return crafted_answer(request.args["case"], request.args.get("nonce", ""))
+
+    @app.post("/_oidc/token/<case>")
+    def crafted_token(case):
+        return crafted_answer(case, request.form.get("code", ""))
 
     # RFC 8414 metadata for the issuer itself; OpenID Connect metadata only
     # for the issuer {issuer}/oidc; broken metadata for two more issuers.
