@@ -18,13 +18,15 @@ import enum
 import json
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._errors import (CallbackError, DiscoveryError, InvalidArgumentError, IssuerMismatchError,
-                      NotConfiguredError, OAuthError, PKCEError, ResponseError, S256UnsupportedError,
-                      StateMismatchError, Status, TLSError, TransportError, TransportTimeoutError, error_slot,
-                      raise_for)
+from ._errors import (CallbackError, DiscoveryError, IDTokenAlgorithmError, IDTokenClaimError, IDTokenError,
+                      IDTokenExpiredError, IDTokenKeyNotFoundError, IDTokenMalformedError, IDTokenMissingError,
+                      IDTokenNonceError, IDTokenSignatureError, InvalidArgumentError, IssuerMismatchError,
+                      JWKSError, JWKSUnknownError, NotConfiguredError, OAuthError, PKCEError, ResponseError,
+                      S256UnsupportedError, StateMismatchError, Status, TLSError, TransportError,
+                      TransportTimeoutError, error_slot, raise_for)
 from ._native import handle_t, lib, take_string, text
 
 __version__ = "0.1.0"
@@ -166,6 +168,14 @@ class Token:
     scope: Optional[str]
     id_token: Optional[str] = field(repr=False)
     raw: Dict[str, Any] = field(repr=False)
+    #: The ID token's claims once verified (an ``openid`` scope, through the
+    #: client); None when there is no ID token or it was not verified.
+    claims: Optional[Dict[str, Any]] = field(default=None, repr=False)
+
+    @property
+    def subject(self) -> Optional[str]:
+        """The verified ID token's ``sub``, or None."""
+        return None if self.claims is None else str(self.claims["sub"])
 
     @staticmethod
     def parse(http_status: int, body: bytes) -> Token:
@@ -182,14 +192,29 @@ class Token:
             now = datetime.datetime.now(datetime.timezone.utc)
             length = ctypes.c_size_t()
             raw = json.loads(ctypes.string_at(lib.pkce_token_json(handle, ctypes.byref(length)), length.value))
+            verified = lib.pkce_token_id_token_claims(handle)
             return Token(access_token=text(lib.pkce_token_access_token(handle)) or "",
                          token_type=text(lib.pkce_token_token_type(handle)), expires_in=expires_in,
                          expires_at=None if expires_in is None else now + datetime.timedelta(seconds=expires_in),
                          refresh_token=text(lib.pkce_token_refresh_token(handle)),
                          scope=text(lib.pkce_token_scope(handle)), id_token=text(lib.pkce_token_id_token(handle)),
-                         raw=raw)
+                         raw=raw, claims=_claims(verified) if verified else None)
         finally:
             lib.pkce_token_free(handle)
+
+
+def _claims(handle: Any) -> Dict[str, Any]:
+    """The JSON object of a pkce_id_token, as a dict."""
+    length = ctypes.c_size_t()
+    payload = ctypes.string_at(lib.pkce_id_token_json(handle, ctypes.byref(length)), length.value)
+    claims: Dict[str, Any] = json.loads(payload)
+    return claims
+
+
+def _jwks_bytes(jwks: Union[str, bytes, Dict[str, Any]]) -> bytes:
+    if isinstance(jwks, dict):
+        return json.dumps(jwks).encode()
+    return jwks.encode() if isinstance(jwks, str) else bytes(jwks)
 
 
 class _Handle:
@@ -288,7 +313,14 @@ class Client(_Handle):
                  token_endpoint: Optional[str] = None, revocation_endpoint: Optional[str] = None,
                  scope: Optional[str] = None, issuer: Optional[str] = None, require_iss: bool = True,
                  ca_file: Optional[str] = None, ca_path: Optional[str] = None,
-                 connect_timeout: float = 10.0, timeout: float = 30.0, allow_loopback_http: bool = False) -> None:
+                 connect_timeout: float = 10.0, timeout: float = 30.0, allow_loopback_http: bool = False,
+                 jwks_uri: Optional[str] = None, jwks: Union[str, bytes, Dict[str, Any], None] = None,
+                 userinfo_endpoint: Optional[str] = None, id_token_algorithms: Optional[Sequence[str]] = None,
+                 clock_skew: int = 60, time: Optional[int] = None) -> None:
+        """``jwks_uri``, ``jwks`` (keys you hold, instead of fetching), ``userinfo_endpoint``,
+        ``id_token_algorithms`` (an allow-list), ``clock_skew`` (seconds) and ``time`` (a fixed
+        Unix time, for tests) are for OpenID Connect: with ``openid`` in ``scope`` the ID token
+        is verified on every exchange (see pkce.h, "OpenID Connect")."""
         handle = handle_t()
         raise_for(lib.pkce_client_new(_to_c(client_id, "client_id"), _to_c(redirect_uri, "redirect_uri"),
                                       ctypes.byref(handle)))
@@ -307,6 +339,51 @@ class Client(_Handle):
         raise_for(lib.pkce_client_set_ca_path(h, _to_c_opt(ca_path)))
         raise_for(lib.pkce_client_set_timeouts(h, int(connect_timeout * 1000), int(timeout * 1000)))
         raise_for(lib.pkce_client_allow_loopback_http(h, int(allow_loopback_http)))
+        if jwks_uri is not None:
+            raise_for(lib.pkce_client_set_jwks_uri(h, _to_c(jwks_uri)))
+        if userinfo_endpoint is not None:
+            raise_for(lib.pkce_client_set_userinfo_endpoint(h, _to_c(userinfo_endpoint)))
+        if id_token_algorithms is not None:
+            raise_for(lib.pkce_client_set_id_token_algorithms(h, _to_c(" ".join(id_token_algorithms))))
+        raise_for(lib.pkce_client_set_clock_skew(h, clock_skew))
+        if time is not None:
+            raise_for(lib.pkce_client_set_time(h, time))
+        if jwks is not None:
+            self.set_jwks(jwks)
+
+    def set_jwks(self, jwks: Union[str, bytes, Dict[str, Any], None]) -> None:
+        """Keys for ID tokens (a JWKS document), used instead of fetching jwks_uri; None fetches again."""
+        err = error_slot()
+        data = None if jwks is None else _jwks_bytes(jwks)
+        raise_for(lib.pkce_client_set_jwks(self.handle, data, 0 if data is None else len(data), ctypes.byref(err)), err)
+
+    def verify_id_token(self, id_token: str, *, jwks: Union[str, bytes, Dict[str, Any], None] = None,
+                        attempt: Optional[AuthorizationAttempt] = None,
+                        access_token: Optional[str] = None) -> Dict[str, Any]:
+        """Verifies an ID token you received yourself (sans-I/O) with ``jwks``, or the keys given
+        to the client; ``attempt`` supplies the nonce (None for a token from a refresh). Returns
+        the claims; raises an :class:`IDTokenError`."""
+        data = None if jwks is None else _jwks_bytes(jwks)
+        out, err = handle_t(), error_slot()
+        raise_for(lib.pkce_id_token_verify(self.handle, None if attempt is None else attempt.handle,
+                                           _to_c(id_token, "id_token"), _to_c_opt(access_token), data,
+                                           0 if data is None else len(data), ctypes.byref(out), ctypes.byref(err)), err)
+        try:
+            return _claims(out)
+        finally:
+            lib.pkce_id_token_free(out)
+
+    def userinfo(self, token: Union[Token, str], subject: Optional[str] = None) -> Dict[str, Any]:
+        """The UserInfo endpoint's claims for a token (or an access token). For a Token whose ID
+        token was verified, an answer about another ``sub`` raises IDTokenClaimError."""
+        access_token = token.access_token if isinstance(token, Token) else token
+        if isinstance(token, Token) and subject is None:
+            subject = token.subject
+        out, err = ctypes.c_void_p(), error_slot()
+        raise_for(lib.pkce_client_userinfo(self.handle, _to_c(access_token, "access token"), _to_c_opt(subject),
+                                           ctypes.byref(out), None, ctypes.byref(err)), err)
+        info: Dict[str, Any] = json.loads(take_string(out) or "{}")
+        return info
 
     @classmethod
     def discover(cls, issuer: str, client_id: str, redirect_uri: str, **options: Any) -> Client:
@@ -346,11 +423,23 @@ class Client(_Handle):
         raise_for(lib.pkce_client_exchange(self.handle, attempt.handle, ctypes.byref(out), ctypes.byref(err)), err)
         return Token._take(out)
 
-    def refresh(self, refresh_token: str, scope: Optional[str] = None) -> Token:
-        """The refresh_token grant, over HTTPS."""
+    def refresh(self, refresh_token: Union[Token, str], scope: Optional[str] = None,
+                subject: Optional[str] = None) -> Token:
+        """The refresh_token grant, over HTTPS. Given a Token, its refresh token is used and a new
+        ID token must name the same ``sub`` as its verified one (OpenID Connect Core 12.2)."""
+        if isinstance(refresh_token, Token):
+            subject = subject or refresh_token.subject
+            if refresh_token.refresh_token is None:
+                raise InvalidArgumentError(Status.INVALID_ARGUMENT, "this token has no refresh token")
+            refresh_token = refresh_token.refresh_token
         out, err = handle_t(), error_slot()
-        raise_for(lib.pkce_client_refresh(self.handle, _to_c(refresh_token, "refresh token"), _to_c_opt(scope),
-                                          ctypes.byref(out), ctypes.byref(err)), err)
+        if subject is None:
+            raise_for(lib.pkce_client_refresh(self.handle, _to_c(refresh_token, "refresh token"), _to_c_opt(scope),
+                                              ctypes.byref(out), ctypes.byref(err)), err)
+        else:
+            raise_for(lib.pkce_client_refresh_subject(self.handle, _to_c(refresh_token, "refresh token"),
+                                                      _to_c_opt(scope), _to_c(subject, "subject"),
+                                                      ctypes.byref(out), ctypes.byref(err)), err)
         return Token._take(out)
 
     def revoke(self, token: str, hint: Optional[str] = None) -> None:
@@ -390,7 +479,10 @@ def metadata_urls(issuer: str) -> List[str]:
 
 
 __all__ = [
-    "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "InvalidArgumentError",
+    "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "IDTokenAlgorithmError",
+    "IDTokenClaimError", "IDTokenError", "IDTokenExpiredError", "IDTokenKeyNotFoundError", "IDTokenMalformedError",
+    "IDTokenMissingError", "IDTokenNonceError", "IDTokenSignatureError", "InvalidArgumentError", "JWKSError",
+    "JWKSUnknownError",
     "IssuerMismatchError", "Method", "NotConfiguredError", "OAuthError", "PKCEError", "ResponseError",
     "S256UnsupportedError", "StateMismatchError", "Status", "TLSError", "Token", "TransportError", "TransportTimeoutError",
     "VERIFIER_MAX_LENGTH", "VERIFIER_MIN_LENGTH", "challenge", "check_verifier", "generate_pair",

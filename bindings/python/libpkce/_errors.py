@@ -130,6 +130,51 @@ class S256UnsupportedError(DiscoveryError):
     """The server does not list S256 among its code challenge methods."""
 
 
+class IDTokenError(PKCEError):
+    """An OpenID Connect ID token that cannot be trusted (statuses 60-69). The
+    message says which check failed; the token's claims are never used."""
+
+
+class IDTokenMalformedError(IDTokenError):
+    """Not a JWS compact serialization, bad base64url or JSON, too long."""
+
+
+class IDTokenAlgorithmError(IDTokenError):
+    """alg none, HS*, an algorithm not allowed, or one the key cannot do."""
+
+
+class IDTokenKeyNotFoundError(IDTokenError):
+    """No key in the JWKS (after one refetch) for the token's kid and algorithm."""
+
+
+class IDTokenSignatureError(IDTokenError):
+    """The signature does not verify."""
+
+
+class IDTokenClaimError(IDTokenError):
+    """iss, aud, azp, iat, nbf, sub, auth_time or at_hash is wrong (the message says which)."""
+
+
+class IDTokenExpiredError(IDTokenError):
+    """exp has passed, beyond the clock skew allowed."""
+
+
+class IDTokenNonceError(IDTokenError):
+    """The nonce is absent or not this attempt's."""
+
+
+class IDTokenMissingError(IDTokenError):
+    """The scope has openid but the server sent no ID token."""
+
+
+class JWKSError(IDTokenError):
+    """The JWKS is malformed, too large, or holds an unusable key."""
+
+
+class JWKSUnknownError(IDTokenError):
+    """No keys to verify with: neither a jwks_uri nor keys given."""
+
+
 _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.INVALID_ARGUMENT: InvalidArgumentError, Status.BUFFER_TOO_SMALL: InvalidArgumentError,
     Status.NOT_CONFIGURED: NotConfiguredError, Status.VERIFIER_LENGTH: InvalidArgumentError,
@@ -143,6 +188,11 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.RESPONSE_TOO_LARGE: ResponseError, Status.CONNECT: TransportError, Status.TLS: TLSError,
     Status.TIMEOUT: TransportTimeoutError, Status.REDIRECT: TransportError, Status.TRANSPORT: TransportError,
     Status.DISCOVERY: DiscoveryError, Status.S256_UNSUPPORTED: S256UnsupportedError,
+    Status.ID_TOKEN_MALFORMED: IDTokenMalformedError, Status.ID_TOKEN_ALGORITHM: IDTokenAlgorithmError,
+    Status.ID_TOKEN_KEY_NOT_FOUND: IDTokenKeyNotFoundError, Status.ID_TOKEN_SIGNATURE: IDTokenSignatureError,
+    Status.ID_TOKEN_CLAIM: IDTokenClaimError, Status.ID_TOKEN_EXPIRED: IDTokenExpiredError,
+    Status.ID_TOKEN_NONCE: IDTokenNonceError, Status.JWKS_INVALID: JWKSError,
+    Status.ID_TOKEN_MISSING: IDTokenMissingError, Status.JWKS_UNKNOWN: JWKSUnknownError,
 }
 
 
@@ -174,5 +224,8 @@ def error_slot() -> handle_t:
 __all__ = [
     "Status", "PKCEError", "InvalidArgumentError", "NotConfiguredError", "CallbackError", "StateMismatchError",
     "IssuerMismatchError", "OAuthError", "ResponseError", "TransportError", "TLSError",
-    "TransportTimeoutError", "DiscoveryError", "S256UnsupportedError", "raise_for", "error_slot",
+    "TransportTimeoutError", "DiscoveryError", "S256UnsupportedError", "IDTokenError", "IDTokenMalformedError",
+    "IDTokenAlgorithmError", "IDTokenKeyNotFoundError", "IDTokenSignatureError", "IDTokenClaimError",
+    "IDTokenExpiredError", "IDTokenNonceError", "IDTokenMissingError", "JWKSError", "JWKSUnknownError",
+    "raise_for", "error_slot",
 ]

@@ -157,6 +157,21 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_token_json": ([handle_t, _P(_size)], ctypes.c_void_p),
     "pkce_token_member_json": ([handle_t, _str, _out_string], status_t),
     "pkce_token_member_string": ([handle_t, _str, _out_string], status_t),
+    "pkce_client_refresh_subject": ([handle_t, _str, _str, _str, _out_handle, _out_handle], status_t),
+    "pkce_client_set_jwks_uri": ([handle_t, _str], status_t),
+    "pkce_client_set_jwks": ([handle_t, _str, _size, _out_handle], status_t),
+    "pkce_client_set_userinfo_endpoint": ([handle_t, _str], status_t),
+    "pkce_client_set_id_token_algorithms": ([handle_t, _str], status_t),
+    "pkce_client_set_clock_skew": ([handle_t, ctypes.c_long], status_t),
+    "pkce_client_set_time": ([handle_t, ctypes.c_int64], status_t),
+    "pkce_token_id_token_claims": ([handle_t], handle_t),
+    "pkce_id_token_verify": ([handle_t, handle_t, _str, _str, _str, _size, _out_handle, _out_handle], status_t),
+    "pkce_id_token_free": ([handle_t], None),
+    "pkce_id_token_subject": ([handle_t], _str),
+    "pkce_id_token_json": ([handle_t, _P(_size)], ctypes.c_void_p),
+    "pkce_id_token_claim_string": ([handle_t, _str, _out_string], status_t),
+    "pkce_id_token_claim_json": ([handle_t, _str, _out_string], status_t),
+    "pkce_client_userinfo": ([handle_t, _str, _str, _out_string, _P(_size), _out_handle], status_t),
 }
 
 for _name, (_argtypes, _restype) in _PROTOTYPES.items():
