@@ -39,7 +39,8 @@ let package = Package(
         .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "CPKCEHeader"],
                 exclude: ["exports.map"]),
         .testTarget(name: "PKCETests", dependencies: ["PKCE"]),
-        .testTarget(name: "PKCEOIDCTests", dependencies: ["PKCEOIDC"]),
+        // COpenSSL too: the tests sign their own ID tokens.
+        .testTarget(name: "PKCEOIDCTests", dependencies: ["PKCEOIDC", "COpenSSL"]),
         .testTarget(name: "PKCETransportTests", dependencies: ["PKCETransport"]),
     ]
 )
