@@ -232,13 +232,15 @@ uninstall:
 	rm -f $(DESTDIR)$(INCLUDEDIR)/pkce.h $(DESTDIR)$(PKGCONFIGDIR)/pkce.pc
 
 # libFuzzer + AddressSanitizer over the parsers (token response, callback,
-# metadata, endpoint URLs), seeded from Tests/fuzz/seeds, for FUZZ_SECONDS.
+# metadata, endpoint URLs, ID tokens, JWKS), seeded from Tests/fuzz/seeds, for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 60
-# The core alone: it needs OpenSSL and nothing of libcurl.
+# The core and PKCEOIDC as one module: OpenSSL, and nothing of libcurl.
 fuzz: | deps
 	mkdir -p $(BUILD)/fuzz/corpus
+	clang -c -O1 -fsanitize=address Sources/CJOSE/lpk_jose.c -ISources/CJOSE/include -o $(BUILD)/fuzz/lpk_jose.o
 	swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name libpkce -module-name PKCE \
-	    Sources/PKCE/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL -lcrypto -o $(BUILD)/fuzz/fuzz_parsers
+	    Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL \
+	    -I Sources/CJOSE/include $(BUILD)/fuzz/lpk_jose.o -lcrypto -suppress-warnings -o $(BUILD)/fuzz/fuzz_parsers
 	./$(BUILD)/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
 	    $(BUILD)/fuzz/corpus Tests/fuzz/seeds
 
