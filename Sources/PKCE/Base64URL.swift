@@ -47,31 +47,50 @@ package enum Base64URL {
     /// no `=`, no white space, and no leftover bits set (so each byte string
     /// has exactly one encoding). Nil when the input is not such text.
     package static func decode(_ text: UnsafeBufferPointer<UInt8>) -> SecureBytes? {
-        guard text.count % 4 != 1 else { return nil }
-        var writer = ByteWriter(capacity: text.count * 3 / 4 + 1)
-        var accumulator: UInt32 = 0, bits = 0
-        for character in text {
-            guard let value = sextet(character) else { return nil }
-            accumulator = accumulator << 6 | UInt32(value)
-            bits += 6
-            if bits >= 8 {
-                bits -= 8
-                writer.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
-                accumulator &= (1 << UInt32(bits)) - 1
-            }
-        }
-        guard accumulator == 0 else { return nil }
-        return writer.finish()
+        let n = text.count
+        guard n % 4 != 1 else { return nil }
+        let length = n / 4 * 3 + max(n % 4 - 1, 0)
+        let out = secureAllocate(length + 1)
+        let result = SecureBytes(adopting: out, count: length)  // wipes `out` whatever happens next
+        return sextets.withUnsafeBufferPointer { table in decode(text, into: out, table: table) } ? result : nil
     }
 
-    private static func sextet(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"): c - UInt8(ascii: "A")
-        case UInt8(ascii: "a")...UInt8(ascii: "z"): c - UInt8(ascii: "a") + 26
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): c - UInt8(ascii: "0") + 52
-        case UInt8(ascii: "-"): 62
-        case UInt8(ascii: "_"): 63
-        default: nil
+    private static func decode(_ text: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>,
+                               table: UnsafeBufferPointer<UInt8>) -> Bool {
+        let n = text.count
+        var i = 0, o = 0
+        while i + 4 <= n {
+            let a = table[Int(text[i])], b = table[Int(text[i + 1])], c = table[Int(text[i + 2])], d = table[Int(text[i + 3])]
+            guard a | b | c | d < 64 else { return false }
+            let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+            out[o] = UInt8(truncatingIfNeeded: v >> 16)
+            out[o + 1] = UInt8(truncatingIfNeeded: v >> 8)
+            out[o + 2] = UInt8(truncatingIfNeeded: v)
+            i += 4
+            o += 3
         }
+        switch n - i {
+        case 3:
+            let a = table[Int(text[i])], b = table[Int(text[i + 1])], c = table[Int(text[i + 2])]
+            guard a | b | c < 64, c & 0x03 == 0 else { return false }
+            out[o] = a << 2 | b >> 4
+            out[o + 1] = b << 4 | c >> 2
+        case 2:
+            let a = table[Int(text[i])], b = table[Int(text[i + 1])]
+            guard a | b < 64, b & 0x0F == 0 else { return false }
+            out[o] = a << 2 | b >> 4
+        default:
+            break
+        }
+        return true
     }
+
+    /// The value of each byte as a base64url character; 0xFF for any other byte.
+    private static let sextets: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, character) in UnsafeBufferPointer(start: alphabet.utf8Start, count: 64).enumerated() {
+            table[Int(character)] = UInt8(value)
+        }
+        return table
+    }()
 }

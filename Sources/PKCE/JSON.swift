@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A strict RFC 8259 JSON parser that copies nothing: nodes hold byte
 /// ranges into the caller's buffer, so a token response is stored once, in
 /// memory that is wiped on release, and decoded strings go to fresh
@@ -113,7 +117,14 @@ package struct JSONDocument {
         if node.escaped { return string(index).string == name }
         let key = UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)])
         var name = name
-        return name.withUTF8 { $0.elementsEqual(key) }
+        return name.withUTF8 { Self.same($0, key) }
+    }
+
+    /// Byte equality with memcmp: the generic `elementsEqual` was most of a member lookup.
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard a.count == b.count else { return false }
+        guard let pa = a.baseAddress, let pb = b.baseAddress else { return true }
+        return memcmp(pa, pb, a.count) == 0
     }
 
     /// Up to this many members an object's keys are compared pairwise; past it, through a set.
@@ -130,7 +141,7 @@ package struct JSONDocument {
 
     private func sameKey(_ a: Int, _ b: Int) -> Bool {
         if nodes[a].escaped || nodes[b].escaped { return string(a).string == string(b).string }
-        return text(a).elementsEqual(text(b))
+        return Self.same(text(a), text(b))
     }
 
     private func appendUTF8(_ scalar: UInt32, to writer: inout ByteWriter) {
@@ -262,7 +273,7 @@ package struct JSONDocument {
 
     private mutating func literal(_ p: inout Int, _ word: StaticString, _ kind: Kind) throws(Malformed) {
         let n = word.utf8CodeUnitCount
-        guard p + n <= bytes.count, UnsafeBufferPointer(rebasing: bytes[p..<(p + n)]).elementsEqual(UnsafeBufferPointer(start: word.utf8Start, count: n))
+        guard p + n <= bytes.count, Self.same(UnsafeBufferPointer(rebasing: bytes[p..<(p + n)]), UnsafeBufferPointer(start: word.utf8Start, count: n))
         else { throw Malformed(reason: "unexpected character at offset \(p)") }
         nodes.append(Node(kind: kind, start: p, end: p + n, next: nodes.count + 1, escaped: false))
         p += n

@@ -6,6 +6,8 @@
 #define _POSIX_C_SOURCE 200809L
 #include "test_server.h"
 
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <time.h>
 
@@ -357,6 +359,44 @@ static void test_userinfo_and_refresh(void) {
     pkce_client_free(client);
 }
 
+/* Many threads verifying with one client's keys at once: the keys and their
+ * prepared contexts are shared, read-only. */
+enum { VERIFY_THREADS = 8, VERIFICATIONS_EACH = 50 };
+static pkce_client *verifying;
+static char *shared_token;
+static int verified_ok[VERIFY_THREADS];
+
+static void *verify_many(void *arg) {
+    int t = (int)(intptr_t)arg;
+    for (int i = 0; i < VERIFICATIONS_EACH; i++) {
+        pkce_id_token *claims = NULL;
+        if (pkce_id_token_verify(verifying, NULL, shared_token, NULL, NULL, 0, &claims, NULL) == PKCE_OK &&
+            strcmp(pkce_id_token_subject(claims), USER_SUB) == 0)
+            verified_ok[t]++;
+        pkce_id_token_free(claims);
+    }
+    return NULL;
+}
+
+static void test_threads_share_keys(void) {
+    verifying = discovered();
+    size_t jwks_length = 0;
+    char *jwks = server_request("/jwks", NULL, &jwks_length);
+    CHECK_STATUS(pkce_client_set_jwks(verifying, jwks, jwks_length, NULL), PKCE_OK);
+    const char *kinds[] = { "good", "ps256", "es256", "eddsa" };
+    for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+        shared_token = crafted_id_token(kinds[k], "n", NULL);
+        memset(verified_ok, 0, sizeof verified_ok);
+        pthread_t threads[VERIFY_THREADS];
+        for (intptr_t t = 0; t < VERIFY_THREADS; t++) pthread_create(&threads[t], NULL, verify_many, (void *)t);
+        for (int t = 0; t < VERIFY_THREADS; t++) pthread_join(threads[t], NULL);
+        for (int t = 0; t < VERIFY_THREADS; t++) CHECK(verified_ok[t] == VERIFICATIONS_EACH);
+        free(shared_token);
+    }
+    free(jwks);
+    pkce_client_free(verifying);
+}
+
 int main(void) {
     if (!server_env()) return 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -365,6 +405,7 @@ int main(void) {
     test_crafted_tokens_through_exchange();
     test_sans_io_verify();
     test_userinfo_and_refresh();
+    test_threads_share_keys();
     curl_global_cleanup();
     return check_summary();
 }
