@@ -181,7 +181,7 @@ import Testing
         let skipped = try keys(#"{"keys":[{"kty":"oct","k":"c2VjcmV0"},{"kty":"XYZ"},{"kty":"OKP","crv":"X25519","x":"AA"}]}"#)
         #expect(skipped.keys.isEmpty)
         // A 1024-bit RSA modulus is too weak; a key missing `e` is malformed.
-        let n1024 = Base64URL.encoded(UnsafeBufferPointer(start: [UInt8](repeating: 0xC1, count: 128), count: 128)).string
+        let n1024 = [UInt8](repeating: 0xC1, count: 128).withUnsafeBufferPointer { Base64URL.encoded($0).string }
         #expect(throws: PKCEError.self) { try keys(#"{"keys":[{"kty":"RSA","n":"\#(n1024)","e":"AQAB"}]}"#) }
         #expect(throws: PKCEError.self) { try keys(#"{"keys":[{"kty":"RSA","n":"\#(n1024)"}]}"#) }
         #expect(throws: PKCEError.self) { try keys(#"{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}]}"#) }
