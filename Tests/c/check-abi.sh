@@ -16,6 +16,7 @@ check() { # description, then a command that must succeed
 
 check "SONAME is libpkce.so.0" sh -c "readelf -d '$lib' | grep -q 'Library soname: \[libpkce.so.0\]'"
 check "no RUNPATH/RPATH" sh -c "! readelf -d '$lib' | grep -Eq 'RUNPATH|RPATH'"
+check "bound at load, never unloaded (-z now, -z nodelete)" sh -c "readelf -d '$lib' | grep -q 'FLAGS_1.*NOW.*NODELETE\|FLAGS_1.*NODELETE.*NOW'"
 check "libpkce.so.0 -> $(basename "$lib")" test "$(readlink "$dir/libpkce.so.0")" = "$(basename "$lib")"
 check "libpkce.so -> libpkce.so.0" test "$(readlink "$dir/libpkce.so")" = libpkce.so.0
 check "ldd resolves every dependency" sh -c "! ldd '$lib' | grep -q 'not found'"
