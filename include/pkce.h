@@ -88,7 +88,7 @@ typedef enum pkce_status {
     PKCE_ERR_PARAMETER_RESERVED = 22, /* an extra parameter would override one the library sets */
 
     /* 30-39: the redirect back from the authorization server */
-    PKCE_ERR_CALLBACK_INVALID = 30,   /* no query, bad percent-encoding, NUL or control characters */
+    PKCE_ERR_CALLBACK_INVALID = 30,   /* no query, bad percent-encoding, control characters raw or encoded */
     PKCE_ERR_CALLBACK_DUPLICATE = 31, /* a parameter appears more than once */
     PKCE_ERR_ISSUER_MISSING = 32,     /* an issuer is configured and required but `iss` is absent */
     PKCE_ERR_ISSUER_MISMATCH = 33,    /* `iss` differs from the configured issuer (RFC 9207) */
@@ -281,10 +281,11 @@ pkce_status pkce_client_use_workos(pkce_client *client, const char *api_base);
  * scope list contains `openid`, each attempt also sends a fresh `nonce`. */
 pkce_status pkce_client_set_scope(pkce_client *client, const char *scope);
 
-/* The authorization server's issuer identifier (RFC 9207). When set, the
- * callback's `iss` must equal it exactly; if require_iss is non-zero an
- * absent `iss` is refused too (PKCE_ERR_ISSUER_MISSING). Pass NULL to
- * stop checking. */
+/* The authorization server's issuer identifier (RFC 9207): an https URL
+ * (http on a loopback host) without a query or fragment (RFC 8414 2), else
+ * PKCE_ERR_URL_INVALID or PKCE_ERR_URL_INSECURE. When set, the callback's
+ * `iss` must equal it exactly; if require_iss is non-zero an absent `iss`
+ * is refused too (PKCE_ERR_ISSUER_MISSING). Pass NULL to stop checking. */
 pkce_status pkce_client_set_issuer(pkce_client *client, const char *issuer, int require_iss);
 
 /* Builds the refresh_token grant request (RFC 6749 6) for the token
@@ -295,7 +296,8 @@ pkce_status pkce_client_refresh_request(const pkce_client *client, const char *r
                                         const char *scope, pkce_http_request **out);
 
 /* Builds a revocation request (RFC 7009 2.1) for token; token_type_hint is
- * "access_token", "refresh_token" or NULL.
+ * "access_token", "refresh_token" or NULL (any other value, "" included, is
+ * PKCE_ERR_INVALID_ARGUMENT).
  * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_NOT_CONFIGURED (no revocation endpoint). */
 pkce_status pkce_client_revocation_request(const pkce_client *client, const char *token,
                                            const char *token_type_hint, pkce_http_request **out);
@@ -504,11 +506,17 @@ const char *pkce_attempt_verifier(const pkce_attempt *attempt);
 const char *pkce_attempt_challenge(const pkce_attempt *attempt);
 
 /* Adds a provider parameter to the authorization URL, e.g. WorkOS's
- * `provider`, `connection_id`, `organization_id`, or `login_hint`, `prompt`.
- * Parameters are sent in the order added. A name the library sets itself
- * (response_type, client_id, redirect_uri, scope, state, nonce,
- * code_challenge, code_challenge_method) gives PKCE_ERR_PARAMETER_RESERVED;
- * an empty name PKCE_ERR_INVALID_ARGUMENT. */
+ * `provider`, `connection_id`, `organization_id`, or `login_hint`, `prompt`,
+ * `max_age` (OpenID Connect; the ID token's auth_time is then checked).
+ * Parameters are sent in the order added. PKCE_ERR_PARAMETER_RESERVED for
+ * a name the library sets itself (response_type, client_id, redirect_uri,
+ * scope, state, nonce, code_challenge, code_challenge_method) and for a
+ * name that carries a secret or belongs to the token request, which the
+ * browser's history and every server log would keep (client_secret,
+ * client_assertion, code_verifier, code, refresh_token, access_token,
+ * id_token, grant_type, device_code, password, assertion); an empty name
+ * PKCE_ERR_INVALID_ARGUMENT; a max_age that is not a number of seconds
+ * PKCE_ERR_INVALID_ARGUMENT. */
 pkce_status pkce_attempt_add_parameter(pkce_attempt *attempt, const char *name, const char *value);
 
 /* The URL to open in the user's browser: the authorization endpoint with
@@ -522,8 +530,11 @@ pkce_status pkce_attempt_authorization_url(const pkce_attempt *attempt, char **u
  * with '?') in this order: `iss` against the configured issuer (RFC 9207),
  * `state` (constant time), `error` (RFC 6749 4.1.2.1: PKCE_ERR_OAUTH with
  * the detail in *error), then `code`, which the attempt keeps for the token
- * request. Any repeated parameter is refused. An attempt accepts one
- * callback; later ones give PKCE_ERR_ATTEMPT_USED. */
+ * request. Any repeated parameter is refused, and so is a control
+ * character (CR, LF, NUL, ...), raw or percent-encoded, anywhere in the
+ * query (PKCE_ERR_CALLBACK_INVALID): none is allowed in these parameters,
+ * and CR/LF from an attacker's redirect would reach the application's logs.
+ * An attempt accepts one callback; later ones give PKCE_ERR_ATTEMPT_USED. */
 pkce_status pkce_attempt_handle_callback(pkce_attempt *attempt, const char *redirect_url,
                                          pkce_error **error);
 

@@ -8,6 +8,14 @@ public final class AuthorizationAttempt {
         "code_challenge", "code_challenge_method",
     ]
 
+    /// Names that carry secrets or belong to the token request: in the
+    /// authorization URL they would end up in browser history, proxy and
+    /// server logs, so they are refused as extra parameters too.
+    public static let secretParameters: Set<String> = [
+        "client_secret", "client_assertion", "code_verifier", "code", "refresh_token", "access_token", "id_token",
+        "grant_type", "device_code", "password", "assertion",
+    ]
+
     public let client: ClientConfiguration
     public let verifier: SecureBytes
     public let challenge: SecureBytes
@@ -52,7 +60,11 @@ public final class AuthorizationAttempt {
     public func addParameter(_ name: String, _ value: String) throws(PKCEError) {
         guard !name.isEmpty else { throw PKCEError(.invalidArgument, "parameter name is empty") }
         guard !Self.reservedParameters.contains(name) else {
-            throw PKCEError(.parameterReserved, "parameter '\(name)' is set by the library")
+            throw PKCEError(.parameterReserved, "parameter '\(PKCEError.printable(name))' is set by the library")
+        }
+        guard !Self.secretParameters.contains(name) else {
+            throw PKCEError(.parameterReserved,
+                            "parameter '\(name)' would put a secret or a token request field into the browser's URL")
         }
         if name == "max_age" {
             guard let seconds = Int64(value), seconds >= 0, value.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else {

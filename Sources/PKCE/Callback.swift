@@ -44,6 +44,8 @@ extension AuthorizationAttempt {
         }
         let afterMark = bytes.index(after: mark)
         let end = bytes[afterMark...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        return try FormEncoding.parse(bytes[afterMark..<end]) { PKCEError(.callbackInvalid, "callback has invalid percent-encoding") }
+        return try FormEncoding.parse(bytes[afterMark..<end]) {
+            PKCEError(.callbackInvalid, "callback has invalid percent-encoding, a control character or bytes that are not UTF-8")
+        }
     }
 }

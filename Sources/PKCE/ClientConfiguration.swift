@@ -72,8 +72,14 @@ public struct ClientConfiguration: Sendable {
         wantsNonce = scope?.split(separator: " ").contains("openid") ?? false
     }
 
+    /// The issuer: an https URL (http on a loopback host) without a query or
+    /// fragment (RFC 8414 2), compared byte for byte with `iss`.
     public mutating func setIssuer(_ issuer: String?, required: Bool = true) throws(PKCEError) {
-        if let issuer, issuer.isEmpty { throw PKCEError(.invalidArgument, "issuer is empty") }
+        if let issuer {
+            guard !issuer.isEmpty else { throw PKCEError(.invalidArgument, "issuer is empty") }
+            _ = try URLRules.endpoint(issuer)
+            guard !issuer.utf8.contains(UInt8(ascii: "?")) else { throw PKCEError(.urlInvalid, "an issuer has no query (RFC 8414 2)") }
+        }
         self.issuer = issuer
         requiresIssuerParameter = required
     }
@@ -106,13 +112,19 @@ public struct ClientConfiguration: Sendable {
         try SecureBytes(refreshToken).withBytes { bytes throws(PKCEError) in try refreshRequest(refreshToken: bytes, scope: scope) }
     }
 
+    /// The token type hints of RFC 7009 2.1.
+    public static let tokenTypeHints: Set<String> = ["access_token", "refresh_token"]
+
     /// Token revocation (RFC 7009 2.1); `hint` is "access_token" or "refresh_token", or nil.
     public func revocationRequest(token: UnsafeBufferPointer<UInt8>, hint: String? = nil) throws(PKCEError) -> HTTPRequest {
+        if let hint, !Self.tokenTypeHints.contains(hint) {
+            throw PKCEError(.invalidArgument, "token_type_hint is neither access_token nor refresh_token")
+        }
         guard let revocationEndpoint else { throw PKCEError(.notConfigured, "no revocation endpoint configured") }
         guard !token.isEmpty else { throw PKCEError(.invalidArgument, "token is empty") }
         var body = RequestBodyBuilder(requestBodyFormat)
         body.add("token", token)
-        if let hint, !hint.isEmpty { body.add("token_type_hint", hint) }
+        if let hint { body.add("token_type_hint", hint) }
         body.add("client_id", clientID)
         return HTTPRequest.post(to: revocationEndpoint, body: body)
     }

@@ -7,8 +7,10 @@ enum FormEncoding {
     }
 
     /// Splits a query on '&' and decodes each `name=value`. Empty pieces are
-    /// skipped. Bad percent-encoding, a decoded NUL or a result that is not
-    /// UTF-8 throws `malformed()`: such a value cannot be handed to C intact.
+    /// skipped. Bad percent-encoding, a result that is not UTF-8, or a decoded
+    /// control character (NUL, CR, LF, ... DEL) throws `malformed()`: NUL
+    /// cannot be handed to C intact, and CR/LF from an attacker's redirect
+    /// would reach an application's logs (RFC 6749 allows none of them).
     static func parse(_ query: Substring.UTF8View, malformed: () -> PKCEError) throws(PKCEError) -> [Pair] {
         var pairs: [Pair] = []
         for piece in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
@@ -22,7 +24,9 @@ enum FormEncoding {
         return pairs
     }
 
-    private static func valid(_ bytes: SecureBytes) -> Bool { !bytes.containsNUL && UTF8Validation.isValid(bytes.buffer) }
+    private static func valid(_ bytes: SecureBytes) -> Bool {
+        !bytes.buffer.contains { $0 < 0x20 || $0 == 0x7F } && UTF8Validation.isValid(bytes.buffer)
+    }
 
     private static func decode(_ encoded: Substring.UTF8View.SubSequence) -> SecureBytes? {
         var writer = ByteWriter(capacity: encoded.count)

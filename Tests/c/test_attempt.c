@@ -32,6 +32,11 @@ static void test_authorization_url(void) {
                                "code_challenge", "code_challenge_method" };
     for (size_t i = 0; i < sizeof reserved / sizeof *reserved; i++)
         CHECK_STATUS(pkce_attempt_add_parameter(a, reserved[i], "x"), PKCE_ERR_PARAMETER_RESERVED);
+    /* Names that carry secrets or belong to the token request never go into the browser's URL. */
+    const char *secret[] = { "client_secret", "client_assertion", "code_verifier", "code", "refresh_token",
+                             "access_token", "id_token", "grant_type", "device_code", "password", "assertion" };
+    for (size_t i = 0; i < sizeof secret / sizeof *secret; i++)
+        CHECK_STATUS(pkce_attempt_add_parameter(a, secret[i], "x"), PKCE_ERR_PARAMETER_RESERVED);
     CHECK_STATUS(pkce_attempt_add_parameter(a, "", "x"), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_attempt_add_parameter(a, "x", NULL), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_attempt_add_parameter(a, NULL, "x"), PKCE_ERR_INVALID_ARGUMENT);
@@ -181,6 +186,14 @@ static void test_callback(void) {
     CHECK_STATUS(callback(client, REDIRECT "?code=%4&state=xyz", NULL), PKCE_ERR_CALLBACK_INVALID);
     CHECK_STATUS(callback(client, REDIRECT "?code=a%00b&state=xyz", NULL), PKCE_ERR_CALLBACK_INVALID);
     CHECK_STATUS(callback(client, REDIRECT "?code=a%FFb&state=xyz", NULL), PKCE_ERR_CALLBACK_INVALID);
+    /* Control characters percent-encoded are refused as raw ones are: CR/LF from an attacker's redirect
+     * must not reach an application's logs through error_description. */
+    CHECK_STATUS(callback(client, REDIRECT "?code=a%0d%0ab&state=xyz", NULL), PKCE_ERR_CALLBACK_INVALID);
+    CHECK_STATUS(callback(client, REDIRECT "?state=xyz&error=access_denied&error_description=a%0AInjected", NULL),
+                 PKCE_ERR_CALLBACK_INVALID);
+    CHECK_STATUS(callback(client, REDIRECT "?code=a%01b&state=xyz", NULL), PKCE_ERR_CALLBACK_INVALID);
+    CHECK_STATUS(callback(client, REDIRECT "?code=a%7Fb&state=xyz", NULL), PKCE_ERR_CALLBACK_INVALID);
+    CHECK_STATUS(callback(client, REDIRECT "?code=a%09b&state=xyz", NULL), PKCE_ERR_CALLBACK_INVALID);
     CHECK_STATUS(callback(client, REDIRECT "?code=a\nb&state=xyz", NULL), PKCE_ERR_CALLBACK_INVALID);
     CHECK_STATUS(callback(client, "\xff?code=a&state=xyz", NULL), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(callback(client, NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);

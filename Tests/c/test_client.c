@@ -65,6 +65,13 @@ static void test_client_config(void) {
     CHECK_STATUS(pkce_client_set_scope(client, "\xff"), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_client_set_issuer(NULL, "https://i", 1), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_client_set_issuer(client, "", 1), PKCE_ERR_INVALID_ARGUMENT);
+    /* An issuer is an https URL without query or fragment; CR/LF are refused as in the endpoints. */
+    CHECK_STATUS(pkce_client_set_issuer(client, "https://issuer.example\r\n", 1), PKCE_ERR_URL_INVALID);
+    CHECK_STATUS(pkce_client_set_issuer(client, "https://issuer.example?tenant=a", 1), PKCE_ERR_URL_INVALID);
+    CHECK_STATUS(pkce_client_set_issuer(client, "https://issuer.example#f", 1), PKCE_ERR_URL_INVALID);
+    CHECK_STATUS(pkce_client_set_issuer(client, "http://issuer.example", 1), PKCE_ERR_URL_INSECURE);
+    CHECK_STATUS(pkce_client_set_issuer(client, "issuer", 1), PKCE_ERR_URL_INVALID);
+    CHECK_STATUS(pkce_client_set_issuer(client, "https://issuer.example/tenant", 1), PKCE_OK);
     CHECK_STATUS(pkce_client_set_issuer(client, NULL, 1), PKCE_OK);
     pkce_client_free(client);
     pkce_client_free(NULL);
@@ -86,6 +93,19 @@ static void test_refresh_request(void) {
     CHECK_STATUS(pkce_client_refresh_request(client, NULL, NULL, &req), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_client_refresh_request(NULL, "rt", NULL, &req), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(req == NULL);
+    /* Revocation: the token type hint is one of RFC 7009's two, or none. */
+    CHECK_STATUS(pkce_client_set_revocation_endpoint(client, "https://auth.example.com/revoke"), PKCE_OK);
+    CHECK_STATUS(pkce_client_revocation_request(client, "tok", "access_token", &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "token=tok&token_type_hint=access_token&client_id=my+app");
+    pkce_http_request_free(req);
+    CHECK_STATUS(pkce_client_revocation_request(client, "tok", NULL, &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "token=tok&client_id=my+app");
+    pkce_http_request_free(req);
+    req = NULL;
+    CHECK_STATUS(pkce_client_revocation_request(client, "tok", "id_token", &req), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_revocation_request(client, "tok", "refresh_token\r\nX: y", &req), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_revocation_request(client, "tok", "", &req), PKCE_ERR_INVALID_ARGUMENT);
     CHECK(req == NULL);
     pkce_client *bare = NULL;
     pkce_client_new("id", REDIRECT, &bare);
