@@ -223,6 +223,10 @@ private final class EasyHandle {
         if (300...399).contains(status) {
             throw PKCEError(.redirect, "the server answered HTTP \(status); redirects are not followed", httpStatus: status)
         }
+        // libcurl passes on any three digits; HTTP defines 100..599 (RFC 9110 15).
+        guard (100...599).contains(status) else {
+            throw PKCEError(.httpStatus, "the server answered with status \(status), which HTTP does not define", httpStatus: status)
+        }
         return HTTPResponse(status: status, body: sink.finish())
     }
 
@@ -271,8 +275,15 @@ private final class EasyHandle {
             return PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: status)
         case CURLE_WRITE_ERROR where overflowed:
             return PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: status)
-        case CURLE_UNSUPPORTED_PROTOCOL:
-            return PKCEError(.urlInsecure, "protocol refused: \(what)")
+        // Plain http was refused before the transfer, so libcurl refusing the
+        // protocol here means the answer was not HTTP (HTTP/0.9, a status
+        // line libcurl rejects).
+        case CURLE_UNSUPPORTED_PROTOCOL, CURLE_WEIRD_SERVER_REPLY:
+            return PKCEError(.responseMalformed, "the server's answer is not HTTP: \(what)", httpStatus: status)
+        // With a status line already received, libcurl's "out of memory" is its
+        // limit on one header line (100 KiB), not the machine running out.
+        case CURLE_OUT_OF_MEMORY where status != 0:
+            return PKCEError(.responseTooLarge, "a response header is larger than libcurl accepts", httpStatus: status)
         default:
             return PKCEError(.transport, "HTTP transfer failed: \(what)")
         }

@@ -513,12 +513,37 @@ static void test_many_threads_one_client(void) {
     pkce_client_free(exchanging);
 }
 
+/* Answers that are not quite HTTP each get the status a user would expect:
+ * never one that blames the caller (INVALID_ARGUMENT) or the URL (URL_INSECURE). */
+static void test_broken_http(void) {
+    static const struct { const char *path; pkce_status status; } cases[] = {
+        { "/status-999", PKCE_ERR_HTTP_STATUS },
+        { "/status-600", PKCE_ERR_HTTP_STATUS },
+        { "/status-000", PKCE_ERR_RESPONSE_MALFORMED },
+        { "/status-099", PKCE_ERR_RESPONSE_MALFORMED },
+        { "/http09", PKCE_ERR_RESPONSE_MALFORMED },
+        { "/huge-headers", PKCE_ERR_RESPONSE_TOO_LARGE },
+    };
+    pkce_client *client = new_client();
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char url[256];
+        pkce_error *err = NULL;
+        snprintf(url, sizeof url, "https://127.0.0.1:%d%s", hostile_port, cases[i].path);
+        pkce_status st = token_at(client, url, &err);
+        if (st != cases[i].status) fprintf(stderr, "  %s: %s\n", cases[i].path, err ? pkce_error_message(err) : "");
+        CHECK_STATUS(st, cases[i].status);
+        pkce_error_free(err);
+    }
+    pkce_client_free(client);
+}
+
 int main(void) {
     if (!server_env()) return 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
     test_happy_path_and_reuse();
     test_wrong_verifier_state_and_issuer();
     test_transport_failures();
+    test_broken_http();
     test_user_agent_keep_alive_and_malformed();
     test_discovery();
     test_send_and_workos();

@@ -527,6 +527,31 @@ class KeepAliveEcho(http.server.BaseHTTPRequestHandler):
         pass
 
 
+# Answers that are not quite HTTP, written byte for byte on a plain TCP
+# socket over TLS, chosen by the request path: for the tests of what status
+# each broken answer gets.
+HOSTILE = {
+    "/status-999": b"HTTP/1.1 999 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    "/status-600": b"HTTP/1.1 600 Odd\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+    "/status-000": b"HTTP/1.1 000 Zero\r\nContent-Length: 2\r\n\r\n{}",
+    "/status-099": b"HTTP/1.1 099 Low\r\nContent-Length: 2\r\n\r\n{}",
+    "/http09": b'{"access_token":"no status line at all"}',
+    "/huge-headers": b"HTTP/1.1 200 OK\r\nX-Filler: " + b"y" * 300_000 + b"\r\nContent-Length: 2\r\n\r\n{}",
+}
+
+
+class Hostile(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.wfile.write(HOSTILE.get(self.path.split("?")[0], b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+        self.close_connection = True
+
+    do_GET = do_POST
+
+    def log_message(self, *args):
+        pass
+
+
 def main():
     state = Path(sys.argv[1])
     state.mkdir(parents=True, exist_ok=True)
@@ -551,10 +576,14 @@ def main():
     keep_alive = http.server.ThreadingHTTPServer(("127.0.0.1", 0), KeepAliveEcho)
     keep_alive.socket = tls_context(good).wrap_socket(keep_alive.socket, server_side=True)
     threading.Thread(target=keep_alive.serve_forever, daemon=True).start()
+    hostile = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    hostile.socket = tls_context(good).wrap_socket(hostile.socket, server_side=True)
+    threading.Thread(target=hostile.serve_forever, daemon=True).start()
     (state / "server.json").write_text(json.dumps({
         "port": servers[0].server_port,
         "wrong_host_port": servers[1].server_port,
         "keep_alive_port": keep_alive.server_port,
+        "hostile_port": hostile.server_port,
         "issuer": issuer,
         "ca": str(state / "ca.pem"),
     }))
