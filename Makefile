@@ -113,13 +113,15 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 # Tests/bench NAME.c, with the strict flags, linked to the built library,
 # plus LIBS_NAME. One rule per folder, told apart by name, not by order.
 C_EXAMPLES := quickstart signin_demo
-C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process
+C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
+	test_secrets
 C_BENCHES  := bench_pkce bench_https bench_oidc
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
 LIBS_test_oidc   = -lcurl -lpthread
 LIBS_test_primitives = -lpthread
 LIBS_test_process = -lpthread -ldl
+LIBS_test_secrets = -ldl
 LIBS_bench_pkce  = -lcrypto $(IDDAWC_FLAGS)
 LIBS_bench_https = -lcurl -lpthread $(IDDAWC_FLAGS)
 LIBS_bench_oidc  = -lcrypto
@@ -170,7 +172,8 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-swift test-c test-https test-oidc test-loading test-process test-python test-abi test-install
+test: deps test-facts test-swift test-c test-https test-oidc test-loading test-process test-secrets test-secrets test-python \
+	test-abi test-install
 
 test-swift:
 	$(SWIFT) test
@@ -191,6 +194,12 @@ test-oidc: $(BUILD)/test_oidc venv | $(VALGRIND_LIB)
 test-process: $(BUILD)/test_process $(BUILD)/test_unload $(LIB)
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/test_process
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/test_unload
+
+# No code, state or nonce reaches free() unwiped (a free() wrapper counts them).
+$(BUILD)/secret_scanner.so: Tests/c/secret_scanner.c
+	$(CC) $(CFLAGS_STRICT) -shared -fPIC $< -o $@ -ldl
+test-secrets: $(BUILD)/test_secrets $(BUILD)/secret_scanner.so
+	LD_PRELOAD=$(CURDIR)/$(BUILD)/secret_scanner.so ./$(BUILD)/test_secrets
 
 # libcurl is loaded on first use: not before, and refused cleanly when it is
 # missing, too old or the GnuTLS flavour (each put first on the search path).

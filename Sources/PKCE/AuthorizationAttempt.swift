@@ -38,7 +38,9 @@ public final class AuthorizationAttempt {
     }
 
     /// An attempt saved earlier, e.g. by a CLI whose callback reaches another process.
-    public init(client: ClientConfiguration, verifier: UnsafeBufferPointer<UInt8>, state: String, nonce: String?) throws(PKCEError) {
+    /// State and nonce are read in place and kept in wiped memory only.
+    public init(client: ClientConfiguration, verifier: UnsafeBufferPointer<UInt8>, state: UnsafeBufferPointer<UInt8>,
+                nonce: UnsafeBufferPointer<UInt8>?) throws(PKCEError) {
         try PKCE.checkVerifier(verifier)
         guard !state.isEmpty else { throw PKCEError(.invalidArgument, "state is empty") }
         if let nonce, nonce.isEmpty { throw PKCEError(.invalidArgument, "nonce is empty") }
@@ -47,6 +49,13 @@ public final class AuthorizationAttempt {
         challenge = Self.s256Challenge(self.verifier)
         self.state = SecureBytes(state)
         self.nonce = nonce.map { SecureBytes($0) }
+    }
+
+    public convenience init(client: ClientConfiguration, verifier: UnsafeBufferPointer<UInt8>, state: String,
+                            nonce: String?) throws(PKCEError) {
+        let state = SecureBytes(state), nonce = nonce.map { SecureBytes($0) }
+        try self.init(client: client, verifier: verifier, state: state.buffer, nonce: nonce?.buffer)
+        withExtendedLifetime((state, nonce)) {}
     }
 
     private static func s256Challenge(_ verifier: SecureBytes) -> SecureBytes {

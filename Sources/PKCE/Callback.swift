@@ -6,7 +6,11 @@ extension AuthorizationAttempt {
     /// mix-up attack makes everything after it untrustworthy; then `state`,
     /// since an error response for someone else's request is not ours to
     /// report; then `error`; then `code`.
-    public func handleCallback(_ redirect: String) throws(PKCEError) {
+    ///
+    /// The redirect is read where it lies: the code and state are decoded
+    /// straight into memory that is wiped, never into a Swift `String`
+    /// (which cannot be wiped).
+    public func handleCallback(_ redirect: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
         guard code == nil else { throw PKCEError(.attemptUsed) }
         let parameters = try Self.callbackParameters(redirect)
 
@@ -34,17 +38,20 @@ extension AuthorizationAttempt {
         self.code = code
     }
 
-    private static func callbackParameters(_ redirect: String) throws(PKCEError) -> [FormEncoding.Pair] {
-        let bytes = Substring(redirect).utf8
+    /// `handleCallback` for a redirect held in a Swift string (copied into wiped memory first).
+    public func handleCallback(_ redirect: String) throws(PKCEError) {
+        try SecureBytes(redirect).withBytes { bytes throws(PKCEError) in try handleCallback(bytes) }
+    }
+
+    private static func callbackParameters(_ bytes: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> [FormEncoding.Pair] {
         if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw PKCEError(.callbackInvalid, "callback contains a control character")
         }
         guard let mark = bytes.firstIndex(of: UInt8(ascii: "?")) else {
             throw PKCEError(.callbackInvalid, "callback has no query")
         }
-        let afterMark = bytes.index(after: mark)
-        let end = bytes[afterMark...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        return try FormEncoding.parse(bytes[afterMark..<end]) {
+        let end = bytes[(mark + 1)...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
+        return try FormEncoding.parse(UnsafeBufferPointer(rebasing: bytes[(mark + 1)..<end])) {
             PKCEError(.callbackInvalid, "callback has invalid percent-encoding, a control character or bytes that are not UTF-8")
         }
     }

@@ -11,12 +11,12 @@ enum FormEncoding {
     /// control character (NUL, CR, LF, ... DEL) throws `malformed()`: NUL
     /// cannot be handed to C intact, and CR/LF from an attacker's redirect
     /// would reach an application's logs (RFC 6749 allows none of them).
-    static func parse(_ query: Substring.UTF8View, malformed: () -> PKCEError) throws(PKCEError) -> [Pair] {
+    static func parse(_ query: UnsafeBufferPointer<UInt8>, malformed: () -> PKCEError) throws(PKCEError) -> [Pair] {
         var pairs: [Pair] = []
         for piece in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let eq = piece.firstIndex(of: UInt8(ascii: "="))
             guard let name = decode(piece[..<(eq ?? piece.endIndex)]).flatMap({ valid($0) ? $0.string : nil }),
-                  let value = decode(eq.map { piece[piece.index(after: $0)...] } ?? piece[piece.endIndex...]),
+                  let value = decode(eq.map { piece[($0 + 1)...] } ?? piece[piece.endIndex...]),
                   valid(value)
             else { throw malformed() }
             pairs.append(Pair(name: name, value: value))
@@ -28,22 +28,20 @@ enum FormEncoding {
         !bytes.buffer.contains { $0 < 0x20 || $0 == 0x7F } && UTF8Validation.isValid(bytes.buffer)
     }
 
-    private static func decode(_ encoded: Substring.UTF8View.SubSequence) -> SecureBytes? {
+    private static func decode(_ encoded: Slice<UnsafeBufferPointer<UInt8>>) -> SecureBytes? {
         var writer = ByteWriter(capacity: encoded.count)
         var i = encoded.startIndex
         while i != encoded.endIndex {
             let byte = encoded[i]
             if byte == UInt8(ascii: "%") {
-                let h = encoded.index(after: i)
-                guard h != encoded.endIndex, encoded.index(after: h) != encoded.endIndex,
-                      let hi = Hex.value(encoded[h]), let lo = Hex.value(encoded[encoded.index(after: h)])
+                guard i + 2 < encoded.endIndex, let hi = Hex.value(encoded[i + 1]), let lo = Hex.value(encoded[i + 2])
                 else { return nil }
                 writer.append(hi << 4 | lo)
-                i = encoded.index(h, offsetBy: 2)
+                i += 3
                 continue
             }
             writer.append(byte == UInt8(ascii: "+") ? 0x20 : byte)
-            i = encoded.index(after: i)
+            i += 1
         }
         return writer.finish()
     }

@@ -72,8 +72,9 @@ enum URLRules {
         let parts = try split(url)
         guard try checkWebScheme(parts) else { throw PKCEError(.urlInsecure) }
         if let query = parts.query {
-            let reserved = try FormEncoding.parse(query) { PKCEError(.urlInvalid, "URL query has invalid percent-encoding") }
-                .first { AuthorizationAttempt.reservedParameters.contains($0.name) }
+            let reserved = try SecureBytes(String(Substring(query))).withBytes { bytes throws(PKCEError) in
+                try FormEncoding.parse(bytes) { PKCEError(.urlInvalid, "URL query has invalid percent-encoding") }
+            }.first { AuthorizationAttempt.reservedParameters.contains($0.name) }
             if let reserved { throw PKCEError(.parameterReserved, "endpoint query sets '\(reserved.name)', which the library sets") }
         }
         return Endpoint(validated: url)

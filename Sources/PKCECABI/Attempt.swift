@@ -19,7 +19,7 @@ public func pkce_attempt_restore(_ client: OpaquePointer?, _ verifier: UnsafePoi
         let attempt = try AuthorizationAttempt(
             client: client.configuration,
             verifier: bytes(required(verifier), maxLength: PKCE.verifierLengths.upperBound + 1),
-            state: string(state), nonce: optionalString(nonce))
+            state: utf8(state), nonce: nonce.map { (nonce) throws(PKCEError) in try utf8(nonce) })
         out.pointee = retained(attempt)
     }
 }
@@ -70,7 +70,7 @@ public func pkce_attempt_authorization_url(_ attempt: OpaquePointer?,
 public func pkce_attempt_handle_callback(_ attempt: OpaquePointer?, _ redirectURL: UnsafePointer<CChar>?,
                                          _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
-        try required(attempt, AuthorizationAttempt.self).handleCallback(string(redirectURL))
+        try required(attempt, AuthorizationAttempt.self).handleCallback(utf8(redirectURL))
     }
 }
 

@@ -83,6 +83,14 @@ func bytes(_ pointer: UnsafePointer<CChar>, maxLength: Int = Int.max) -> UnsafeB
     }
 }
 
+/// The bytes of a C string argument that must be UTF-8, read in place (for
+/// secrets: no copy, unlike `string`); NULL or invalid UTF-8 is refused.
+func utf8(_ pointer: UnsafePointer<CChar>?) throws(PKCEError) -> UnsafeBufferPointer<UInt8> {
+    let value = bytes(try required(pointer))
+    guard UTF8Validation.isValid(value) else { throw PKCEError(.invalidArgument, "a string argument is not UTF-8") }
+    return value
+}
+
 /// A caller's (pointer, length) pair; a negative length (a huge size_t) is refused.
 func byteBuffer(_ pointer: UnsafePointer<CChar>, _ length: Int) throws(PKCEError) -> UnsafeBufferPointer<UInt8> {
     guard length >= 0 else { throw PKCEError(.invalidArgument) }

@@ -4,7 +4,8 @@ import Testing
 /// The form parser redirect queries go through, and the UTF-8 check it (and JSON) relies on.
 @Suite struct FormEncodingTests {
     func parse(_ query: String) -> [(String, String)]? {
-        let pairs = try? FormEncoding.parse(Substring(query).utf8) { PKCEError(.callbackInvalid) }
+        var query = query
+        let pairs = query.withUTF8 { bytes in try? FormEncoding.parse(bytes) { PKCEError(.callbackInvalid) } }
         return pairs?.map { ($0.name, $0.value.string) }
     }
 
