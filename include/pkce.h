@@ -342,6 +342,16 @@ pkce_status pkce_client_apply_metadata(pkce_client *client, const char *issuer,
  * A program that uses libcurl itself may call curl_global_init() before or
  * after: libcurl counts the calls (thread-safely since 7.84.0), and
  * libpkce never calls curl_global_cleanup().
+ *
+ * Secrets in transit: libpkce wipes its own copies of request bodies and
+ * answers, and sets SSL_OP_CLEANSE_PLAINTEXT on every TLS context, so
+ * OpenSSL wipes plaintext from its record buffers once used. What it cannot
+ * reach: libcurl copies a small request body (code and verifier, refresh
+ * token, the token being revoked) into its own request buffer and keeps
+ * answers (tokens) in its receive buffer; both are freed unwiped when a
+ * pooled handle is cleaned up (pkce_client_free, or a change of transport
+ * settings). A program that must leave no token in freed memory should send
+ * the requests of pkce_attempt_token_request() and friends itself.
  * ------------------------------------------------------------------------ */
 
 /* Trust the CAs in this PEM file (ca_file) or hashed directory (ca_path)

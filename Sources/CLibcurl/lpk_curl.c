@@ -2,6 +2,7 @@
 #include "lpk_curl.h"
 
 #include <dlfcn.h>
+#include <openssl/ssl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,6 +50,28 @@ int lpk_curl_open(char *reason, size_t reason_size) {
            RESOLVE(share_init, "curl_share_init") && RESOLVE(share_setopt, "curl_share_setopt") &&
            RESOLVE(share_cleanup, "curl_share_cleanup");
 #undef RESOLVE
+}
+
+static uint64_t (*ssl_ctx_set_options)(SSL_CTX *, uint64_t);
+
+int lpk_curl_open_tls(char *reason, size_t reason_size) {
+    /* RTLD_NOLOAD: the libssl libcurl itself uses, never another one. */
+    void *ssl = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
+    if (ssl) ssl_ctx_set_options = (uint64_t (*)(SSL_CTX *, uint64_t))dlsym(ssl, "SSL_CTX_set_options");
+    if (ssl_ctx_set_options) return 1;
+    snprintf(reason, reason_size, "%s does not use OpenSSL 3's libssl.so.3", LPK_CURL_SONAME);
+    return 0;
+}
+
+static CURLcode harden_tls(CURL *handle, void *ssl_ctx, void *user) {
+    (void)handle;
+    (void)user;
+    ssl_ctx_set_options(ssl_ctx, SSL_OP_CLEANSE_PLAINTEXT);
+    return CURLE_OK;
+}
+
+CURLcode lpk_curl_set_tls_hardening(CURL *handle) {
+    return fn.easy_setopt(handle, CURLOPT_SSL_CTX_FUNCTION, harden_tls);
 }
 
 unsigned int lpk_curl_version_number(void) { return fn.version_info(CURLVERSION_NOW)->version_num; }

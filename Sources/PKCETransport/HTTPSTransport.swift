@@ -172,6 +172,7 @@ private final class EasyHandle {
         ok = ok && lpk_curl_set_write_function(h, receiveBody) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_SHARE, UnsafeMutableRawPointer(lpk_curl_share_handle(share))) == CURLE_OK
+        ok = ok && lpk_curl_set_tls_hardening(h) == CURLE_OK
         if let caFile = o.caFile { ok = ok && lpk_curl_set_string(h, CURLOPT_CAINFO, caFile) == CURLE_OK }
         if let caPath = o.caPath { ok = ok && lpk_curl_set_string(h, CURLOPT_CAPATH, caPath) == CURLE_OK }
         return ok

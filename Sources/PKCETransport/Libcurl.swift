@@ -33,8 +33,8 @@ enum Libcurl {
 /// once, under a lock, whichever threads ask at the same time.
 private let loaded: Result<Void, PKCEError> = {
     var reason = [CChar](repeating: 0, count: 256)
+    var why: String { String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
     guard lpk_curl_open(&reason, reason.count) == 1 else {
-        let why = String(decoding: reason.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         return .failure(PKCEError(.transport, "libpkce needs \(LPK_CURL_SONAME) for HTTPS and could not load it: \(why)"))
     }
     do throws(PKCEError) {
@@ -42,6 +42,9 @@ private let loaded: Result<Void, PKCEError> = {
                           sslVersion: String(cString: lpk_curl_ssl_version()))
     } catch {
         return .failure(error)
+    }
+    guard lpk_curl_open_tls(&reason, reason.count) == 1 else {
+        return .failure(PKCEError(.transport, "libpkce needs the OpenSSL flavour of \(LPK_CURL_SONAME) for HTTPS: \(why)"))
     }
     // Reference-counted by libcurl: an application that also calls it is unaffected.
     guard lpk_curl_global_init(Int(CURL_GLOBAL_DEFAULT)) == CURLE_OK else {

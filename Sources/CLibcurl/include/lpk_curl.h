@@ -23,6 +23,16 @@
  * thread-safe: the caller runs it once (a Swift global's lazy initialiser). */
 int lpk_curl_open(char *reason, size_t reason_size);
 
+/* After lpk_curl_open and the version checks: finds OpenSSL's
+ * SSL_CTX_set_options in the libssl.so.3 that libcurl loaded, for
+ * lpk_curl_set_tls_hardening. 1 on success; 0 with the reason otherwise. */
+int lpk_curl_open_tls(char *reason, size_t reason_size);
+
+/* Makes every TLS context the handle creates wipe decrypted and
+ * to-be-encrypted bytes from OpenSSL's buffers once used
+ * (SSL_OP_CLEANSE_PLAINTEXT): request bodies and tokens pass through them. */
+CURLcode lpk_curl_set_tls_hardening(CURL *handle);
+
 /* What curl_version_info(CURLVERSION_NOW) reports. Only after lpk_curl_open. */
 unsigned int lpk_curl_version_number(void);
 const char *lpk_curl_version(void);
