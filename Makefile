@@ -68,8 +68,8 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo test test-swift test-c test-https test-oidc test-loading test-python test-abi test-install test-facts \
-	bench install uninstall deb test-deb fuzz clean
+.PHONY: all deps venv demo test test-swift test-c test-https test-oidc test-loading test-process test-secrets test-python test-abi test-install test-facts \
+	bench install uninstall deb test-deb fuzz fuzz-smoke clean
 
 all: $(LIB)
 
@@ -261,18 +261,25 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libpkce.so
 	rm -f $(DESTDIR)$(INCLUDEDIR)/pkce.h $(DESTDIR)$(PKGCONFIGDIR)/pkce.pc
 
-# libFuzzer + AddressSanitizer over the parsers (token response, callback,
-# metadata, endpoint URLs, ID tokens, JWKS), seeded from Tests/fuzz/seeds, for FUZZ_SECONDS.
-FUZZ_SECONDS ?= 60
-# The core and PKCEOIDC as one module: OpenSSL, and nothing of libcurl.
-fuzz: | deps
-	mkdir -p $(BUILD)/fuzz/corpus
+# libFuzzer + AddressSanitizer over each parser that reads what a server or
+# a browser sends, one target at a time with its own corpus (committed, in
+# Tests/fuzz/corpus) and dictionary: `make fuzz` runs each for FUZZ_SECONDS
+# on both cores and merges what adds coverage into the corpus; make test runs
+# each for a few seconds (fuzz-smoke). The core and PKCEOIDC are compiled as
+# one module, with OpenSSL and nothing of libcurl.
+FUZZ_SECONDS ?= 400
+FUZZER := $(BUILD)/fuzz/fuzz_parsers
+FUZZ_SOURCES := $(wildcard Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift) Sources/CJOSE/lpk_jose.c Tests/fuzz/FuzzTarget.swift
+$(FUZZER): $(FUZZ_SOURCES) | deps
+	@mkdir -p $(@D)
 	clang -c -O1 -fsanitize=address Sources/CJOSE/lpk_jose.c -ISources/CJOSE/include -o $(BUILD)/fuzz/lpk_jose.o
 	swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name libpkce -module-name PKCE \
 	    Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL \
-	    -I Sources/CJOSE/include $(BUILD)/fuzz/lpk_jose.o -lcrypto -suppress-warnings -o $(BUILD)/fuzz/fuzz_parsers
-	./$(BUILD)/fuzz/fuzz_parsers -max_total_time=$(FUZZ_SECONDS) -max_len=8192 -print_final_stats=1 \
-	    $(BUILD)/fuzz/corpus Tests/fuzz/seeds
+	    -I Sources/CJOSE/include $(BUILD)/fuzz/lpk_jose.o -lcrypto -suppress-warnings -o $@
+fuzz: $(FUZZER)
+	MERGE=1 sh Tests/fuzz/run.sh ./$(FUZZER) $(FUZZ_SECONDS) 2
+fuzz-smoke: $(FUZZER)
+	sh Tests/fuzz/run.sh ./$(FUZZER) 4 2
 
 # Debian packages (libpkce0, libpkce-dev, python3-libpkce, -dbgsym) built from
 # a copy of the tree into $(DEB_DIR), then checked with lintian.

@@ -2,13 +2,15 @@
  * clone): every way of making a child process (fork(), glibc's _Fork(),
  * which skips the atfork handlers, and a raw clone system call) gives a
  * child whose random bytes differ from the parent's, though both had the
- * same per-thread pool the moment before. */
+ * same per-thread pool the moment before. And many threads at once never
+ * make a value twice. */
 #define _GNU_SOURCE
 #include "pkce.h"
 #include "check.h"
 
 #include <pthread.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -50,9 +52,58 @@ static void check_children(const char *how, spawn_fn spawn) {
     CHECK(broken == 0);
 }
 
+/* 8 threads x 100,000 of each random value the library makes (verifiers,
+ * pairs, random strings, attempts' states and nonces, and codes through
+ * callbacks on one shared client): no value twice among all of them. */
+enum { THREADS = 8, EACH = 100000, KINDS = 4 };
+static char (*values)[44];
+static pkce_client *shared;
+
+static int by_text(const void *a, const void *b) { return memcmp(a, b, 44); }
+
+static void *make_values(void *arg) {
+    size_t base = (size_t)(uintptr_t)arg * EACH * KINDS;
+    for (size_t i = 0; i < EACH; i++) {
+        char *v = values[base + i * KINDS], *c = values[base + i * KINDS + 1];
+        char challenge[44];
+        pkce_pair_generate(43, v, 44, challenge, sizeof challenge);
+        pkce_random_string(43, c, 44);
+        pkce_attempt *attempt = NULL;
+        if (pkce_attempt_new(shared, &attempt) == PKCE_OK) {
+            memcpy(values[base + i * KINDS + 2], pkce_attempt_state(attempt), 44);
+            memcpy(values[base + i * KINDS + 3], pkce_attempt_nonce(attempt), 44);
+            char callback[128];
+            snprintf(callback, sizeof callback, "?state=%s&code=c", pkce_attempt_state(attempt));
+            if (pkce_attempt_handle_callback(attempt, callback, NULL) != PKCE_OK) values[base + i * KINDS + 2][0] = 0;
+        }
+        pkce_attempt_free(attempt);
+    }
+    return NULL;
+}
+
+static void check_threads_never_repeat(void) {
+    values = calloc((size_t)THREADS * EACH * KINDS, 44);
+    pkce_client_new("threads", "http://127.0.0.1:8765/callback", &shared);
+    pkce_client_set_authorization_endpoint(shared, "https://as.example/authorize");
+    pkce_client_set_scope(shared, "openid");
+    pthread_t t[THREADS];
+    for (uintptr_t i = 0; i < THREADS; i++) pthread_create(&t[i], NULL, make_values, (void *)i);
+    for (int i = 0; i < THREADS; i++) pthread_join(t[i], NULL);
+    size_t n = (size_t)THREADS * EACH * KINDS, dup = 0, bad = 0;
+    for (size_t i = 0; i < n; i++) bad += strlen(values[i]) != 43;
+    qsort(values, n, 44, by_text);
+    for (size_t i = 1; i < n; i++) dup += memcmp(values[i - 1], values[i], 44) == 0;
+    if (dup || bad) fprintf(stderr, "threads: %zu repeated, %zu malformed of %zu values\n", dup, bad, n);
+    CHECK(dup == 0);
+    CHECK(bad == 0);
+    pkce_client_free(shared);
+    free(values);
+}
+
 int main(void) {
     check_children("fork()", with_fork);
     check_children("_Fork()", with_underscore_fork);
     check_children("raw clone", with_raw_clone);
+    check_threads_never_repeat();
     return check_summary();
 }
