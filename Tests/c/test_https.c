@@ -523,8 +523,21 @@ static void test_broken_http(void) {
         { "/status-099", PKCE_ERR_RESPONSE_MALFORMED },
         { "/http09", PKCE_ERR_RESPONSE_MALFORMED },
         { "/huge-headers", PKCE_ERR_RESPONSE_TOO_LARGE },
+        { "/closed-mid-body", PKCE_ERR_TRANSPORT },
+        { "/http10-no-length", PKCE_OK },
+        { "/wrong-content-type", PKCE_OK },  /* a JSON token is read whatever the label */
+        { "/401-json", PKCE_ERR_OAUTH },
+        { "/429-empty", PKCE_ERR_HTTP_STATUS },
+        { "/503-json-without-error", PKCE_ERR_HTTP_STATUS },
+        { "/deep-json", PKCE_ERR_RESPONSE_MALFORMED },
+        { "/huge-number", PKCE_ERR_RESPONSE_INVALID },
+        { "/bad-utf8", PKCE_ERR_RESPONSE_MALFORMED },
+        { "/duplicate-keys", PKCE_ERR_RESPONSE_MALFORMED },
+        { "/nul-in-string", PKCE_ERR_RESPONSE_INVALID },
+        { "/slow-drip", PKCE_ERR_TIMEOUT },
     };
     pkce_client *client = new_client();
+    CHECK_STATUS(pkce_client_set_timeouts(client, 2000, 2500), PKCE_OK);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char url[256];
         pkce_error *err = NULL;
@@ -534,6 +547,10 @@ static void test_broken_http(void) {
         CHECK_STATUS(st, cases[i].status);
         pkce_error_free(err);
     }
+    /* A certificate that expired yesterday. */
+    char url[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/http10-no-length", expired_port);
+    CHECK_STATUS(token_at(client, url, NULL), PKCE_ERR_TLS);
     pkce_client_free(client);
 }
 

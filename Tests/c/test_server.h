@@ -17,7 +17,7 @@
 #define CLIENT_ID "libpkce-test"
 
 static const char *issuer, *ca;
-static int port, wrong_host_port, keep_alive_port, hostile_port;
+static int port, wrong_host_port, keep_alive_port, hostile_port, expired_port;
 
 /* Reads the server's environment; 0 when not run through with-server.sh. */
 static inline int server_env(void) {
@@ -25,7 +25,8 @@ static inline int server_env(void) {
     ca = getenv("PKCE_TEST_CA");
     const char *p = getenv("PKCE_TEST_PORT"), *w = getenv("PKCE_TEST_WRONG_HOST_PORT");
     const char *k = getenv("PKCE_TEST_KEEP_ALIVE_PORT"), *h = getenv("PKCE_TEST_HOSTILE_PORT");
-    if (!issuer || !ca || !p || !w || !k || !h) {
+    const char *x = getenv("PKCE_TEST_EXPIRED_PORT");
+    if (!issuer || !ca || !p || !w || !k || !h || !x) {
         fprintf(stderr, "run me through Tests/server/with-server.sh\n");
         return 0;
     }
@@ -33,6 +34,7 @@ static inline int server_env(void) {
     wrong_host_port = atoi(w);
     keep_alive_port = atoi(k);
     hostile_port = atoi(h);
+    expired_port = atoi(x);
     return 1;
 }
 

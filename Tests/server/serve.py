@@ -15,6 +15,7 @@ servers listen, STATE_DIR/server.json with their ports. Runs until killed.
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 import http.server
@@ -537,13 +538,39 @@ HOSTILE = {
     "/status-099": b"HTTP/1.1 099 Low\r\nContent-Length: 2\r\n\r\n{}",
     "/http09": b'{"access_token":"no status line at all"}',
     "/huge-headers": b"HTTP/1.1 200 OK\r\nX-Filler: " + b"y" * 300_000 + b"\r\nContent-Length: 2\r\n\r\n{}",
+    "/closed-mid-body": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"access_to",
+    "/http10-no-length": b"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n{\"access_token\":\"by-1.0\"}",
 }
+
+
+def answer(status, body, content_type=b"application/json"):
+    return (b"HTTP/1.1 %s\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n" % (status, content_type, len(body))) + body
+
+
+HOSTILE.update({
+    "/wrong-content-type": answer(b"200 OK", b'{"access_token":"typed-wrong"}', b"text/html"),
+    "/401-json": answer(b"401 Unauthorized", b'{"error":"invalid_client","error_description":"who are you"}'),
+    "/429-empty": answer(b"429 Too Many Requests", b""),
+    "/503-json-without-error": answer(b"503 Service Unavailable", b'{"status":"down"}'),
+    "/deep-json": answer(b"200 OK", b'{"access_token":"a","x":' + b"[" * 100 + b"]" * 100 + b"}"),
+    "/huge-number": answer(b"200 OK", b'{"access_token":"a","expires_in":1e999}'),
+    "/bad-utf8": answer(b"200 OK", b'{"access_token":"a\xff\xfe"}'),
+    "/duplicate-keys": answer(b"200 OK", b'{"access_token":"a","access_token":"b"}'),
+    "/nul-in-string": answer(b"200 OK", b'{"access_token":"a\\u0000b"}'),
+})
 
 
 class Hostile(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        self.wfile.write(HOSTILE.get(self.path.split("?")[0], b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+        path = self.path.split("?")[0]
+        if path == "/slow-drip":  # a valid answer, one byte a second
+            for byte in answer(b"200 OK", b'{"access_token":"drip"}'):
+                self.wfile.write(bytes([byte]))
+                self.wfile.flush()
+                time.sleep(1)
+        else:
+            self.wfile.write(HOSTILE.get(path, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
         self.close_connection = True
 
     do_GET = do_POST
@@ -579,11 +606,19 @@ def main():
     hostile = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
     hostile.socket = tls_context(good).wrap_socket(hostile.socket, server_side=True)
     threading.Thread(target=hostile.serve_forever, daemon=True).start()
+    # The same, behind a certificate that expired yesterday.
+    expired_cert = ca.issue_cert("127.0.0.1", not_before=datetime.datetime.now(datetime.timezone.utc)
+                                 - datetime.timedelta(days=30),
+                                 not_after=datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(days=1))
+    expired = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    expired.socket = tls_context(expired_cert).wrap_socket(expired.socket, server_side=True)
+    threading.Thread(target=expired.serve_forever, daemon=True).start()
     (state / "server.json").write_text(json.dumps({
         "port": servers[0].server_port,
         "wrong_host_port": servers[1].server_port,
         "keep_alive_port": keep_alive.server_port,
         "hostile_port": hostile.server_port,
+        "expired_port": expired.server_port,
         "issuer": issuer,
         "ca": str(state / "ca.pem"),
     }))
