@@ -68,7 +68,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo test test-swift test-c test-https test-oidc test-loading test-process test-secrets test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo test test-asan test-tsan test-swift test-c test-https test-oidc test-loading test-process test-secrets test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb fuzz fuzz-smoke clean
 
 all: $(LIB)
@@ -211,6 +211,35 @@ test-loading: $(BUILD)/test_loading $(BUILD)/old-curl/libcurl.so.4
 	LD_LIBRARY_PATH=$(BUILD)/no-curl ./$(BUILD)/test_loading missing
 	LD_LIBRARY_PATH=$(BUILD)/old-curl ./$(BUILD)/test_loading old
 	LD_LIBRARY_PATH=$(BUILD)/gnutls-curl ./$(BUILD)/test_loading gnutls
+
+# Sanitizers: swift test, and the C suites against a libpkce built with the
+# same sanitizer (a debug build that uses the toolchain's Swift runtime), with
+# the toolchain's clang. test-secrets is left out (its free() wrapper and
+# ASan's allocator exclude each other), and so is test-loading (it swaps
+# libcurl under the process).
+TOOLCHAIN := $(dir $(realpath $(shell command -v $(SWIFT) 2>/dev/null)))
+SAN_CC := $(TOOLCHAIN)clang
+SWIFT_RUNTIME := $(TOOLCHAIN)../lib/swift/linux
+SAN_C_TESTS := test_primitives test_client test_attempt test_token test_https test_oidc test_process
+
+define sanitized
+test-$(1)san: venv $(STATUS_LIST)
+	LSAN_OPTIONS=suppressions=$(CURDIR)/Tests/sanitizers/lsan.supp $(SWIFT) test --sanitize=$(2) --scratch-path .build-$(1)san
+	$(SWIFT) build --product pkce --sanitize=$(2) --scratch-path .build-$(1)san
+	@mkdir -p $(BUILD)/$(1)san
+	for t in $(SAN_C_TESTS); do \
+	  $(SAN_CC) -fsanitize=$(2) -g -O1 -std=c11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) Tests/c/$$$$t.c \
+	    -o $(BUILD)/$(1)san/$$$$t -L.build-$(1)san/debug -lpkce -Wl,-rpath,$(CURDIR)/.build-$(1)san/debug \
+	    -Wl,-rpath,$(SWIFT_RUNTIME) $$$$(case $$$$t in test_https|test_oidc) echo -lcurl -lpthread;; \
+	    test_process) echo -lpthread -ldl;; test_primitives) echo -lpthread;; esac) $(3) || exit 1; \
+	done
+	for t in test_primitives test_client test_attempt test_token test_process; do ./$(BUILD)/$(1)san/$$$$t || exit 1; done
+	sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/$(1)san/test_https
+	sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/$(1)san/test_oidc
+endef
+$(eval $(call sanitized,a,address,))
+# The toolchain's ThreadSanitizer runtime intercepts libdispatch too, so it needs it.
+$(eval $(call sanitized,t,thread,-L$(SWIFT_RUNTIME) -ldispatch -lBlocksRuntime))
 
 # The ctypes binding: mypy --strict, then pytest against the same server.
 test-python: $(LIB) venv
