@@ -28,6 +28,12 @@
  *  - All strings are NUL-terminated UTF-8.
  *  - No function aborts the process on bad input: NULL where a value is
  *    needed gives PKCE_ERR_INVALID_ARGUMENT.
+ *  - Running out of memory: where an allocation is libpkce's own and can
+ *    fail cleanly (strings handed out, HTTPS handles, keys), the call gives
+ *    PKCE_ERR_OUT_OF_MEMORY. But the objects behind the handles are made by
+ *    the Swift runtime, which, like libpkce's allocator for wiped memory,
+ *    aborts the process when malloc fails: do not count on surviving
+ *    allocation failure inside a libpkce call.
  *
  * Thread safety
  * -------------
