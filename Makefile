@@ -172,8 +172,8 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-swift test-c test-https test-oidc test-loading test-process test-secrets test-secrets test-python \
-	test-abi test-install
+test: deps test-facts test-swift test-c test-https test-oidc test-loading test-process test-secrets test-python \
+	test-abi test-install fuzz-smoke
 
 test-swift:
 	$(SWIFT) test
@@ -296,7 +296,7 @@ uninstall:
 # on both cores and merges what adds coverage into the corpus; make test runs
 # each for a few seconds (fuzz-smoke). The core and PKCEOIDC are compiled as
 # one module, with OpenSSL and nothing of libcurl.
-FUZZ_SECONDS ?= 400
+FUZZ_SECONDS ?= 600
 FUZZER := $(BUILD)/fuzz/fuzz_parsers
 FUZZ_SOURCES := $(wildcard Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift) Sources/CJOSE/lpk_jose.c Tests/fuzz/FuzzTarget.swift
 $(FUZZER): $(FUZZ_SOURCES) | deps
