@@ -1,5 +1,6 @@
 /* The PKCE primitives: version, statuses, verifiers, challenges, pairs,
- * random strings, state comparison, fork and thread safety.
+ * random strings, state comparison, thread safety (children of every kind
+ * of fork: test_process.c).
  * Part of the C suite (`make test-c`, under valgrind), through the built
  * libpkce.so, with every bad input the header documents. */
 #define _POSIX_C_SOURCE 200809L
@@ -8,8 +9,6 @@
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 static void test_version_and_strerror(void) {
     CHECK_STR(pkce_version(), PKCE_VERSION_STRING);
@@ -199,33 +198,6 @@ static void test_random_and_state(void) {
     CHECK_STATUS(pkce_state_check("a", NULL), PKCE_ERR_INVALID_ARGUMENT);
 }
 
-/* A child of fork() must not hand out the random bytes its parent had
- * buffered: both draw right after the fork and must differ. */
-static void test_fork_safety(void) {
-    for (int round = 0; round < 3; round++) {
-        char parent[44], child[44] = {0}, warm[44];
-        pkce_verifier_generate(43, warm, sizeof warm);  /* fills this thread's pool */
-        int fds[2];
-        if (pipe(fds) != 0) { CHECK(0); return; }
-        pid_t pid = fork();
-        if (pid == 0) {
-            char v[44];
-            pkce_verifier_generate(43, v, sizeof v);
-            ssize_t w = write(fds[1], v, sizeof v);
-            _exit(w == (ssize_t)sizeof v ? 0 : 1);
-        }
-        pkce_verifier_generate(43, parent, sizeof parent);
-        close(fds[1]);
-        ssize_t r = read(fds[0], child, sizeof child);
-        close(fds[0]);
-        int st = 0;
-        waitpid(pid, &st, 0);
-        CHECK(r == (ssize_t)sizeof child && WIFEXITED(st) && WEXITSTATUS(st) == 0);
-        CHECK(strcmp(parent, child) != 0);
-        CHECK_STATUS(pkce_verifier_check(child), PKCE_OK);
-    }
-}
-
 enum { THREADS = 4, PER_THREAD = 3000 };
 static char thread_out[THREADS * PER_THREAD][44];
 
@@ -258,7 +230,6 @@ int main(void) {
     test_challenge();
     test_pair();
     test_random_and_state();
-    test_fork_safety();
     test_threads();
     return check_summary();
 }
