@@ -292,11 +292,13 @@ uninstall:
 
 # libFuzzer + AddressSanitizer over each parser that reads what a server or
 # a browser sends, one target at a time with its own corpus (committed, in
-# Tests/fuzz/corpus) and dictionary: `make fuzz` runs each for FUZZ_SECONDS
-# on both cores and merges what adds coverage into the corpus; make test runs
-# each for a few seconds (fuzz-smoke). The core and PKCEOIDC are compiled as
+# Tests/fuzz/corpus) and dictionary: `make fuzz` runs each for FUZZ_RUNS
+# executions (ten million; at most FUZZ_SECONDS), two at a time, and merges
+# what adds coverage into the corpus; make test runs each for a few seconds
+# (fuzz-smoke). The core and PKCEOIDC are compiled as
 # one module, with OpenSSL and nothing of libcurl.
-FUZZ_SECONDS ?= 600
+FUZZ_RUNS ?= 10000000
+FUZZ_SECONDS ?= 1800
 FUZZER := $(BUILD)/fuzz/fuzz_parsers
 FUZZ_SOURCES := $(wildcard Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift) Sources/CJOSE/lpk_jose.c Tests/fuzz/FuzzTarget.swift
 $(FUZZER): $(FUZZ_SOURCES) | deps
@@ -306,7 +308,7 @@ $(FUZZER): $(FUZZ_SOURCES) | deps
 	    Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL \
 	    -I Sources/CJOSE/include $(BUILD)/fuzz/lpk_jose.o -lcrypto -suppress-warnings -o $@
 fuzz: $(FUZZER)
-	MERGE=1 sh Tests/fuzz/run.sh ./$(FUZZER) $(FUZZ_SECONDS) 2
+	MERGE=1 RUNS=$(FUZZ_RUNS) sh Tests/fuzz/run.sh ./$(FUZZER) $(FUZZ_SECONDS) 2
 fuzz-smoke: $(FUZZER)
 	sh Tests/fuzz/run.sh ./$(FUZZER) 4 2
 

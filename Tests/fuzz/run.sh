@@ -5,7 +5,8 @@
 # are merged into the committed corpus afterwards. Prints one line per
 # target: executions and coverage. A crash leaves its input in
 # build/fuzz/crash-TARGET-* and fails the run.
-# Usage: [MERGE=1] run.sh FUZZER SECONDS JOBS
+# With RUNS=N each target runs N executions instead (SECONDS still caps it).
+# Usage: [MERGE=1] [RUNS=N] run.sh FUZZER SECONDS JOBS
 set -u
 fuzzer=$1 seconds=$2 jobs=$3
 dir=$(dirname "$0")
@@ -20,7 +21,7 @@ dict_for() {
 }
 run_one() {
     mkdir -p "build/fuzz/new/$1"
-    PKCE_FUZZ_TARGET=$1 "$fuzzer" -max_total_time="$seconds" -max_len=8192 -print_final_stats=1 \
+    PKCE_FUZZ_TARGET=$1 "$fuzzer" -max_total_time="$seconds" ${RUNS:+-runs=$RUNS} -max_len=8192 -print_final_stats=1 \
         -dict="$(dict_for "$1")" -artifact_prefix="build/fuzz/crash-$1-" \
         "build/fuzz/new/$1" "$dir/corpus/$1" >"$out/$1.log" 2>&1
 }
