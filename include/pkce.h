@@ -42,8 +42,8 @@
  *  once, unless its section below says otherwise: pkce_client is safe to
  *  share once configured (configure it first, then share it; threads may
  *  run its HTTPS calls at the same time, and none waits for another's
- *  transfer); pkce_token, pkce_http_request and pkce_error are immutable
- *  and safe to share.
+ *  transfer); pkce_token, pkce_id_token, pkce_http_request and pkce_error
+ *  are immutable and safe to share.
  */
 #ifndef PKCE_H
 #define PKCE_H
@@ -143,6 +143,7 @@ typedef struct pkce_client pkce_client;             /* client configuration + HT
 typedef struct pkce_attempt pkce_attempt;           /* one sign-in */
 typedef struct pkce_http_request pkce_http_request; /* a request to send (sans-I/O) */
 typedef struct pkce_token pkce_token;               /* a parsed token response */
+/* pkce_id_token (verified ID token claims) is declared with OpenID Connect below. */
 
 /* ------------------------------------------------------------------------
  * Error detail
