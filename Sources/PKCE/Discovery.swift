@@ -46,16 +46,13 @@ extension ClientConfiguration {
         guard try string("issuer") == issuer else {
             throw PKCEError(.discovery, "metadata names another issuer than the one asked for (RFC 8414 3.3)")
         }
-        if let methods = document.member("code_challenge_methods_supported") {
-            guard document.nodes[methods].kind == .array else {
-                throw PKCEError(.discovery, "metadata code_challenge_methods_supported is not an array")
+        func strings(_ name: String) throws(PKCEError) -> [String]? {
+            do { return try document.stringArrayMember(name) } catch {
+                throw PKCEError(.discovery, "metadata \(name) is not an array")
             }
-            var i = methods + 1, supportsS256 = false
-            while i < document.nodes[methods].next {
-                if document.nodes[i].kind == .string && document.string(i).string == "S256" { supportsS256 = true }
-                i = document.nodes[i].next
-            }
-            guard supportsS256 else { throw PKCEError(.s256Unsupported) }
+        }
+        if let methods = try strings("code_challenge_methods_supported"), !methods.contains("S256") {
+            throw PKCEError(.s256Unsupported)
         }
         var sendsIss = false
         if let flag = document.member("authorization_response_iss_parameter_supported") {
@@ -67,18 +64,7 @@ extension ClientConfiguration {
         let revocation = try endpoint("revocation_endpoint")
         let jwks = try endpoint("jwks_uri")
         let userinfo = try endpoint("userinfo_endpoint")
-        var algorithms: Set<String>?
-        if let list = document.member("id_token_signing_alg_values_supported") {
-            guard document.nodes[list].kind == .array else {
-                throw PKCEError(.discovery, "metadata id_token_signing_alg_values_supported is not an array")
-            }
-            var names = Set<String>(), i = list + 1
-            while i < document.nodes[list].next {
-                if document.nodes[i].kind == .string { names.insert(document.string(i).string) }
-                i = document.nodes[i].next
-            }
-            algorithms = names
-        }
+        let algorithms = try strings("id_token_signing_alg_values_supported").map { Set($0) }
         authorizationEndpoint = authorization
         tokenEndpoint = token
         revocationEndpoint = revocation

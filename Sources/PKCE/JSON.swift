@@ -107,6 +107,25 @@ package struct JSONDocument {
         return value
     }
 
+    /// The node indices of the elements of the array at `array`, in order.
+    package func elements(of array: Int) -> UnfoldSequence<Int, Int> {
+        let end = nodes[array].next
+        return sequence(state: array + 1) { element in
+            guard element < end else { return nil }
+            defer { element = nodes[element].next }  // the next element follows this one's subtree
+            return element
+        }
+    }
+
+    /// The string elements of array member `name` of the object at `object`
+    /// (other elements are skipped); nil when absent or null. A member that
+    /// is not an array is `WrongType`.
+    package func stringArrayMember(_ name: String, of object: Int = 0) throws(WrongType) -> [String]? {
+        guard let array = member(name, of: object), nodes[array].kind != .null else { return nil }
+        guard nodes[array].kind == .array else { throw WrongType(member: name) }
+        return elements(of: array).filter { nodes[$0].kind == .string }.map { string($0).string }
+    }
+
     /// The JSON text of the node at `index`, exactly as received.
     package func text(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: bytes[nodes[index].start..<nodes[index].end])

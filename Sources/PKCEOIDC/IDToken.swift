@@ -177,11 +177,9 @@ public final class IDToken: @unchecked Sendable {
         case .string:
             audiences = [claims.string(aud).string]
         case .array:
-            var i = aud + 1
-            while i < claims.nodes[aud].next {
-                guard claims.nodes[i].kind == .string else { throw PKCEError(.idTokenClaim, "claim aud holds a non-string") }
-                audiences.append(claims.string(i).string)
-                i = claims.nodes[i].next
+            for element in claims.elements(of: aud) {
+                guard claims.nodes[element].kind == .string else { throw PKCEError(.idTokenClaim, "claim aud holds a non-string") }
+                audiences.append(claims.string(element).string)
             }
         default:
             throw PKCEError(.idTokenClaim, "claim aud is neither a string nor an array")

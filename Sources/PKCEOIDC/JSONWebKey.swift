@@ -69,10 +69,8 @@ public struct JSONWebKeySet: Sendable {
               document.nodes[list].kind == .array
         else { throw PKCEError(.jwksInvalid, "JWKS is not an object with a \"keys\" array") }
         var keys: [PublicKey] = []
-        var i = list + 1
-        while i < document.nodes[list].next {
-            if let key = try Self.key(document, i) { keys.append(key) }
-            i = document.nodes[i].next
+        for element in document.elements(of: list) {
+            if let key = try Self.key(document, element) { keys.append(key) }
         }
         self.keys = keys
     }
@@ -99,15 +97,9 @@ public struct JSONWebKeySet: Sendable {
             }
             return decoded
         }
-        var operations: [String]?
-        if let ops = document.member("key_ops", of: index) {
-            guard document.nodes[ops].kind == .array else { throw PKCEError(.jwksInvalid, "JWK key_ops is not an array") }
-            var list: [String] = [], k = ops + 1
-            while k < document.nodes[ops].next {
-                if document.nodes[k].kind == .string { list.append(document.string(k).string) }
-                k = document.nodes[k].next
-            }
-            operations = list
+        let operations: [String]?
+        do { operations = try document.stringArrayMember("key_ops", of: index) } catch {
+            throw PKCEError(.jwksInvalid, "JWK key_ops is not an array")
         }
         let keyID = try string("kid"), use = try string("use"), algorithm = try string("alg")
         let type: PublicKey.KeyType

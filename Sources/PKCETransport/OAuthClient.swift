@@ -38,8 +38,7 @@ public final class OAuthClient: @unchecked Sendable {
     public func exchange(_ attempt: AuthorizationAttempt) throws(PKCEError) -> TokenResponse {
         let response = try tokens(for: attempt.tokenRequest())
         if attempt.client.isOpenID {
-            try verifyIDToken(of: response, expecting: expectations(for: response, configuration: attempt.client,
-                                                                       nonce: attempt.nonce, maxAge: attempt.maxAge))
+            try verifyIDToken(of: response, expecting: expectations(attempt.client, attempt: attempt, accessToken: response.accessToken))
         }
         return response
     }
@@ -51,7 +50,7 @@ public final class OAuthClient: @unchecked Sendable {
                         subject: SecureBytes? = nil) throws(PKCEError) -> TokenResponse {
         let response = try tokens(for: configuration.refreshRequest(refreshToken: refreshToken, scope: scope))
         if configuration.isOpenID && response.idToken != nil {
-            var expected = try expectations(for: response, configuration: configuration, nonce: nil, maxAge: nil)
+            var expected = try expectations(configuration, attempt: nil, accessToken: response.accessToken)
             expected.subject = subject
             try verifyIDToken(of: response, expecting: expected)
         }

@@ -54,15 +54,17 @@ extension OAuthClient {
         keys.give(try json.map { (json) throws(PKCEError) in try JSONWebKeySet(json: json) })
     }
 
-    func expectations(for response: TokenResponse, configuration c: ClientConfiguration, nonce: SecureBytes?,
-                      maxAge: Int64?) throws(PKCEError) -> IDToken.Expectations {
+    /// What an ID token must match, from the configuration an attempt (or the
+    /// client) was made with; nonce and max_age come from the attempt, if any.
+    func expectations(_ c: ClientConfiguration, attempt: AuthorizationAttempt?,
+                      accessToken: SecureBytes?) throws(PKCEError) -> IDToken.Expectations {
         guard let issuer = c.issuer else {
             throw PKCEError(.notConfigured, "verifying ID tokens needs the issuer (pkce_client_set_issuer or discovery)")
         }
         var e = IDToken.Expectations(issuer: issuer, clientID: c.clientID, now: c.now, clockSkew: c.clockSkewSeconds)
-        e.nonce = nonce
-        e.maxAge = maxAge
-        e.accessToken = response.accessToken
+        e.nonce = attempt?.nonce
+        e.maxAge = attempt?.maxAge
+        e.accessToken = accessToken
         e.algorithms = c.idTokenAlgorithms
         return e
     }
@@ -105,15 +107,7 @@ extension OAuthClient {
     public func verifyIDToken(_ text: UnsafeBufferPointer<UInt8>, attempt: AuthorizationAttempt?,
                               accessToken: SecureBytes?, keys given: JSONWebKeySet?) throws(PKCEError) -> IDTokenClaims {
         guard let keySet = given ?? keys.givenKeys else { throw PKCEError(.jwksUnknown) }
-        let c = attempt?.client ?? configuration
-        guard let issuer = c.issuer else {
-            throw PKCEError(.notConfigured, "verifying ID tokens needs the issuer (pkce_client_set_issuer or discovery)")
-        }
-        var e = IDToken.Expectations(issuer: issuer, clientID: c.clientID, now: c.now, clockSkew: c.clockSkewSeconds)
-        e.nonce = attempt?.nonce
-        e.maxAge = attempt?.maxAge
-        e.accessToken = accessToken
-        e.algorithms = c.idTokenAlgorithms
+        let e = try expectations(attempt?.client ?? configuration, attempt: attempt, accessToken: accessToken)
         return try IDToken(text).verified(with: keySet, expecting: e)
     }
 
