@@ -68,7 +68,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo test test-asan test-tsan test-swift test-c test-https test-oidc test-loading test-process test-secrets test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo test test-asan test-tsan test-swift test-c test-https test-oidc test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb fuzz fuzz-smoke clean
 
 all: $(LIB)
@@ -114,7 +114,7 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 # plus LIBS_NAME. One rule per folder, told apart by name, not by order.
 C_EXAMPLES := quickstart signin_demo
 C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
-	test_secrets
+	test_secrets test_oom
 C_BENCHES  := bench_pkce bench_https bench_oidc
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
@@ -122,6 +122,7 @@ LIBS_test_oidc   = -lcurl -lpthread
 LIBS_test_primitives = -lpthread
 LIBS_test_process = -lpthread -ldl
 LIBS_test_secrets = -ldl
+LIBS_test_oom = -ldl
 LIBS_bench_pkce  = -lcrypto $(IDDAWC_FLAGS)
 LIBS_bench_https = -lcurl -lpthread $(IDDAWC_FLAGS)
 LIBS_bench_oidc  = -lcrypto
@@ -172,7 +173,7 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-swift test-c test-https test-oidc test-loading test-process test-secrets test-python \
+test: deps test-facts test-swift test-c test-https test-oidc test-loading test-process test-secrets test-oom test-python \
 	test-abi test-install fuzz-smoke
 
 test-swift:
@@ -200,6 +201,13 @@ $(BUILD)/secret_scanner.so: Tests/c/secret_scanner.c
 	$(CC) $(CFLAGS_STRICT) -shared -fPIC $< -o $@ -ldl
 test-secrets: $(BUILD)/test_secrets $(BUILD)/secret_scanner.so
 	LD_PRELOAD=$(CURDIR)/$(BUILD)/secret_scanner.so ./$(BUILD)/test_secrets
+
+# Every allocation of a set of calls made to fail in turn (a malloc() that
+# fails once, at the Nth call): a status or the Swift runtime's own abort.
+$(BUILD)/failing_malloc.so: Tests/c/failing_malloc.c
+	$(CC) $(CFLAGS_STRICT) -shared -fPIC $< -o $@
+test-oom: $(BUILD)/test_oom $(BUILD)/failing_malloc.so
+	LD_PRELOAD=$(CURDIR)/$(BUILD)/failing_malloc.so ./$(BUILD)/test_oom
 
 # libcurl is loaded on first use: not before, and refused cleanly when it is
 # missing, too old or the GnuTLS flavour (each put first on the search path).

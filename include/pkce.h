@@ -28,12 +28,15 @@
  *  - All strings are NUL-terminated UTF-8.
  *  - No function aborts the process on bad input: NULL where a value is
  *    needed gives PKCE_ERR_INVALID_ARGUMENT.
- *  - Running out of memory: where an allocation is libpkce's own and can
- *    fail cleanly (strings handed out, HTTPS handles, keys), the call gives
- *    PKCE_ERR_OUT_OF_MEMORY. But the objects behind the handles are made by
- *    the Swift runtime, which, like libpkce's allocator for wiped memory,
- *    aborts the process when malloc fails: do not count on surviving
- *    allocation failure inside a libpkce call.
+ *  - Running out of memory: libpkce's own allocations (every buffer that
+ *    holds a secret, a URL, a request or response body or a parsed value,
+ *    strings handed out, HTTPS handles, keys) and OpenSSL's give
+ *    PKCE_ERR_OUT_OF_MEMORY, with out-parameters untouched. The small
+ *    objects behind the handles are made by the Swift runtime, which aborts
+ *    the process when malloc fails ("Fatal error: failed to allocate");
+ *    `make test-oom` fails each allocation of the common calls in turn and
+ *    sees one or the other, never anything else. So a call survives a
+ *    large allocation failing, but do not count on surviving every one.
  *
  * Thread safety
  * -------------

@@ -6,3 +6,16 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <openssl/err.h>
+
+/* Whether OpenSSL's error queue on this thread holds an allocation failure
+ * (the last entry is the outermost one, e.g. "generate error", so every
+ * entry is looked at; ERR_R_MALLOC_FAILURE is a compound macro Swift cannot
+ * import). Empties the queue, so that a later call does not see stale errors. */
+static inline int lpk_errors_include_out_of_memory(void) {
+    int out_of_memory = 0;
+    unsigned long e;
+    while ((e = ERR_get_error()) != 0)
+        if (ERR_GET_REASON(e) == ERR_R_MALLOC_FAILURE) out_of_memory = 1;
+    return out_of_memory;
+}

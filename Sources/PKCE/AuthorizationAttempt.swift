@@ -32,7 +32,7 @@ public final class AuthorizationAttempt {
     public init(client: ClientConfiguration) throws(PKCEError) {
         self.client = client
         verifier = try PKCE.generateVerifier()
-        challenge = Self.s256Challenge(verifier)
+        challenge = try Self.s256Challenge(verifier)
         state = try PKCE.randomCharacters(43)
         nonce = client.wantsNonce ? try PKCE.randomCharacters(43) : nil
     }
@@ -45,21 +45,21 @@ public final class AuthorizationAttempt {
         guard !state.isEmpty else { throw PKCEError(.invalidArgument, "state is empty") }
         if let nonce, nonce.isEmpty { throw PKCEError(.invalidArgument, "nonce is empty") }
         self.client = client
-        self.verifier = SecureBytes(verifier)
-        challenge = Self.s256Challenge(self.verifier)
-        self.state = SecureBytes(state)
-        self.nonce = nonce.map { SecureBytes($0) }
+        self.verifier = try SecureBytes(verifier)
+        challenge = try Self.s256Challenge(self.verifier)
+        self.state = try SecureBytes(state)
+        self.nonce = try nonce.map { (nonce) throws(PKCEError) in try SecureBytes(nonce) }
     }
 
     public convenience init(client: ClientConfiguration, verifier: UnsafeBufferPointer<UInt8>, state: String,
                             nonce: String?) throws(PKCEError) {
-        let state = SecureBytes(state), nonce = nonce.map { SecureBytes($0) }
+        let state = try SecureBytes(state), nonce = try nonce.map { (nonce) throws(PKCEError) in try SecureBytes(nonce) }
         try self.init(client: client, verifier: verifier, state: state.buffer, nonce: nonce?.buffer)
         withExtendedLifetime((state, nonce)) {}
     }
 
-    private static func s256Challenge(_ verifier: SecureBytes) -> SecureBytes {
-        let out = secureAllocate(PKCE.s256ChallengeLength + 1)
+    private static func s256Challenge(_ verifier: SecureBytes) throws(PKCEError) -> SecureBytes {
+        let out = try secureAllocate(PKCE.s256ChallengeLength + 1)
         PKCE.writeS256Challenge(of: verifier.buffer, into: out)
         return SecureBytes(adopting: out, count: PKCE.s256ChallengeLength)
     }
@@ -93,7 +93,7 @@ public final class AuthorizationAttempt {
         guard let endpoint = client.authorizationEndpoint else {
             throw PKCEError(.notConfigured, "no authorization endpoint configured")
         }
-        var url = ByteWriter(capacity: endpoint.url.utf8.count + 320)
+        var url = try ByteWriter(capacity: endpoint.url.utf8.count + 320)
         url.append(endpoint.url)
         url.append(endpoint.separator)
         url.append("response_type=code")
@@ -110,7 +110,7 @@ public final class AuthorizationAttempt {
             url.append(UInt8(ascii: "="))
             url.appendEncoded(value, .query)
         }
-        return url.finish()
+        return try url.finish()
     }
 
     private func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
@@ -130,13 +130,13 @@ public final class AuthorizationAttempt {
     public func tokenRequest() throws(PKCEError) -> HTTPRequest {
         guard let code else { throw PKCEError(.codeMissing, "no callback with a code has been handled") }
         guard let tokenEndpoint = client.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
-        var body = RequestBodyBuilder(client.requestBodyFormat)
+        var body = try RequestBodyBuilder(client.requestBodyFormat)
         body.add("grant_type", "authorization_code")
         body.add("code", code)
         // WorkOS's JSON exchange takes no redirect_uri; RFC 6749 4.1.3 requires it.
         if client.requestBodyFormat == .form { body.add("redirect_uri", client.redirectURI) }
         body.add("client_id", client.clientID)
         body.add("code_verifier", verifier)
-        return HTTPRequest.post(to: tokenEndpoint, body: body)
+        return try HTTPRequest.post(to: tokenEndpoint, body: body)
     }
 }

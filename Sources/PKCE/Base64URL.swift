@@ -35,9 +35,9 @@ package enum Base64URL {
     }
 
     /// `bytes` encoded, in memory that is wiped on release.
-    package static func encoded(_ bytes: UnsafeBufferPointer<UInt8>) -> SecureBytes {
+    package static func encoded(_ bytes: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> SecureBytes {
         let length = encodedLength(bytes.count)
-        let out = secureAllocate(length + 1)
+        let out = try secureAllocate(length + 1)
         let result = SecureBytes(adopting: out, count: length)
         encode(bytes, into: out)
         return result
@@ -46,11 +46,11 @@ package enum Base64URL {
     /// Decodes base64url without padding, strictly: only the 64 characters,
     /// no `=`, no white space, and no leftover bits set (so each byte string
     /// has exactly one encoding). Nil when the input is not such text.
-    package static func decode(_ text: UnsafeBufferPointer<UInt8>) -> SecureBytes? {
+    package static func decode(_ text: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> SecureBytes? {
         let n = text.count
         guard n % 4 != 1 else { return nil }
         let length = n / 4 * 3 + max(n % 4 - 1, 0)
-        let out = secureAllocate(length + 1)
+        let out = try secureAllocate(length + 1)
         let result = SecureBytes(adopting: out, count: length)  // wipes `out` whatever happens next
         return sextets.withUnsafeBufferPointer { table in decode(text, into: out, table: table) } ? result : nil
     }

@@ -3,32 +3,42 @@ import Glibc
 #endif
 
 /// A growable byte buffer for building URLs and bodies that may hold
-/// secrets: every buffer it lets go of is wiped first.
+/// secrets: every buffer it lets go of is wiped first. When a buffer cannot
+/// be grown the writer stops writing and `finish()` reports it, so that the
+/// many appends that build a request need no error handling of their own.
 package struct ByteWriter: ~Copyable {
     private var base: UnsafeMutablePointer<UInt8>
     private var capacity: Int
     package private(set) var count = 0
+    private var outOfMemory = false
 
-    package init(capacity: Int = 256) {
+    package init(capacity: Int = 256) throws(PKCEError) {
         self.capacity = max(capacity, 16)
-        base = secureAllocate(self.capacity)
+        base = try secureAllocate(self.capacity)
     }
 
+    deinit { release() }
+
     // Only the first `count` bytes were ever written, so only they need wiping.
-    deinit {
+    private func release() {
         wipe(base, count)
         free(base)
     }
 
+    /// Whether `extra` more bytes fit (growing the buffer if needed).
     @inline(__always)
-    private mutating func reserve(_ extra: Int) {
+    private mutating func reserve(_ extra: Int) -> Bool {
         if count + extra + 1 > capacity { grow(count + extra + 1) }  // + the NUL that finish() appends
+        return !outOfMemory
     }
 
     private mutating func grow(_ needed: Int) {
         var newCapacity = capacity * 2
         while newCapacity < needed { newCapacity *= 2 }
-        let grown = secureAllocate(newCapacity)
+        guard !outOfMemory, let grown = try? secureAllocate(newCapacity) else {
+            outOfMemory = true
+            return
+        }
         grown.update(from: base, count: count)
         wipe(base, count)
         free(base)
@@ -37,14 +47,13 @@ package struct ByteWriter: ~Copyable {
     }
 
     package mutating func append(_ byte: UInt8) {
-        reserve(1)
+        guard reserve(1) else { return }
         base[count] = byte
         count += 1
     }
 
     package mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
-        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
-        reserve(bytes.count)
+        guard let source = bytes.baseAddress, !bytes.isEmpty, reserve(bytes.count) else { return }
         (base + count).update(from: source, count: bytes.count)
         count += bytes.count
     }
@@ -60,7 +69,7 @@ package struct ByteWriter: ~Copyable {
 
     /// Appends `bytes` percent-encoded: every byte `encoding` does not keep becomes %XX.
     mutating func appendEncoded(_ bytes: UnsafeBufferPointer<UInt8>, _ encoding: PercentEncoding) {
-        reserve(bytes.count * 3)
+        guard reserve(bytes.count * 3) else { return }
         for byte in bytes {
             if encoding.keeps(byte) {
                 base[count] = byte
@@ -83,7 +92,12 @@ package struct ByteWriter: ~Copyable {
     }
 
     /// Hands the bytes over without a copy; the writer's buffer becomes the result's.
-    package consuming func finish() -> SecureBytes {
+    package consuming func finish() throws(PKCEError) -> SecureBytes {
+        guard !outOfMemory else {
+            release()
+            discard self
+            throw PKCEError(.outOfMemory)
+        }
         let result = SecureBytes(adopting: base, count: count)
         discard self  // the buffer now belongs to `result`, which wipes it
         return result

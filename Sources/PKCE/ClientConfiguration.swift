@@ -100,12 +100,12 @@ public struct ClientConfiguration: Sendable {
     public func refreshRequest(refreshToken: UnsafeBufferPointer<UInt8>, scope: String? = nil) throws(PKCEError) -> HTTPRequest {
         guard let tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
         guard !refreshToken.isEmpty else { throw PKCEError(.invalidArgument, "refresh token is empty") }
-        var body = RequestBodyBuilder(requestBodyFormat)
+        var body = try RequestBodyBuilder(requestBodyFormat)
         body.add("grant_type", "refresh_token")
         body.add("refresh_token", refreshToken)
         body.add("client_id", clientID)
         if let scope, !scope.isEmpty { body.add("scope", scope) }
-        return HTTPRequest.post(to: tokenEndpoint, body: body)
+        return try HTTPRequest.post(to: tokenEndpoint, body: body)
     }
 
     public func refreshRequest(refreshToken: String, scope: String? = nil) throws(PKCEError) -> HTTPRequest {
@@ -122,10 +122,10 @@ public struct ClientConfiguration: Sendable {
         }
         guard let revocationEndpoint else { throw PKCEError(.notConfigured, "no revocation endpoint configured") }
         guard !token.isEmpty else { throw PKCEError(.invalidArgument, "token is empty") }
-        var body = RequestBodyBuilder(requestBodyFormat)
+        var body = try RequestBodyBuilder(requestBodyFormat)
         body.add("token", token)
         if let hint { body.add("token_type_hint", hint) }
         body.add("client_id", clientID)
-        return HTTPRequest.post(to: revocationEndpoint, body: body)
+        return try HTTPRequest.post(to: revocationEndpoint, body: body)
     }
 }

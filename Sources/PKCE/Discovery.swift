@@ -33,9 +33,7 @@ extension ClientConfiguration {
         }
         guard document.nodes[document.root].kind == .object else { throw PKCEError(.discovery, "metadata is not a JSON object") }
         func string(_ name: String) throws(PKCEError) -> String? {
-            do { return try document.stringMember(name)?.string } catch {
-                throw PKCEError(.discovery, "metadata \(name) is not a string")
-            }
+            try document.stringMember(name, wrongType: PKCEError(.discovery, "metadata \(name) is not a string"))?.string
         }
         func endpoint(_ name: String) throws(PKCEError) -> Endpoint? {
             guard let url = try string(name) else { return nil }
@@ -47,9 +45,7 @@ extension ClientConfiguration {
             throw PKCEError(.discovery, "metadata names another issuer than the one asked for (RFC 8414 3.3)")
         }
         func strings(_ name: String) throws(PKCEError) -> [String]? {
-            do { return try document.stringArrayMember(name) } catch {
-                throw PKCEError(.discovery, "metadata \(name) is not an array")
-            }
+            try document.stringArrayMember(name, wrongType: PKCEError(.discovery, "metadata \(name) is not an array"))
         }
         if let methods = try strings("code_challenge_methods_supported"), !methods.contains("S256") {
             throw PKCEError(.s256Unsupported)

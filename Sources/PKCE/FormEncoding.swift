@@ -15,8 +15,8 @@ enum FormEncoding {
         var pairs: [Pair] = []
         for piece in query.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let eq = piece.firstIndex(of: UInt8(ascii: "="))
-            guard let name = decode(piece[..<(eq ?? piece.endIndex)]).flatMap({ valid($0) ? $0.string : nil }),
-                  let value = decode(eq.map { piece[($0 + 1)...] } ?? piece[piece.endIndex...]),
+            guard let name = try decode(piece[..<(eq ?? piece.endIndex)]).flatMap({ valid($0) ? $0.string : nil }),
+                  let value = try decode(eq.map { piece[($0 + 1)...] } ?? piece[piece.endIndex...]),
                   valid(value)
             else { throw malformed() }
             pairs.append(Pair(name: name, value: value))
@@ -28,8 +28,8 @@ enum FormEncoding {
         !bytes.buffer.contains { $0 < 0x20 || $0 == 0x7F } && UTF8Validation.isValid(bytes.buffer)
     }
 
-    private static func decode(_ encoded: Slice<UnsafeBufferPointer<UInt8>>) -> SecureBytes? {
-        var writer = ByteWriter(capacity: encoded.count)
+    private static func decode(_ encoded: Slice<UnsafeBufferPointer<UInt8>>) throws(PKCEError) -> SecureBytes? {
+        var writer = try ByteWriter(capacity: encoded.count)
         var i = encoded.startIndex
         while i != encoded.endIndex {
             let byte = encoded[i]
@@ -43,6 +43,6 @@ enum FormEncoding {
             writer.append(byte == UInt8(ascii: "+") ? 0x20 : byte)
             i += 1
         }
-        return writer.finish()
+        return try writer.finish()
     }
 }

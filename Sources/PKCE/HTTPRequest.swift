@@ -36,9 +36,9 @@ public final class HTTPRequest: @unchecked Sendable {
     /// token>`), sent by the built-in transport only; wiped with the request.
     package let authorization: SecureBytes?
 
-    init(_ kind: Kind, url: String, body: SecureBytes, authorization: SecureBytes? = nil) {
+    init(_ kind: Kind, url: String, body: SecureBytes, authorization: SecureBytes? = nil) throws(PKCEError) {
         self.kind = kind
-        self.urlBytes = SecureBytes(url)
+        self.urlBytes = try SecureBytes(url)
         self.body = body
         self.authorization = authorization
     }
@@ -48,20 +48,20 @@ public final class HTTPRequest: @unchecked Sendable {
     public var url: String { urlBytes.string }
 
     /// A POST of a token, refresh or revocation body (RFC 6749 4.1.3, 6; RFC 7009 2.1).
-    static func post(to endpoint: Endpoint, body: consuming RequestBodyBuilder) -> HTTPRequest {
-        HTTPRequest(body.format == .json ? .jsonPost : .formPost, url: endpoint.url, body: body.finish())
+    static func post(to endpoint: Endpoint, body: consuming RequestBodyBuilder) throws(PKCEError) -> HTTPRequest {
+        try HTTPRequest(body.format == .json ? .jsonPost : .formPost, url: endpoint.url, body: body.finish())
     }
 
     /// A GET for JSON, such as server metadata (RFC 8414).
-    package static func get(_ url: String) -> HTTPRequest {
-        HTTPRequest(.get, url: url, body: SecureBytes(""))
+    package static func get(_ url: String) throws(PKCEError) -> HTTPRequest {
+        try HTTPRequest(.get, url: url, body: SecureBytes(""))
     }
 
     /// A GET for JSON with `Authorization: Bearer <token>` (RFC 6750 2.1), such as UserInfo.
-    package static func get(_ endpoint: Endpoint, bearer token: UnsafeBufferPointer<UInt8>) -> HTTPRequest {
-        var header = ByteWriter(capacity: token.count + 24)
+    package static func get(_ endpoint: Endpoint, bearer token: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> HTTPRequest {
+        var header = try ByteWriter(capacity: token.count + 24)
         header.append("Authorization: Bearer ")
         header.append(token)
-        return HTTPRequest(.get, url: endpoint.url, body: SecureBytes(""), authorization: header.finish())
+        return try HTTPRequest(.get, url: endpoint.url, body: SecureBytes(""), authorization: header.finish())
     }
 }

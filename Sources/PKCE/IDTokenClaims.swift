@@ -17,9 +17,7 @@ public final class IDTokenClaims: @unchecked Sendable {
 
     /// The unescaped value of string claim `name`; nil when absent or null.
     public func string(_ name: String) throws(PKCEError) -> SecureBytes? {
-        do { return try document.stringMember(name) } catch {
-            throw PKCEError(.idTokenClaim, "claim \(PKCEError.printable(name)) is not a string")
-        }
+        try document.stringMember(name, wrongType: PKCEError(.idTokenClaim, "claim \(PKCEError.printable(name)) is not a string"))
     }
 
     /// The JSON text of claim `name` as received (a string keeps its quotes).

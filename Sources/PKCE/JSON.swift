@@ -58,24 +58,44 @@ package struct JSONDocument {
         return nil
     }
 
-    /// The unescaped contents of the string node at `index`.
-    package func string(_ index: Int) -> SecureBytes {
-        let node = nodes[index]
-        let content = UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)])
-        guard node.escaped else { return SecureBytes(content) }
-        var writer = ByteWriter(capacity: content.count)
+    /// The unescaped contents of the string node at `index`, in wiped memory.
+    package func string(_ index: Int) throws(PKCEError) -> SecureBytes {
+        let content = contents(index)
+        guard nodes[index].escaped else { return try SecureBytes(content) }
+        var writer = try ByteWriter(capacity: content.count)
+        unescape(content) { writer.append($0) }
+        return try writer.finish()
+    }
+
+    /// The unescaped contents of the string node at `index` as a Swift string,
+    /// for what is not a secret (member names, audiences, method lists): it
+    /// cannot fail for want of memory, as the Swift runtime aborts instead.
+    package func plainString(_ index: Int) -> String {
+        let content = contents(index)
+        guard nodes[index].escaped else { return String(decoding: content, as: UTF8.self) }
+        var bytes: [UInt8] = []
+        unescape(content) { bytes.append($0) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    private func contents(_ index: Int) -> UnsafeBufferPointer<UInt8> {
+        UnsafeBufferPointer(rebasing: bytes[(nodes[index].start + 1)..<(nodes[index].end - 1)])
+    }
+
+    /// Hands out the bytes of escaped string contents (validated while parsing), unescaped, in order.
+    private func unescape(_ content: UnsafeBufferPointer<UInt8>, _ emit: (UInt8) -> Void) {
         var i = 0
         while i < content.count {
             let byte = content[i]
-            guard byte == UInt8(ascii: "\\") else { writer.append(byte); i += 1; continue }
+            guard byte == UInt8(ascii: "\\") else { emit(byte); i += 1; continue }
             let escape = content[i + 1]
             i += 2
             switch escape {
-            case UInt8(ascii: "b"): writer.append(0x08)
-            case UInt8(ascii: "f"): writer.append(0x0C)
-            case UInt8(ascii: "n"): writer.append(0x0A)
-            case UInt8(ascii: "r"): writer.append(0x0D)
-            case UInt8(ascii: "t"): writer.append(0x09)
+            case UInt8(ascii: "b"): emit(0x08)
+            case UInt8(ascii: "f"): emit(0x0C)
+            case UInt8(ascii: "n"): emit(0x0A)
+            case UInt8(ascii: "r"): emit(0x0D)
+            case UInt8(ascii: "t"): emit(0x09)
             case UInt8(ascii: "u"):
                 // Validated while parsing: four digits, and a low surrogate after a high one.
                 var scalar = Hex.value4(content, at: i) ?? 0
@@ -84,26 +104,21 @@ package struct JSONDocument {
                     scalar = 0x10000 + ((scalar - 0xD800) << 10) + ((Hex.value4(content, at: i + 2) ?? 0xDC00) - 0xDC00)
                     i += 6
                 }
-                appendUTF8(scalar, to: &writer)
-            default: writer.append(escape)  // " \ /
+                Self.emitUTF8(scalar, emit)
+            default: emit(escape)  // " \ /
             }
         }
-        return writer.finish()
-    }
-
-    /// A string member that is not a string (and not null).
-    package struct WrongType: Error {
-        package let member: String
     }
 
     /// The unescaped value of string member `name` of the object at
     /// `object`; nil when absent or null. A value that is not a string, or
-    /// holds a NUL (which no C string can carry intact), is `WrongType`.
-    package func stringMember(_ name: String, of object: Int = 0) throws(WrongType) -> SecureBytes? {
+    /// holds a NUL (which no C string can carry intact), throws `wrongType`.
+    package func stringMember(_ name: String, of object: Int = 0,
+                              wrongType: @autoclosure () -> PKCEError) throws(PKCEError) -> SecureBytes? {
         guard let index = member(name, of: object), nodes[index].kind != .null else { return nil }
-        guard nodes[index].kind == .string else { throw WrongType(member: name) }
-        let value = string(index)
-        guard !value.containsNUL else { throw WrongType(member: name) }
+        guard nodes[index].kind == .string else { throw wrongType() }
+        let value = try string(index)
+        guard !value.containsNUL else { throw wrongType() }
         return value
     }
 
@@ -119,11 +134,12 @@ package struct JSONDocument {
 
     /// The string elements of array member `name` of the object at `object`
     /// (other elements are skipped); nil when absent or null. A member that
-    /// is not an array is `WrongType`.
-    package func stringArrayMember(_ name: String, of object: Int = 0) throws(WrongType) -> [String]? {
+    /// is not an array throws `wrongType`.
+    package func stringArrayMember(_ name: String, of object: Int = 0,
+                                   wrongType: @autoclosure () -> PKCEError) throws(PKCEError) -> [String]? {
         guard let array = member(name, of: object), nodes[array].kind != .null else { return nil }
-        guard nodes[array].kind == .array else { throw WrongType(member: name) }
-        return elements(of: array).filter { nodes[$0].kind == .string }.map { string($0).string }
+        guard nodes[array].kind == .array else { throw wrongType() }
+        return elements(of: array).filter { nodes[$0].kind == .string }.map { plainString($0) }
     }
 
     /// The JSON text of the node at `index`, exactly as received.
@@ -133,7 +149,7 @@ package struct JSONDocument {
 
     private func keyEquals(_ index: Int, _ name: String) -> Bool {
         let node = nodes[index]
-        if node.escaped { return string(index).string == name }
+        if node.escaped { return plainString(index) == name }
         let key = UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)])
         var name = name
         return name.withUTF8 { Self.same($0, key) }
@@ -159,22 +175,21 @@ package struct JSONDocument {
     }
 
     private func sameKey(_ a: Int, _ b: Int) -> Bool {
-        if nodes[a].escaped || nodes[b].escaped { return string(a).string == string(b).string }
+        if nodes[a].escaped || nodes[b].escaped { return plainString(a) == plainString(b) }
         return Self.same(text(a), text(b))
     }
 
-    private func appendUTF8(_ scalar: UInt32, to writer: inout ByteWriter) {
+    private static func emitUTF8(_ scalar: UInt32, _ emit: (UInt8) -> Void) {
         switch scalar {
         case ..<0x80:
-            writer.append(UInt8(scalar))
+            emit(UInt8(scalar))
         case ..<0x800:
-            writer.append(UInt8(0xC0 | scalar >> 6)); writer.append(UInt8(0x80 | scalar & 0x3F))
+            emit(UInt8(0xC0 | scalar >> 6)); emit(UInt8(0x80 | scalar & 0x3F))
         case ..<0x10000:
-            writer.append(UInt8(0xE0 | scalar >> 12)); writer.append(UInt8(0x80 | scalar >> 6 & 0x3F))
-            writer.append(UInt8(0x80 | scalar & 0x3F))
+            emit(UInt8(0xE0 | scalar >> 12)); emit(UInt8(0x80 | scalar >> 6 & 0x3F)); emit(UInt8(0x80 | scalar & 0x3F))
         default:
-            writer.append(UInt8(0xF0 | scalar >> 18)); writer.append(UInt8(0x80 | scalar >> 12 & 0x3F))
-            writer.append(UInt8(0x80 | scalar >> 6 & 0x3F)); writer.append(UInt8(0x80 | scalar & 0x3F))
+            emit(UInt8(0xF0 | scalar >> 18)); emit(UInt8(0x80 | scalar >> 12 & 0x3F))
+            emit(UInt8(0x80 | scalar >> 6 & 0x3F)); emit(UInt8(0x80 | scalar & 0x3F))
         }
     }
 
@@ -223,15 +238,15 @@ package struct JSONDocument {
                 try parseString(&p)
                 members += 1
                 if members > Self.pairwiseKeyLimit && manyKeys == nil {
-                    manyKeys = Set(keyIndices(of: object, before: keyIndex).map { string($0).string })
+                    manyKeys = Set(keyIndices(of: object, before: keyIndex).map { plainString($0) })
                 }
                 let duplicate: Bool
-                if let inserted = manyKeys?.insert(string(keyIndex).string).inserted {
+                if let inserted = manyKeys?.insert(plainString(keyIndex)).inserted {
                     duplicate = !inserted
                 } else {
                     duplicate = keyIndices(of: object, before: keyIndex).contains { sameKey($0, keyIndex) }
                 }
-                if duplicate { throw Malformed(reason: "duplicate member \"\(PKCEError.printable(string(keyIndex).string))\"") }
+                if duplicate { throw Malformed(reason: "duplicate member \"\(PKCEError.printable(plainString(keyIndex)))\"") }
                 skipWhitespace(&p)
                 guard p < bytes.count, bytes[p] == UInt8(ascii: ":") else { throw Malformed(reason: "expected ':' at offset \(p)") }
                 p += 1

@@ -53,7 +53,7 @@ public enum PKCE {
 
     /// `length` random characters in memory that is wiped on release.
     static func randomCharacters(_ length: Int) throws(PKCEError) -> SecureBytes {
-        let out = secureAllocate(length + 1)
+        let out = try secureAllocate(length + 1)
         let result = SecureBytes(adopting: out, count: length)  // wipes `out` even if the next line throws
         try writeRandomCharacters(length, into: out)
         return result

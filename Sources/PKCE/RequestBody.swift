@@ -9,11 +9,12 @@ public enum RequestBodyFormat: Sendable {
 /// Builds a request body in either format, in memory that is wiped on release.
 struct RequestBodyBuilder: ~Copyable {
     let format: RequestBodyFormat
-    private var writer = ByteWriter()
+    private var writer: ByteWriter
     private var fields = 0
 
-    init(_ format: RequestBodyFormat) {
+    init(_ format: RequestBodyFormat) throws(PKCEError) {
         self.format = format
+        writer = try ByteWriter()
         if format == .json { writer.append(UInt8(ascii: "{")) }
     }
 
@@ -44,9 +45,9 @@ struct RequestBodyBuilder: ~Copyable {
         value.withBytes { add(name, $0) }
     }
 
-    consuming func finish() -> SecureBytes {
+    consuming func finish() throws(PKCEError) -> SecureBytes {
         if format == .json { writer.append(UInt8(ascii: "}")) }
-        return writer.finish()
+        return try writer.finish()
     }
 
     /// RFC 8259 string escaping: quote, backslash and control characters.

@@ -17,19 +17,18 @@ public final class SecureBytes: @unchecked Sendable {
         base[count] = 0
     }
 
-    public convenience init(_ bytes: UnsafeBufferPointer<UInt8>) {
-        let copy = secureAllocate(bytes.count + 1)
+    public convenience init(_ bytes: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        let copy = try secureAllocate(bytes.count + 1)
         if let source = bytes.baseAddress { copy.update(from: source, count: bytes.count) }
         self.init(adopting: copy, count: bytes.count)
     }
 
-    public convenience init(_ string: String) {
+    public convenience init(_ string: String) throws(PKCEError) {
         var string = string
         let count = string.utf8.count
-        let copy = string.withUTF8 { utf8 in
-            let copy = secureAllocate(count + 1)
+        let copy = try secureAllocate(count + 1)
+        string.withUTF8 { utf8 in
             if let source = utf8.baseAddress { copy.update(from: source, count: count) }
-            return copy
         }
         self.init(adopting: copy, count: count)
     }
@@ -64,9 +63,11 @@ public func wipe(_ memory: UnsafeMutableRawPointer?, _ count: Int) {
     OPENSSL_cleanse(memory, count)
 }
 
-/// `malloc`, with allocation failure as a crash: the Swift runtime offers no
-/// way to recover from it, and every other allocation in Swift behaves so.
-func secureAllocate(_ count: Int) -> UnsafeMutablePointer<UInt8> {
-    guard let raw = malloc(max(count, 1)) else { fatalError("libpkce: out of memory") }
+/// `malloc` for the buffers that hold secrets and results. These are the
+/// allocations whose size the input decides, so their failure is reported
+/// (PKCE_ERR_OUT_OF_MEMORY); the Swift runtime's own small allocations
+/// still abort, as the header's conventions say.
+func secureAllocate(_ count: Int) throws(PKCEError) -> UnsafeMutablePointer<UInt8> {
+    guard let raw = malloc(max(count, 1)) else { throw PKCEError(.outOfMemory) }
     return raw.assumingMemoryBound(to: UInt8.self)
 }

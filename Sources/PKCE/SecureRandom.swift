@@ -22,9 +22,9 @@ enum SecureRandom {
     /// Calls `body` with `count` fresh random bytes, which are wiped right after.
     static func withBytes<R>(_ count: Int, _ body: (UnsafeBufferPointer<UInt8>) -> R) throws(PKCEError) -> R {
         guard count <= poolBytes, let pool = currentPool() else {
-            let direct = secureAllocate(count)
+            let direct = try secureAllocate(count)
             defer { wipe(direct, count); free(direct) }
-            guard RAND_bytes(direct, Int32(count)) == 1 else { throw PKCEError(.random) }
+            guard RAND_bytes(direct, Int32(count)) == 1 else { throw failure() }
             return body(UnsafeBufferPointer(start: direct, count: count))
         }
         if pool.pointee.valid != Pool.marker || pool.pointee.used + count > poolBytes
@@ -70,11 +70,16 @@ enum SecureRandom {
         return pool
     }
 
+    /// Why RAND_bytes failed: OpenSSL running out of memory is reported as such.
+    private static func failure() -> PKCEError {
+        PKCEError(lpk_errors_include_out_of_memory() != 0 ? .outOfMemory : .random)
+    }
+
     /// Bytes already handed out were wiped then; the rest is overwritten here.
     private static func refill(_ pool: UnsafeMutablePointer<Pool>) throws(PKCEError) {
         pool.pointee.valid = 0
         pool.pointee.used = poolBytes
-        guard RAND_bytes(pool.bytes, Int32(poolBytes)) == 1 else { throw PKCEError(.random) }
+        guard RAND_bytes(pool.bytes, Int32(poolBytes)) == 1 else { throw failure() }
         if pool.pointee.owner != 0 { pool.pointee.owner = getpid() }
         pool.pointee.used = 0
         pool.pointee.valid = Pool.marker

@@ -43,9 +43,8 @@ package enum ServerAnswer {
     }
 
     static func stringMember(_ name: String, of document: JSONDocument, httpStatus: Int) throws(PKCEError) -> SecureBytes? {
-        do { return try document.stringMember(name) } catch {
-            throw PKCEError(.responseInvalid, "\(PKCEError.printable(name)) is not a string without NUL characters", httpStatus: httpStatus)
-        }
+        try document.stringMember(name, wrongType: PKCEError(
+            .responseInvalid, "\(PKCEError.printable(name)) is not a string without NUL characters", httpStatus: httpStatus))
     }
 
     /// A token revocation answer (RFC 7009 2.2): any 2xx is success, whatever

@@ -67,7 +67,7 @@ public func pkce_id_token_verify(_ client: OpaquePointer?, _ attempt: OpaquePoin
         let client = try required(client, OAuthClient.self), out = try required(out)
         let keys = try jwks.map { (json) throws(PKCEError) in try JSONWebKeySet(json: byteBuffer(json, jwksLength)) }
         let claims = try client.verifyIDToken(bytes(required(idToken)), attempt: object(attempt, AuthorizationAttempt.self),
-                                              accessToken: accessToken.map { SecureBytes(bytes($0)) }, keys: keys)
+                                              accessToken: accessToken.map { (token) throws(PKCEError) in try SecureBytes(bytes(token)) }, keys: keys)
         out.pointee = retained(claims)
     }
 }
@@ -116,7 +116,7 @@ public func pkce_client_refresh_subject(_ client: OpaquePointer?, _ refreshToken
                                         _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
         let client = try required(client, OAuthClient.self), out = try required(out)
-        let subject = SecureBytes(bytes(try required(subject)))
+        let subject = try SecureBytes(bytes(required(subject)))
         guard subject.count > 0 else { throw PKCEError(.invalidArgument, "subject is empty") }
         out.pointee = retained(try client.refresh(refreshToken: bytes(required(refreshToken)), scope: optionalString(scope),
                                                   subject: subject))
@@ -129,7 +129,7 @@ public func pkce_client_userinfo(_ client: OpaquePointer?, _ accessToken: Unsafe
                                  _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
         let client = try required(client, OAuthClient.self), out = try required(out)
-        let json = try client.userinfo(accessToken: bytes(required(accessToken)), subject: subject.map { SecureBytes(bytes($0)) })
+        let json = try client.userinfo(accessToken: bytes(required(accessToken)), subject: subject.map { (subject) throws(PKCEError) in try SecureBytes(bytes(subject)) })
         out.pointee = try json.withBytes(handedOut)
         length?.pointee = json.count
     }

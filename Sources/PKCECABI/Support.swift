@@ -20,7 +20,8 @@ func status(detail: UnsafeMutablePointer<OpaquePointer?>? = nil, _ body: () thro
         try body()
         return PKCE_OK
     } catch {
-        detail?.pointee = retained(ErrorDetail(error))
+        // Without memory for the detail the status still tells what failed.
+        detail?.pointee = (try? ErrorDetail(error)).map { retained($0) }
         return pkce_status(error.code)
     }
 }
@@ -141,11 +142,11 @@ final class ErrorDetail {
     let oauthDescription: SecureBytes?
     let oauthURI: SecureBytes?
 
-    init(_ error: PKCEError) {
+    init(_ error: PKCEError) throws(PKCEError) {
         self.error = error
-        message = SecureBytes(error.message)
-        oauthError = error.oauth.map { SecureBytes($0.error) }
-        oauthDescription = error.oauth?.description.map { SecureBytes($0) }
-        oauthURI = error.oauth?.uri.map { SecureBytes($0) }
+        message = try SecureBytes(error.message)
+        oauthError = try error.oauth.map { (oauth) throws(PKCEError) in try SecureBytes(oauth.error) }
+        oauthDescription = try error.oauth?.description.map { (text) throws(PKCEError) in try SecureBytes(text) }
+        oauthURI = try error.oauth?.uri.map { (text) throws(PKCEError) in try SecureBytes(text) }
     }
 }

@@ -26,7 +26,7 @@ public final class IDToken: @unchecked Sendable {
         // Only the signature may be empty (an unsigned token, refused later by its alg).
         func part(_ range: Range<Int>, _ what: String) throws(PKCEError) -> SecureBytes {
             guard !range.isEmpty || what == "signature",
-                  let decoded = Base64URL.decode(UnsafeBufferPointer(rebasing: text[range])) else {
+                  let decoded = try Base64URL.decode(UnsafeBufferPointer(rebasing: text[range])) else {
                 throw PKCEError(.idTokenMalformed, "ID token \(what) is not base64url without padding")
             }
             return decoded
@@ -41,7 +41,7 @@ public final class IDToken: @unchecked Sendable {
             }
             return document
         }
-        token = SecureBytes(text)
+        token = try SecureBytes(text)
         signingInputLength = dots[1]
         header = try part(0..<dots[0], "header")
         headerDocument = try object(header, "header")
@@ -50,9 +50,7 @@ public final class IDToken: @unchecked Sendable {
         signature = try part((dots[1] + 1)..<text.count, "signature")
         let headerDocument = headerDocument
         func headerString(_ name: String) throws(PKCEError) -> String? {
-            do { return try headerDocument.stringMember(name)?.string } catch {
-                throw PKCEError(.idTokenMalformed, "ID token header member \(name) is not a string")
-            }
+            try headerDocument.stringMember(name, wrongType: PKCEError(.idTokenMalformed, "ID token header member \(name) is not a string"))?.string
         }
         guard let alg = try headerString("alg") else { throw PKCEError(.idTokenMalformed, "ID token header has no alg") }
         // RFC 7515 4.1.11: extensions a recipient does not understand must be refused.
@@ -64,7 +62,7 @@ public final class IDToken: @unchecked Sendable {
     }
 
     public convenience init(_ text: String) throws(PKCEError) {
-        let bytes = SecureBytes(text)
+        let bytes = try SecureBytes(text)
         try self.init(bytes.buffer)
         withExtendedLifetime(bytes) {}
     }
@@ -122,9 +120,7 @@ public final class IDToken: @unchecked Sendable {
     private func checkClaims(_ algorithm: SignatureAlgorithm, _ e: Expectations) throws(PKCEError) -> IDTokenClaims {
         let claims = payloadDocument
         func string(_ name: String) throws(PKCEError) -> SecureBytes? {
-            do { return try claims.stringMember(name) } catch {
-                throw PKCEError(.idTokenClaim, "claim \(name) is not a string")
-            }
+            try claims.stringMember(name, wrongType: PKCEError(.idTokenClaim, "claim \(name) is not a string"))
         }
         func time(_ name: String) throws(PKCEError) -> Int64? {
             guard let index = claims.member(name) else { return nil }
@@ -155,7 +151,7 @@ public final class IDToken: @unchecked Sendable {
             guard authTime + maxAge + e.clockSkew >= e.now else { throw invalid("auth_time", "is older than max_age allows") }
         }
         if let atHash = try string("at_hash"), let accessToken = e.accessToken {
-            guard Self.atHash(accessToken, algorithm).map({ PKCE.constantTimeEquals($0.buffer, atHash.buffer) }) == true else {
+            guard let expected = try Self.atHash(accessToken, algorithm), PKCE.constantTimeEquals(expected.buffer, atHash.buffer) else {
                 throw invalid("at_hash", "does not match the access token")
             }
         }
@@ -175,11 +171,11 @@ public final class IDToken: @unchecked Sendable {
         var audiences: [String] = []
         switch claims.nodes[aud].kind {
         case .string:
-            audiences = [claims.string(aud).string]
+            audiences = [claims.plainString(aud)]
         case .array:
             for element in claims.elements(of: aud) {
                 guard claims.nodes[element].kind == .string else { throw PKCEError(.idTokenClaim, "claim aud holds a non-string") }
-                audiences.append(claims.string(element).string)
+                audiences.append(claims.plainString(element))
             }
         default:
             throw PKCEError(.idTokenClaim, "claim aud is neither a string nor an array")
@@ -201,12 +197,14 @@ public final class IDToken: @unchecked Sendable {
     }
 
     /// at_hash: base64url of the left half of the hash of the access token.
-    static func atHash(_ accessToken: SecureBytes, _ algorithm: SignatureAlgorithm) -> SecureBytes? {
+    static func atHash(_ accessToken: SecureBytes, _ algorithm: SignatureAlgorithm) throws(PKCEError) -> SecureBytes? {
         var digest = [UInt8](repeating: 0, count: 64)
         let length = digest.withUnsafeMutableBufferPointer { out in
             lpk_digest(algorithm.hashBits, accessToken.base, accessToken.count, out.baseAddress)
         }
         guard length > 0 else { return nil }
-        return digest.withUnsafeBufferPointer { Base64URL.encoded(UnsafeBufferPointer(rebasing: $0[0..<(length / 2)])) }
+        return try digest.withUnsafeBufferPointer { (digest) throws(PKCEError) in
+            try Base64URL.encoded(UnsafeBufferPointer(rebasing: digest[0..<(length / 2)]))
+        }
     }
 }

@@ -86,21 +86,18 @@ public struct JSONWebKeySet: Sendable {
     private static func key(_ document: JSONDocument, _ index: Int) throws(PKCEError) -> PublicKey? {
         guard document.nodes[index].kind == .object else { throw PKCEError(.jwksInvalid, "a JWKS key is not an object") }
         func string(_ name: String) throws(PKCEError) -> String? {
-            do { return try document.stringMember(name, of: index)?.string } catch {
-                throw PKCEError(.jwksInvalid, "JWK member \(name) is not a string")
-            }
+            try document.stringMember(name, of: index, wrongType: PKCEError(.jwksInvalid, "JWK member \(name) is not a string"))?.string
         }
         func bytes(_ name: String) throws(PKCEError) -> SecureBytes {
-            guard var text = try string(name) else { throw PKCEError(.jwksInvalid, "JWK lacks \(name)") }
-            guard let decoded = text.withUTF8({ Base64URL.decode($0) }), decoded.count > 0 else {
+            guard let text = try string(name) else { throw PKCEError(.jwksInvalid, "JWK lacks \(name)") }
+            guard let decoded = try SecureBytes(text).withBytes({ (text) throws(PKCEError) in try Base64URL.decode(text) }),
+                  decoded.count > 0 else {
                 throw PKCEError(.jwksInvalid, "JWK member \(name) is not base64url")
             }
             return decoded
         }
-        let operations: [String]?
-        do { operations = try document.stringArrayMember("key_ops", of: index) } catch {
-            throw PKCEError(.jwksInvalid, "JWK key_ops is not an array")
-        }
+        let operations = try document.stringArrayMember("key_ops", of: index,
+                                                        wrongType: PKCEError(.jwksInvalid, "JWK key_ops is not an array"))
         let keyID = try string("kid"), use = try string("use"), algorithm = try string("alg")
         let type: PublicKey.KeyType
         let made: OpaquePointer?

@@ -196,7 +196,7 @@ private final class EasyHandle {
         // A request with a secret header gets a list of its own, wiped and freed after the transfer.
         let ownHeaders = try request.authorization.map { (line) throws(PKCEError) in try Self.headers(headers, plus: line) }
         defer { ownHeaders.map(Self.wipeAndFree) }
-        let sink = ResponseSink()
+        let sink = try ResponseSink()
         errorBuffer[0] = 0
         let code = request.body.withBytes { body in
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders ?? headers)
@@ -228,7 +228,7 @@ private final class EasyHandle {
         guard (100...599).contains(status) else {
             throw PKCEError(.httpStatus, "the server answered with status \(status), which HTTP does not define", httpStatus: status)
         }
-        return HTTPResponse(status: status, body: sink.finish())
+        return try HTTPResponse(status: status, body: sink.finish())
     }
 
     /// A copy of `list` with `line` appended.
@@ -293,10 +293,15 @@ private final class EasyHandle {
 
 /// Collects a response body, up to the 1 MiB cap, in memory that is wiped on release.
 private final class ResponseSink {
-    var writer: ByteWriter? = ByteWriter(capacity: 1024)
+    var writer: ByteWriter?
     var overflowed = false
 
-    func finish() -> SecureBytes { writer.take()?.finish() ?? SecureBytes("") }
+    init() throws(PKCEError) { writer = try ByteWriter(capacity: 1024) }
+
+    func finish() throws(PKCEError) -> SecureBytes {
+        guard let writer = writer.take() else { return try SecureBytes("") }
+        return try writer.finish()
+    }
 }
 
 private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {

@@ -128,8 +128,8 @@ extension OAuthClient {
         }
         guard document.nodes[document.root].kind == .object else { throw PKCEError(.responseInvalid, "userinfo is not a JSON object") }
         if let subject {
-            let sub = try? document.stringMember("sub")
-            guard let sub = sub ?? nil, PKCE.constantTimeEquals(sub.buffer, subject.buffer) else {
+            let sub = try document.stringMember("sub", wrongType: PKCEError(.idTokenClaim, "userinfo sub is not a string"))
+            guard let sub, PKCE.constantTimeEquals(sub.buffer, subject.buffer) else {
                 throw PKCEError(.idTokenClaim, "userinfo sub is not the ID token's subject")
             }
         }

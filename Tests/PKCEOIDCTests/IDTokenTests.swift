@@ -15,13 +15,13 @@ import Testing
         var publicKey = [UInt8](repeating: 0, count: 32), length = 32
         EVP_PKEY_get_raw_public_key(key, &publicKey, &length)
         EVP_PKEY_free(key)
-        let x = publicKey.withUnsafeBufferPointer { Base64URL.encoded($0).string }
+        let x = publicKey.withUnsafeBufferPointer { try! Base64URL.encoded($0).string }
         return #"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k1","x":"\#(x)"}]}"#
     }()
 
     static func b64(_ text: String) -> String {
         var text = text
-        return text.withUTF8 { Base64URL.encoded($0).string }
+        return text.withUTF8 { try! Base64URL.encoded($0).string }
     }
 
     /// header.payload, signed with the seed's key.
@@ -34,7 +34,7 @@ import Testing
         _ = Array(input.utf8).withUnsafeBufferPointer { EVP_DigestSign(context, &signature, &length, $0.baseAddress, $0.count) }
         EVP_MD_CTX_free(context)
         EVP_PKEY_free(key)
-        return input + "." + signature.withUnsafeBufferPointer { Base64URL.encoded($0).string }
+        return input + "." + signature.withUnsafeBufferPointer { try! Base64URL.encoded($0).string }
     }
 
     static let now: Int64 = 1_800_000_000
@@ -51,7 +51,7 @@ import Testing
 
     func expectations(nonce: String? = "n1") -> IDToken.Expectations {
         var e = IDToken.Expectations(issuer: "https://as.example", clientID: "client-1", now: Self.now)
-        e.nonce = nonce.map { SecureBytes($0) }
+        e.nonce = nonce.map { try! SecureBytes($0) }
         return e
     }
 
@@ -71,7 +71,7 @@ import Testing
         #expect(claims.jsonText("exp").map { String(decoding: $0, as: UTF8.self) } == "\(Self.now + 600)")
     }
 
-    @Test func claimRules() {
+    @Test func claimRules() throws {
         let cases: [(String, PKCEError.Code)] = [
             (Self.claims(["iss": #""https://evil.example""#]), .idTokenClaim),
             (Self.claims(drop: ["iss"]), .idTokenClaim),
@@ -98,19 +98,19 @@ import Testing
         // A refresh: no nonce expected, and the subject must stay.
         var refresh = expectations(nonce: nil)
         #expect(code(Self.sign(Self.claims(drop: ["nonce"])), refresh) == nil)
-        refresh.subject = SecureBytes("u2")
+        refresh.subject = try SecureBytes("u2")
         #expect(code(Self.sign(Self.claims()), refresh) == .idTokenClaim)
     }
 
-    @Test func maxAgeAndAtHash() {
+    @Test func maxAgeAndAtHash() throws {
         var e = expectations()
         e.maxAge = 300
         #expect(code(Self.sign(Self.claims()), e) == .idTokenClaim)                                  // no auth_time
         #expect(code(Self.sign(Self.claims(["auth_time": "\(Self.now - 100)"])), e) == nil)
         #expect(code(Self.sign(Self.claims(["auth_time": "\(Self.now - 400)"])), e) == .idTokenClaim)
         e = expectations()
-        e.accessToken = SecureBytes("access-token-1")
-        let atHash = IDToken.atHash(SecureBytes("access-token-1"), .edDSA)!.string
+        e.accessToken = try SecureBytes("access-token-1")
+        let atHash = try #require(try IDToken.atHash(try SecureBytes("access-token-1"), .edDSA)).string
         #expect(atHash.count == 43)  // half of SHA-512: 32 bytes
         #expect(code(Self.sign(Self.claims(["at_hash": "\"\(atHash)\""])), e) == nil)
         #expect(code(Self.sign(Self.claims(["at_hash": #""AAAA""#])), e) == .idTokenClaim)
@@ -164,7 +164,7 @@ import Testing
         let set = try keys(#"{"keys":[{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#)
         let input = "eyJhbGciOiJFZERTQSJ9.RXhhbXBsZSBvZiBFZDI1NTE5IHNpZ25pbmc"
         var signatureText = "hgyY0il_MGCjP0JzlnLWG1PPOt7-09PGcvMg3AIbQR6dWbhijcNR4ki4iylGjg5BhVsPt9g7sVvpAr_MuM0KAg"
-        let signature = try #require(signatureText.withUTF8 { Base64URL.decode($0) })
+        let signature = try #require(signatureText.withUTF8 { try! Base64URL.decode($0) })
         let key = try #require(set.candidates(for: .edDSA, keyID: nil).first)
         try SecureBytes(input).withBytes { data throws(PKCEError) in
             try key.verify(.edDSA, signature: signature.buffer, over: data)
@@ -181,7 +181,7 @@ import Testing
         let skipped = try keys(#"{"keys":[{"kty":"oct","k":"c2VjcmV0"},{"kty":"XYZ"},{"kty":"OKP","crv":"X25519","x":"AA"}]}"#)
         #expect(skipped.keys.isEmpty)
         // A 1024-bit RSA modulus is too weak; a key missing `e` is malformed.
-        let n1024 = [UInt8](repeating: 0xC1, count: 128).withUnsafeBufferPointer { Base64URL.encoded($0).string }
+        let n1024 = [UInt8](repeating: 0xC1, count: 128).withUnsafeBufferPointer { try! Base64URL.encoded($0).string }
         #expect(throws: PKCEError.self) { try keys(#"{"keys":[{"kty":"RSA","n":"\#(n1024)","e":"AQAB"}]}"#) }
         #expect(throws: PKCEError.self) { try keys(#"{"keys":[{"kty":"RSA","n":"\#(n1024)"}]}"#) }
         #expect(throws: PKCEError.self) { try keys(#"{"keys":[{"kty":"EC","crv":"P-256","x":"AA","y":"AA"}]}"#) }
@@ -206,7 +206,7 @@ import Testing
     @Test func base64URLDecodingIsStrict() {
         func decode(_ text: String) -> String? {
             var text = text
-            return text.withUTF8 { Base64URL.decode($0) }.map { String(decoding: $0.buffer, as: UTF8.self) }
+            return text.withUTF8 { try! Base64URL.decode($0) }.map { String(decoding: $0.buffer, as: UTF8.self) }
         }
         #expect(decode("Zm9vYmFy") == "foobar" && decode("Zm9vYg") == "foob" && decode("") == "")
         #expect(decode("Zm9vYg==") == nil)   // padding

@@ -18,7 +18,7 @@ import Testing
 
     func apply(_ json: String, issuer: String = "https://as.example") throws(PKCEError) -> ClientConfiguration {
         var c = try configuration()
-        let bytes = SecureBytes(json)
+        let bytes = try SecureBytes(json)
         try bytes.withBytes { b throws(PKCEError) in try c.applyMetadata(issuer: issuer, json: b) }
         return c
     }

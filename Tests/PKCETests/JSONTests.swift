@@ -69,11 +69,12 @@ import Testing
         var text = #"{"s":"v","n":null,"x":1,"z":"a\u0000b"}"#
         try text.withUTF8 { bytes in
             let document = try JSONDocument(parsing: bytes)
-            #expect(try document.stringMember("s")?.string == "v")
-            #expect(try document.stringMember("n") == nil)
-            #expect(try document.stringMember("absent") == nil)
-            #expect(throws: JSONDocument.WrongType.self) { try document.stringMember("x") }
-            #expect(throws: JSONDocument.WrongType.self) { try document.stringMember("z") }
+            let wrong = PKCEError(.responseInvalid, "wrong type")
+            #expect(try document.stringMember("s", wrongType: wrong)?.string == "v")
+            #expect(try document.stringMember("n", wrongType: wrong) == nil)
+            #expect(try document.stringMember("absent", wrongType: wrong) == nil)
+            #expect(throws: wrong) { try document.stringMember("x", wrongType: wrong) }
+            #expect(throws: wrong) { try document.stringMember("z", wrongType: wrong) }
         }
     }
 }

@@ -3,34 +3,55 @@ import Testing
 
 /// SecureBytes, ByteWriter and the percent-encodings they write.
 @Suite struct SecureBytesTests {
-    @Test func bytesCarryANULForC() {
-        let bytes = SecureBytes("secret"), empty = SecureBytes("")
+    @Test func bytesCarryANULForC() throws {
+        let bytes = try SecureBytes("secret"), empty = try SecureBytes("")
         withExtendedLifetime((bytes, empty)) {  // the pointers below are valid only while their owners live
             #expect(bytes.count == 6 && bytes.base[6] == 0)
             #expect(String(cString: bytes.cString) == "secret")
             #expect(empty.count == 0 && empty.base[0] == 0)
         }
-        #expect(SecureBytes("a\u{0}b").containsNUL)
+        #expect(try SecureBytes("a\u{0}b").containsNUL)
     }
 
-    @Test func writerGrowsAndHandsOverItsBuffer() {
-        var writer = ByteWriter(capacity: 1)
+    @Test func writerGrowsAndHandsOverItsBuffer() throws {
+        var writer = try ByteWriter(capacity: 1)
         for i in 0..<1000 { writer.append(UInt8(ascii: "a") + UInt8(i % 26)) }
         writer.append("€")
-        let bytes = writer.finish()
+        let bytes = try writer.finish()
         #expect(bytes.count == 1003)
         withExtendedLifetime(bytes) { #expect(bytes.string.hasSuffix("€") && bytes.base[1003] == 0) }
     }
 
-    @Test func queryAndFormEncodings() {
-        func encoded(_ text: String, _ encoding: PercentEncoding) -> String {
-            var writer = ByteWriter()
+    /// Sizes no malloc can satisfy stand in for running out of memory: the
+    /// buffers whose size the input decides fail with a status, not an abort.
+    @Test func allocationFailureIsAnError() throws {
+        let outOfMemory = PKCEError(.outOfMemory)
+        let huge = 1 << 61
+        let anywhere = try #require(UnsafePointer<UInt8>(bitPattern: 0x1000))  // never read: the allocation fails first
+        #expect(throws: outOfMemory) { try SecureBytes(UnsafeBufferPointer(start: anywhere, count: huge)) }
+        #expect(throws: outOfMemory) { try ByteWriter(capacity: huge) }
+        var writer = try ByteWriter()
+        writer.append("kept")
+        writer.append(UnsafeBufferPointer(start: anywhere, count: huge))  // cannot grow: the writer stops
+        writer.append("ignored")
+        #expect(writer.count == 4)
+        do {
+            _ = try writer.finish()
+            Issue.record("a writer that could not grow finished")
+        } catch {
+            #expect(error == outOfMemory)
+        }
+    }
+
+    @Test func queryAndFormEncodings() throws {
+        func encoded(_ text: String, _ encoding: PercentEncoding) throws -> String {
+            var writer = try ByteWriter()
             writer.appendEncoded(text, encoding)
-            return writer.finish().string
+            return try writer.finish().string
         }
         let text = "a b*~-._é/?&=+%"
-        #expect(encoded(text, .query) == "a%20b%2A~-._%C3%A9%2F%3F%26%3D%2B%25")
-        #expect(encoded(text, .form) == "a+b*%7E-._%C3%A9%2F%3F%26%3D%2B%25")
+        #expect(try encoded(text, .query) == "a%20b%2A~-._%C3%A9%2F%3F%26%3D%2B%25")
+        #expect(try encoded(text, .form) == "a+b*%7E-._%C3%A9%2F%3F%26%3D%2B%25")
     }
 
     @Test func hexBothWays() {

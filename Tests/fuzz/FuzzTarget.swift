@@ -40,8 +40,8 @@ enum FuzzTarget: String, CaseIterable {
         case .idToken:
             guard let token = try? IDToken(input) else { return }
             var e = IDToken.Expectations(issuer: "https://as.example", clientID: "c", now: 1_800_000_000)
-            e.nonce = SecureBytes("n")
-            e.accessToken = SecureBytes("at")
+            e.nonce = try? SecureBytes("n")
+            e.accessToken = try? SecureBytes("at")
             _ = try? token.verified(with: fuzzKeys, expecting: e)
         case .jwks:
             _ = try? JSONWebKeySet(json: input)
