@@ -8,15 +8,18 @@
 //                  requests and answers. OpenSSL only; never imports a layer above.
 //   PKCEOIDC       OpenID Connect: ID tokens (JWS), JWKS, claims; CJOSE does
 //                  the OpenSSL key and signature calls. No I/O.
-//   PKCETransport  HTTPS over libcurl, which CLibcurl loads on first use.
-//   PKCECABI       the C ABI of include/pkce.h, a thin wrapper over both.
+//   PKCETransport  HTTPS over libcurl, which CLibcurl loads on first use;
+//                  exchange, refresh, revocation, discovery, device grant.
+//   PKCEListener   the loopback redirect listener (RFC 8252). Core only.
+//   PKCESignIn     the browser and the one-call sign-in over the two above.
+//   PKCECABI       the C ABI of include/pkce.h, a thin wrapper over all.
 import PackageDescription
 
 let package = Package(
     name: "libpkce",
     products: [
         // The Swift core and its HTTPS client, for Swift programs that use libpkce directly.
-        .library(name: "PKCE", targets: ["PKCE", "PKCEOIDC", "PKCETransport"]),
+        .library(name: "PKCE", targets: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn"]),
         // libpkce.so: the C ABI declared in include/pkce.h. The Makefile adds
         // the SONAME, the version script and the static standard library.
         .library(name: "pkce", type: .dynamic, targets: ["PKCECABI"]),
@@ -36,11 +39,14 @@ let package = Package(
         .target(name: "CJOSE", dependencies: ["COpenSSL"]),
         .target(name: "PKCEOIDC", dependencies: ["PKCE", "CJOSE"]),
         .target(name: "PKCETransport", dependencies: ["PKCE", "PKCEOIDC", "CLibcurl"]),
-        .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "CPKCEHeader"],
+        .target(name: "PKCEListener", dependencies: ["PKCE"]),
+        .target(name: "PKCESignIn", dependencies: ["PKCE", "PKCETransport", "PKCEListener"]),
+        .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "CPKCEHeader"],
                 exclude: ["exports.map"]),
         .testTarget(name: "PKCETests", dependencies: ["PKCE"]),
         // COpenSSL too: the tests sign their own ID tokens.
         .testTarget(name: "PKCEOIDCTests", dependencies: ["PKCEOIDC", "COpenSSL"]),
         .testTarget(name: "PKCETransportTests", dependencies: ["PKCETransport"]),
+        .testTarget(name: "PKCEListenerTests", dependencies: ["PKCEListener"]),
     ]
 )

@@ -131,7 +131,18 @@ typedef enum pkce_status {
     PKCE_ERR_ID_TOKEN_NONCE = 66,     /* nonce absent or not the attempt's */
     PKCE_ERR_JWKS_INVALID = 67,       /* the JWKS is malformed, too large, or holds an unusable key */
     PKCE_ERR_ID_TOKEN_MISSING = 68,   /* the scope has openid but the answer has no id_token */
-    PKCE_ERR_JWKS_UNKNOWN = 69        /* no keys: neither a jwks_uri (discovery) nor pkce_client_set_jwks */
+    PKCE_ERR_JWKS_UNKNOWN = 69,       /* no keys: neither a jwks_uri (discovery) nor pkce_client_set_jwks */
+
+    /* 70-79: native-app sign-in (loopback listener, browser, device grant) */
+    PKCE_ERR_PORT_IN_USE = 70,        /* every port the listener may use is taken */
+    PKCE_ERR_SIGN_IN_TIMEOUT = 71,    /* no redirect reached the listener in time */
+    PKCE_ERR_CANCELLED = 72,          /* another thread cancelled the wait */
+    PKCE_ERR_BROWSER = 73,            /* the browser program could not be started */
+    PKCE_ERR_LISTENER = 74,           /* the loopback socket could not be made (other than a port in use) */
+    PKCE_ERR_AUTHORIZATION_PENDING = 75, /* device grant: not approved yet, poll again */
+    PKCE_ERR_SLOW_DOWN = 76,          /* device grant: poll again, 5 seconds more apart */
+    PKCE_ERR_ACCESS_DENIED = 77,      /* device grant: the user refused */
+    PKCE_ERR_DEVICE_EXPIRED = 78      /* device grant: the code expired before it was approved */
 } pkce_status;
 
 /* A static, never-freed English description of a status. Unknown values

@@ -114,6 +114,10 @@ CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return fn.easy_getinfo(handle, info, value);
 }
 
+CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value) {
+    return fn.easy_getinfo(handle, info, value);
+}
+
 /* A share handle and its locks, one mutex per curl_lock_data value
  * (libcurl asks for a different lock per kind of data). */
 struct lpk_share {

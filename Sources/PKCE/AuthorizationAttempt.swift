@@ -24,6 +24,9 @@ public final class AuthorizationAttempt {
     public private(set) var extraParameters: [(name: String, value: String)] = []
     /// The authorization code, once a callback has been accepted.
     public internal(set) var code: SecureBytes?
+    /// Where the browser is sent back: the client's redirect URI, unless
+    /// `setRedirectURI` put the address of a loopback listener in its place.
+    public private(set) var redirectURI: String
     /// `max_age` (OpenID Connect), when added as a parameter: the ID token
     /// must then carry an `auth_time` no older than this many seconds.
     public private(set) var maxAge: Int64?
@@ -31,6 +34,7 @@ public final class AuthorizationAttempt {
     /// A fresh attempt with a 43-character verifier and state.
     public init(client: ClientConfiguration) throws(PKCEError) {
         self.client = client
+        redirectURI = client.redirectURI
         verifier = try PKCE.generateVerifier()
         challenge = try Self.s256Challenge(verifier)
         state = try PKCE.randomCharacters(43)
@@ -45,6 +49,7 @@ public final class AuthorizationAttempt {
         guard !state.isEmpty else { throw PKCEError(.invalidArgument, "state is empty") }
         if let nonce, nonce.isEmpty { throw PKCEError(.invalidArgument, "nonce is empty") }
         self.client = client
+        redirectURI = client.redirectURI
         self.verifier = try SecureBytes(verifier)
         challenge = try Self.s256Challenge(self.verifier)
         self.state = try SecureBytes(state)
@@ -62,6 +67,16 @@ public final class AuthorizationAttempt {
         let out = try secureAllocate(PKCE.s256ChallengeLength + 1)
         PKCE.writeS256Challenge(of: verifier.buffer, into: out)
         return SecureBytes(adopting: out, count: PKCE.s256ChallengeLength)
+    }
+
+    /// Sends the browser back to `uri` instead of the client's redirect URI,
+    /// in the authorization URL and the token request alike (RFC 6749
+    /// 4.1.3 wants the two equal): for a loopback listener whose port is
+    /// known only once it is bound (RFC 8252 7.3).
+    public func setRedirectURI(_ uri: String) throws(PKCEError) {
+        guard code == nil else { throw PKCEError(.attemptUsed, "the redirect URI cannot change once a callback was accepted") }
+        try URLRules.redirectURI(uri)
+        redirectURI = uri
     }
 
     /// Adds a provider parameter (WorkOS `provider`, `connection_id`,
@@ -98,7 +113,7 @@ public final class AuthorizationAttempt {
         url.append(endpoint.separator)
         url.append("response_type=code")
         appendQuery(&url, "client_id", client.clientID)
-        appendQuery(&url, "redirect_uri", client.redirectURI)
+        appendQuery(&url, "redirect_uri", redirectURI)
         if let scope = client.scope { appendQuery(&url, "scope", scope) }
         appendQuery(&url, "state", state.buffer)
         if let nonce { appendQuery(&url, "nonce", nonce.buffer) }
@@ -134,7 +149,7 @@ public final class AuthorizationAttempt {
         body.add("grant_type", "authorization_code")
         body.add("code", code)
         // WorkOS's JSON exchange takes no redirect_uri; RFC 6749 4.1.3 requires it.
-        if client.requestBodyFormat == .form { body.add("redirect_uri", client.redirectURI) }
+        if client.requestBodyFormat == .form { body.add("redirect_uri", redirectURI) }
         body.add("client_id", client.clientID)
         body.add("code_verifier", verifier)
         return try HTTPRequest.post(to: tokenEndpoint, body: body)

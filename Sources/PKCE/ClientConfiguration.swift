@@ -10,6 +10,8 @@ public struct ClientConfiguration: Sendable {
     public internal(set) var authorizationEndpoint: Endpoint?
     public internal(set) var tokenEndpoint: Endpoint?
     public internal(set) var revocationEndpoint: Endpoint?
+    /// The device authorization endpoint (RFC 8628 3.1), for sign-in without a browser.
+    public internal(set) var deviceAuthorizationEndpoint: Endpoint?
     /// Space-separated scopes; nil sends no `scope`.
     public private(set) var scope: String?
     /// The issuer identifier that the callback's `iss` must equal (RFC 9207).
@@ -31,6 +33,9 @@ public struct ClientConfiguration: Sendable {
     public var clockSkewSeconds: Int64 = 60
     /// A fixed "now" (Unix seconds) for ID token checks, for tests; nil reads the system clock.
     public var fixedTime: Int64?
+    /// Where debug lines go (requests, answers, discovery, listener events),
+    /// secrets masked; nil logs nothing.
+    public var log: Log?
     /// Whether attempts send a `nonce`: when the scopes ask for OpenID Connect.
     private(set) var wantsNonce = false
 
@@ -51,6 +56,10 @@ public struct ClientConfiguration: Sendable {
 
     public mutating func setRevocationEndpoint(_ url: String?) throws(PKCEError) {
         revocationEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+    }
+
+    public mutating func setDeviceAuthorizationEndpoint(_ url: String?) throws(PKCEError) {
+        deviceAuthorizationEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
     }
 
     public mutating func setJWKSURI(_ url: String?) throws(PKCEError) {

@@ -58,12 +58,14 @@ extension ClientConfiguration {
             throw PKCEError(.discovery, "metadata lacks authorization_endpoint or token_endpoint")
         }
         let revocation = try endpoint("revocation_endpoint")
+        let device = try endpoint("device_authorization_endpoint")
         let jwks = try endpoint("jwks_uri")
         let userinfo = try endpoint("userinfo_endpoint")
         let algorithms = try strings("id_token_signing_alg_values_supported").map { Set($0) }
         authorizationEndpoint = authorization
         tokenEndpoint = token
         revocationEndpoint = revocation
+        deviceAuthorizationEndpoint = device
         jwksURI = jwks
         userinfoEndpoint = userinfo
         idTokenAlgorithms = algorithms

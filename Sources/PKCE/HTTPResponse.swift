@@ -7,9 +7,12 @@ public struct HTTPResponse: Sendable {
 
     public let status: Int
     public let body: SecureBytes
+    /// The Content-Type header, when the transport saw one (for the debug log).
+    public let contentType: String?
 
-    public init(status: Int, body: SecureBytes) {
+    public init(status: Int, body: SecureBytes, contentType: String? = nil) {
         self.status = status
         self.body = body
+        self.contentType = contentType
     }
 }

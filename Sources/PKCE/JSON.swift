@@ -166,6 +166,12 @@ package struct JSONDocument {
     static let pairwiseKeyLimit = 16
 
     /// The key nodes of the object at `object` that come before node `limit`.
+    /// The members of the object at `object`: each key's node and its value's.
+    package func members(of object: Int = 0) -> [(key: Int, value: Int)] {
+        guard nodes[object].kind == .object else { return [] }
+        return keyIndices(of: object, before: nodes[object].next).map { ($0, $0 + 1) }
+    }
+
     private func keyIndices(of object: Int, before limit: Int) -> UnfoldSequence<Int, Int> {
         sequence(state: object + 1) { key in
             guard key < limit else { return nil }

@@ -44,6 +44,15 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case jwksInvalid = 67
         case idTokenMissing = 68
         case jwksUnknown = 69
+        case portInUse = 70
+        case signInTimeout = 71
+        case cancelled = 72
+        case browser = 73
+        case listener = 74
+        case authorizationPending = 75
+        case slowDown = 76
+        case accessDenied = 77
+        case deviceExpired = 78
 
         /// The static sentence behind `pkce_strerror`.
         public var summary: StaticString {
@@ -90,6 +99,15 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .jwksInvalid: "the server's JWKS is malformed or holds an unusable key"
             case .idTokenMissing: "the server sent no ID token for an openid scope"
             case .jwksUnknown: "no JWKS to verify the ID token: neither jwks_uri nor keys are configured"
+            case .portInUse: "every port the loopback listener may use is taken"
+            case .signInTimeout: "no sign-in response arrived in time"
+            case .cancelled: "the sign-in was cancelled"
+            case .browser: "the browser could not be started"
+            case .listener: "the loopback listener could not be set up"
+            case .authorizationPending: "the user has not approved the device yet"
+            case .slowDown: "the server asks to poll more slowly"
+            case .accessDenied: "the user denied the authorization"
+            case .deviceExpired: "the device code expired before it was approved"
             }
         }
     }

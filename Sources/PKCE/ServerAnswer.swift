@@ -47,6 +47,25 @@ package enum ServerAnswer {
             .responseInvalid, "\(PKCEError.printable(name)) is not a string without NUL characters", httpStatus: httpStatus))
     }
 
+    /// A number of seconds (`expires_in`, `interval`): a non-negative integer,
+    /// also accepted as a string of digits; nil when absent or null. Anything
+    /// else is refused: a time we cannot read is not guessed.
+    static func secondsMember(_ name: String, of document: JSONDocument, httpStatus: Int) throws(PKCEError) -> Int64? {
+        guard let index = document.member(name) else { return nil }
+        let node = document.nodes[index]
+        let digits: UnsafeBufferPointer<UInt8>
+        switch node.kind {
+        case .null: return nil
+        case .number: digits = document.text(index)
+        case .string where !node.escaped: digits = UnsafeBufferPointer(rebasing: document.text(index).dropFirst().dropLast())
+        default: throw PKCEError(.responseInvalid, "\(name) is neither a number nor a string of digits", httpStatus: httpStatus)
+        }
+        guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw PKCEError(.responseInvalid, "\(name) is not a non-negative integer", httpStatus: httpStatus)
+        }
+        return digits.reduce(Int64(0)) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
+    }
+
     /// A token revocation answer (RFC 7009 2.2): any 2xx is success, whatever
     /// the body; otherwise the OAuth error or HTTP status it carries.
     package static func checkRevocation(_ response: HTTPResponse) throws(PKCEError) {

@@ -58,23 +58,7 @@ public final class TokenResponse: @unchecked Sendable {
         refreshToken = try optionalString("refresh_token")
         scope = try optionalString("scope")
         idToken = try optionalString("id_token")
-        expiresIn = try Self.expiresIn(document, httpStatus: httpStatus)
-    }
-
-    private static func expiresIn(_ document: JSONDocument, httpStatus: Int) throws(PKCEError) -> Int64? {
-        guard let index = document.member("expires_in") else { return nil }
-        let node = document.nodes[index]
-        let digits: UnsafeBufferPointer<UInt8>
-        switch node.kind {
-        case .null: return nil
-        case .number: digits = document.text(index)
-        case .string where !node.escaped: digits = UnsafeBufferPointer(rebasing: document.text(index).dropFirst().dropLast())
-        default: throw PKCEError(.responseInvalid, "expires_in is neither a number nor a string of digits", httpStatus: httpStatus)
-        }
-        guard !digits.isEmpty, digits.count <= 18, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
-            throw PKCEError(.responseInvalid, "expires_in is not a non-negative integer", httpStatus: httpStatus)
-        }
-        return digits.reduce(Int64(0)) { $0 * 10 + Int64($1 - UInt8(ascii: "0")) }
+        expiresIn = try ServerAnswer.secondsMember("expires_in", of: document, httpStatus: httpStatus)
     }
 
     /// The JSON text of top-level member `name` (an object, a quoted string, ...), as received.

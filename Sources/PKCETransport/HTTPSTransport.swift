@@ -228,7 +228,9 @@ private final class EasyHandle {
         guard (100...599).contains(status) else {
             throw PKCEError(.httpStatus, "the server answered with status \(status), which HTTP does not define", httpStatus: status)
         }
-        return try HTTPResponse(status: status, body: sink.finish())
+        var contentType: UnsafePointer<CChar>?
+        _ = lpk_curl_get_string(h, CURLINFO_CONTENT_TYPE, &contentType)
+        return try HTTPResponse(status: status, body: sink.finish(), contentType: contentType.map { String(cString: $0) })
     }
 
     /// A copy of `list` with `line` appended.

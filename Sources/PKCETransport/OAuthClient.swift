@@ -29,7 +29,18 @@ public final class OAuthClient: @unchecked Sendable {
     /// Sends any request built by the library, returning status and body.
     /// A 3xx answer is an error (`.redirect`), never followed.
     public func send(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
-        try transport.send(request)
+        let log = configuration.log
+        log?(.info, "request: \(request.logLine)")
+        let started = LogClock.now()
+        do {
+            let response = try transport.send(request)
+            log?(.info, "answer: HTTP \(response.status), \(response.contentType ?? "no content type"), "
+                 + "\(response.body.count) bytes in \(LogClock.since(started))")
+            return response
+        } catch {
+            log?(.warning, "request failed after \(LogClock.since(started)): \(error)")
+            throw error
+        }
     }
 
     /// Exchanges the attempt's authorization code and verifier for tokens.
@@ -78,5 +89,21 @@ public final class OAuthClient: @unchecked Sendable {
             return
         }
         throw PKCEError(.discovery, "no metadata at either well-known path (last answer: HTTP \(lastStatus))", httpStatus: lastStatus)
+    }
+}
+
+/// Elapsed times for the debug log.
+enum LogClock {
+    static func now() -> timespec {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return time
+    }
+
+    /// "12.3 ms".
+    static func since(_ start: timespec) -> String {
+        let end = now()
+        let microseconds = (end.tv_sec - start.tv_sec) * 1_000_000 + (end.tv_nsec - start.tv_nsec) / 1000
+        return "\(microseconds / 1000).\(microseconds % 1000 / 100) ms"
     }
 }

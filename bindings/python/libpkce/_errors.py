@@ -58,6 +58,15 @@ class Status(enum.IntEnum):
     JWKS_INVALID = 67
     ID_TOKEN_MISSING = 68
     JWKS_UNKNOWN = 69
+    PORT_IN_USE = 70
+    SIGN_IN_TIMEOUT = 71
+    CANCELLED = 72
+    BROWSER = 73
+    LISTENER = 74
+    AUTHORIZATION_PENDING = 75
+    SLOW_DOWN = 76
+    ACCESS_DENIED = 77
+    DEVICE_EXPIRED = 78
 
 
 class PKCEError(Exception):
@@ -175,6 +184,50 @@ class JWKSUnknownError(IDTokenError):
     """No keys to verify with: neither a jwks_uri nor keys given."""
 
 
+class SignInError(PKCEError):
+    """The native-app sign-in could not finish: listener, browser, waiting (statuses 70-79)."""
+
+
+class PortInUseError(SignInError):
+    """Every port the loopback listener may use is taken."""
+
+
+class SignInTimeoutError(SignInError, TimeoutError):
+    """No redirect reached the listener in time."""
+
+
+class CancelledError(SignInError):
+    """Another thread cancelled the wait."""
+
+
+class BrowserError(SignInError):
+    """The browser program could not be started."""
+
+
+class ListenerError(SignInError):
+    """The loopback socket could not be set up (for another reason than a port in use)."""
+
+
+class DeviceError(SignInError):
+    """The device authorization grant ended without a token."""
+
+
+class AuthorizationPendingError(DeviceError):
+    """Not approved yet: poll again (sans-I/O polling only)."""
+
+
+class SlowDownError(DeviceError):
+    """Poll again, 5 seconds more apart (sans-I/O polling only)."""
+
+
+class AccessDeniedError(DeviceError):
+    """The user refused the device authorization."""
+
+
+class DeviceExpiredError(DeviceError, TimeoutError):
+    """The device code expired before it was approved."""
+
+
 _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.INVALID_ARGUMENT: InvalidArgumentError, Status.BUFFER_TOO_SMALL: InvalidArgumentError,
     Status.NOT_CONFIGURED: NotConfiguredError, Status.VERIFIER_LENGTH: InvalidArgumentError,
@@ -193,6 +246,10 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.ID_TOKEN_CLAIM: IDTokenClaimError, Status.ID_TOKEN_EXPIRED: IDTokenExpiredError,
     Status.ID_TOKEN_NONCE: IDTokenNonceError, Status.JWKS_INVALID: JWKSError,
     Status.ID_TOKEN_MISSING: IDTokenMissingError, Status.JWKS_UNKNOWN: JWKSUnknownError,
+    Status.PORT_IN_USE: PortInUseError, Status.SIGN_IN_TIMEOUT: SignInTimeoutError, Status.CANCELLED: CancelledError,
+    Status.BROWSER: BrowserError, Status.LISTENER: ListenerError,
+    Status.AUTHORIZATION_PENDING: AuthorizationPendingError, Status.SLOW_DOWN: SlowDownError,
+    Status.ACCESS_DENIED: AccessDeniedError, Status.DEVICE_EXPIRED: DeviceExpiredError,
 }
 
 

@@ -1,0 +1,55 @@
+import PKCE
+
+/// The pages the listener answers the browser with. They say what happened
+/// and that the window may be closed; they never show a code, a state or a
+/// token, and they load nothing (a strict Content-Security-Policy).
+public struct ListenerPages: Sendable {
+    /// Shown when the sign-in response was accepted.
+    public var success: String
+    /// Shown when it was refused: `{error}` and `{error_description}` are
+    /// replaced by the server's OAuth error fields (or libpkce's reason),
+    /// HTML-escaped.
+    public var error: String
+
+    public init(success: String = ListenerPages.defaultSuccess, error: String = ListenerPages.defaultError) {
+        self.success = success
+        self.error = error
+    }
+
+    public static let defaultSuccess = page(
+        "Signed in", "<h1>Signed in</h1><p>You may close this window and return to the application.</p>")
+    public static let defaultError = page(
+        "Sign-in failed",
+        "<h1>Sign-in failed</h1><p><strong>{error}</strong></p><p>{error_description}</p>"
+            + "<p>You may close this window and return to the application.</p>")
+    static let notFound = page("Not found", "<h1>Not found</h1>")
+
+    private static func page(_ title: String, _ body: String) -> String {
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(title)</title>"
+            + "<style>body{font-family:sans-serif;margin:4em auto;max-width:36em;padding:0 1em}</style></head>"
+            + "<body>\(body)</body></html>\n"
+    }
+
+    /// The error page with its placeholders filled in.
+    func error(_ error: String, _ description: String?) -> String {
+        self.error.replacing("{error}", with: Self.escaped(error))
+            .replacing("{error_description}", with: Self.escaped(description ?? ""))
+    }
+
+    /// Text fit for HTML element content and attribute values.
+    static func escaped(_ text: String) -> String {
+        var out = ""
+        out.reserveCapacity(text.utf8.count)
+        for c in text.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+}
