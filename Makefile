@@ -68,7 +68,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo test test-asan test-tsan test-swift test-c test-https test-oidc test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb fuzz fuzz-smoke clean
 
 all: $(LIB)
@@ -114,11 +114,12 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 # plus LIBS_NAME. One rule per folder, told apart by name, not by order.
 C_EXAMPLES := quickstart signin_demo
 C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
-	test_secrets test_oom
+	test_secrets test_oom test_signin
 C_BENCHES  := bench_pkce bench_https bench_oidc
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
 LIBS_test_oidc   = -lcurl -lpthread
+LIBS_test_signin = -lcurl -lpthread
 LIBS_test_primitives = -lpthread
 LIBS_test_process = -lpthread -ldl
 LIBS_test_secrets = -ldl
@@ -173,7 +174,7 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-swift test-c test-https test-oidc test-loading test-process test-secrets test-oom test-python \
+test: deps test-facts test-swift test-c test-https test-oidc test-signin test-loading test-process test-secrets test-oom test-python \
 	test-abi test-install fuzz-smoke
 
 test-swift:
@@ -189,6 +190,10 @@ test-https: $(BUILD)/test_https venv | $(VALGRIND_LIB)
 # OpenID Connect: real and crafted ID tokens from the same server.
 test-oidc: $(BUILD)/test_oidc venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_oidc
+
+# Native-app sign-in: listener, scripted browser, device grant, the log.
+test-signin: $(BUILD)/test_signin venv | $(VALGRIND_LIB)
+	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_signin
 
 # Children made every way (no valgrind: it cannot follow a raw clone), and
 # unloading while a thread lives.

@@ -632,6 +632,183 @@ pkce_status pkce_token_member_json(const pkce_token *token, const char *name, ch
  * PKCE_ERR_RESPONSE_INVALID when not a string. */
 pkce_status pkce_token_member_string(const pkce_token *token, const char *name, char **value_out);
 
+/* ------------------------------------------------------------------------
+ * Native-app sign-in (RFC 8252): a loopback listener receives the browser's
+ * redirect, and one call does the whole sign-in.
+ *
+ *     pkce_client *client;  ...configured, e.g. with pkce_client_discover()...
+ *     pkce_token *token = NULL;
+ *     pkce_error *error = NULL;
+ *     pkce_status st = pkce_client_sign_in(client, NULL, NULL, PKCE_BROWSER_SYSTEM,
+ *                                          NULL, 0, &token, &error);
+ *
+ * The listener binds 127.0.0.1 (or [::1]; never another address) and the
+ * redirect URI sent, in the authorization URL and the token request alike,
+ * is http://127.0.0.1:PORT/PATH for the port it actually got: the server
+ * must accept any port for a loopback redirect URI, as RFC 8252 7.3 asks.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_listener pkce_listener;
+
+/* Binds a loopback listener. address: "127.0.0.1" (also when NULL) or
+ * "::1"; anything else is PKCE_ERR_INVALID_ARGUMENT. ports: the ports to
+ * try, in order (port_count of them); none (NULL or 0) lets the kernel pick
+ * a free one. path: the redirect URI's path, "/" then URL path characters
+ * (NULL: "/callback"). Errors: PKCE_ERR_PORT_IN_USE when every port is
+ * taken, PKCE_ERR_LISTENER when the socket cannot be made otherwise. */
+pkce_status pkce_listener_new(const char *address, const uint16_t *ports, size_t port_count, const char *path,
+                              pkce_listener **out);
+/* Closes the socket. */
+void pkce_listener_free(pkce_listener *listener);
+
+/* The port bound, and the redirect URI for it (borrowed from the listener). */
+uint16_t pkce_listener_port(const pkce_listener *listener);
+const char *pkce_listener_redirect_uri(const pkce_listener *listener);
+
+/* The HTML pages the browser is shown: success_html when the sign-in
+ * response is accepted, error_html when it is refused, in which "{error}"
+ * and "{error_description}" are replaced by the OAuth error fields,
+ * HTML-escaped. NULL keeps the built-in page. Pages never show a code,
+ * state or token unless yours do. */
+pkce_status pkce_listener_set_pages(pkce_listener *listener, const char *success_html, const char *error_html);
+
+/* Waits up to timeout_ms (> 0) for the redirect that completes attempt,
+ * which must have been sent with this listener's redirect URI (see
+ * pkce_attempt_set_redirect_uri); the attempt then holds the code, ready
+ * for pkce_client_exchange(). Requests for other paths get 404; a response
+ * that fails the checks before its state is shown to be this attempt's
+ * (another sign-in's, stale or forged) gets an error page and the wait goes
+ * on, so a hostile page cannot end the sign-in. Junk, silent, slow and many
+ * connections are dropped by size (8 KiB) and time (10 s) limits without
+ * holding up the real request. Errors: PKCE_ERR_OAUTH (the user denied
+ * consent, e.g. access_denied, detail in *error), PKCE_ERR_CODE_MISSING,
+ * PKCE_ERR_SIGN_IN_TIMEOUT, PKCE_ERR_CANCELLED. The attempt's client's log
+ * callback hears of each request (path only) and why it was refused. */
+pkce_status pkce_listener_wait(pkce_listener *listener, pkce_attempt *attempt, int timeout_ms, pkce_error **error);
+
+/* Makes a pkce_listener_wait running on another thread (or the next one)
+ * return PKCE_ERR_CANCELLED: a GUI's Cancel button. Safe from any thread
+ * while the listener exists. */
+void pkce_listener_cancel(pkce_listener *listener);
+
+/* How the authorization URL reaches the user. Programs are started with
+ * posix_spawn and an argument vector, never through a shell: no character
+ * of the URL (quotes, ';', '$()', newlines) can run anything. Their
+ * standard input and output are /dev/null; standard error is inherited. */
+typedef enum pkce_browser {
+    /* Each command in $BROWSER (colon-separated; an argument "%s" is replaced
+     * by the URL, else the URL is appended), then xdg-open. If none starts,
+     * or the one started exits with a failure, the URL is printed on
+     * standard error for the user to open. */
+    PKCE_BROWSER_SYSTEM = 0,
+    /* The program named by the `program` argument (searched in PATH), with
+     * the URL as its only argument. */
+    PKCE_BROWSER_PROGRAM = 1,
+    /* No program: the URL is printed on standard error. */
+    PKCE_BROWSER_PRINT = 2
+} pkce_browser;
+
+/* Opens url as `browser` says; the program runs on its own. Errors:
+ * PKCE_ERR_BROWSER when PKCE_BROWSER_PROGRAM's program cannot be started. */
+pkce_status pkce_browser_open(const char *url, pkce_browser browser, const char *program);
+
+/* Sends the browser back to redirect_uri instead of the client's, in the
+ * authorization URL and in the token request: a listener's URI. Before the
+ * callback only (PKCE_ERR_ATTEMPT_USED after). Same rules as pkce_client_new. */
+pkce_status pkce_attempt_set_redirect_uri(pkce_attempt *attempt, const char *redirect_uri);
+
+/* The whole sign-in: binds listener (NULL: 127.0.0.1, a port the kernel
+ * picks, "/callback"), points attempt (NULL: a fresh one; pass your own to
+ * add provider parameters) at its redirect URI, opens the authorization URL
+ * as `browser` says, waits up to timeout_ms (0: 300000, five minutes) as
+ * pkce_listener_wait does, then exchanges the code as pkce_client_exchange
+ * does. Pass your own listener to choose ports, path and pages, or to
+ * cancel from another thread. Errors: those of pkce_listener_new,
+ * pkce_browser_open, pkce_listener_wait and pkce_client_exchange. */
+pkce_status pkce_client_sign_in(pkce_client *client, pkce_attempt *attempt, pkce_listener *listener,
+                                pkce_browser browser, const char *program, int timeout_ms,
+                                pkce_token **out, pkce_error **error);
+
+/* ------------------------------------------------------------------------
+ * Device authorization grant (RFC 8628): sign-in for a machine without a
+ * browser (an SSH session, a container). The program shows a user code and
+ * a URL; the user approves on another device while the program polls.
+ * PKCE does not apply to this grant: no authorization code passes through a
+ * browser, so there is nothing for a verifier to protect.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_device pkce_device;
+
+/* The device authorization endpoint (discovery sets it from
+ * device_authorization_endpoint); same rules as the other endpoints. NULL removes it. */
+pkce_status pkce_client_set_device_authorization_endpoint(pkce_client *client, const char *url);
+
+/* Starts the grant: asks for a device code (scope NULL: the client's).
+ * Then show pkce_device_user_code() and pkce_device_verification_uri() to
+ * the user and call pkce_client_device_poll(). Errors: PKCE_ERR_NOT_CONFIGURED
+ * (no device authorization endpoint), those of the built-in HTTPS, and
+ * PKCE_ERR_RESPONSE_INVALID for an answer without device_code, user_code,
+ * verification_uri or a positive expires_in. */
+pkce_status pkce_client_device_start(pkce_client *client, const char *scope, pkce_device **out, pkce_error **error);
+
+/* Polls until the user approves (PKCE_OK, *out the token; with an openid
+ * scope its ID token is verified, without a nonce), refuses
+ * (PKCE_ERR_ACCESS_DENIED), the code expires (PKCE_ERR_DEVICE_EXPIRED: the
+ * server said expired_token, or expires_in passed), or pkce_device_cancel()
+ * is called (PKCE_ERR_CANCELLED). Waits the server's interval between polls,
+ * 5 seconds more after each slow_down. Blocks: call it from a thread that may wait. */
+pkce_status pkce_client_device_poll(pkce_client *client, pkce_device *device, pkce_token **out, pkce_error **error);
+
+/* Makes a pkce_client_device_poll on another thread return
+ * PKCE_ERR_CANCELLED at once. Safe from any thread while the device exists. */
+void pkce_device_cancel(pkce_device *device);
+void pkce_device_free(pkce_device *device); /* wipes the device code */
+
+/* Borrowed strings for the user; verification_uri_complete (the URI with
+ * the code in it, for a QR code) is NULL when the server sent none. */
+const char *pkce_device_user_code(const pkce_device *device);
+const char *pkce_device_verification_uri(const pkce_device *device);
+const char *pkce_device_verification_uri_complete(const pkce_device *device);
+/* Seconds the code stays valid, and between polls (now, after slow_downs). */
+int64_t pkce_device_expires_in(const pkce_device *device);
+int64_t pkce_device_interval(const pkce_device *device);
+
+/* Sans-I/O: the device authorization request, its answer, each poll's
+ * request, and each poll's answer. pkce_device_parse_token returns PKCE_OK
+ * with the token, PKCE_ERR_AUTHORIZATION_PENDING (poll again after
+ * pkce_device_interval seconds), PKCE_ERR_SLOW_DOWN (the same; the interval
+ * grew by 5), PKCE_ERR_ACCESS_DENIED, PKCE_ERR_DEVICE_EXPIRED, or the
+ * errors of pkce_token_parse. It verifies no ID token. */
+pkce_status pkce_client_device_request(const pkce_client *client, const char *scope, pkce_http_request **out);
+pkce_status pkce_device_parse(int http_status, const char *body, size_t body_length, pkce_device **out,
+                              pkce_error **error);
+pkce_status pkce_device_token_request(const pkce_client *client, const pkce_device *device, pkce_http_request **out);
+pkce_status pkce_device_parse_token(pkce_device *device, int http_status, const char *body, size_t body_length,
+                                    pkce_token **out, pkce_error **error);
+
+/* ------------------------------------------------------------------------
+ * Debug log
+ * ------------------------------------------------------------------------ */
+
+typedef enum pkce_log_level {
+    PKCE_LOG_ERROR = 1,
+    PKCE_LOG_WARNING = 2,
+    PKCE_LOG_INFO = 3,   /* each request and answer, discovery, listener and browser events */
+    PKCE_LOG_DEBUG = 4   /* and stray listener requests, polls, dropped connections */
+} pkce_log_level;
+
+/* message is valid during the call only; user_data is what was given. */
+typedef void (*pkce_log_fn)(pkce_log_level level, const char *message, void *user_data);
+
+/* Sends the client's log lines up to `level` to fn (NULL: no log), from
+ * whichever thread makes the call that logs. Nothing secret is ever logged:
+ * requests appear as method, URL, header names and body field names, with
+ * the value of every field not known to be public (grant_type,
+ * redirect_uri, client_id, scope, token_type_hint) replaced by its length;
+ * answers as status, content type, size and time; listener requests by
+ * their path. Attempts made afterwards log through it too. */
+pkce_status pkce_client_set_log(pkce_client *client, pkce_log_level level, pkce_log_fn fn, void *user_data);
+
 #ifdef __cplusplus
 }
 #endif

@@ -15,10 +15,10 @@ public final class DeviceAuthorization: @unchecked Sendable {
     public static let defaultInterval: Int64 = 5
 
     public let deviceCode: SecureBytes
-    public let userCode: String
-    public let verificationURI: String
+    public let userCode: SecureBytes
+    public let verificationURI: SecureBytes
     /// The verification URI with the user code in it, when the server sends one.
-    public let verificationURIComplete: String?
+    public let verificationURIComplete: SecureBytes?
     /// Seconds the codes stay valid, counted from the answer.
     public let expiresIn: Int64
     /// Seconds to wait between polls; 5 more after every `slow_down`.
@@ -41,15 +41,15 @@ public final class DeviceAuthorization: @unchecked Sendable {
             return value
         }
         deviceCode = try required("device_code")
-        userCode = try required("user_code").string
+        userCode = try required("user_code")
         // RFC 8628 names it verification_uri; some servers (Google) send verification_url.
         var uri = try ServerAnswer.stringMember("verification_uri", of: document, httpStatus: status)
         if uri == nil { uri = try ServerAnswer.stringMember("verification_url", of: document, httpStatus: status) }
         guard let uri, uri.count > 0 else {
             throw PKCEError(.responseInvalid, "the device authorization answer has no verification_uri", httpStatus: status)
         }
-        verificationURI = uri.string
-        verificationURIComplete = try ServerAnswer.stringMember("verification_uri_complete", of: document, httpStatus: status)?.string
+        verificationURI = uri
+        verificationURIComplete = try ServerAnswer.stringMember("verification_uri_complete", of: document, httpStatus: status)
         guard let expiresIn = try ServerAnswer.secondsMember("expires_in", of: document, httpStatus: status), expiresIn > 0 else {
             throw PKCEError(.responseInvalid, "the device authorization answer has no positive expires_in", httpStatus: status)
         }
@@ -65,6 +65,12 @@ public final class DeviceAuthorization: @unchecked Sendable {
         body.add("device_code", deviceCode)
         body.add("client_id", client.clientID)
         return try HTTPRequest.post(to: tokenEndpoint, body: body)
+    }
+
+    /// `tokens(from:)` for an answer the caller received (sans-I/O).
+    public func tokens(httpStatus: Int, body: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> TokenResponse {
+        try ServerAnswer.checkEnvelope(httpStatus: httpStatus, size: body.count)
+        return try tokens(from: HTTPResponse(status: httpStatus, body: SecureBytes(body)))
     }
 
     /// Reads a poll's answer (RFC 8628 3.5): the tokens, or why not yet.

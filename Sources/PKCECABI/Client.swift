@@ -19,7 +19,7 @@ public func pkce_client_free(_ client: OpaquePointer?) {
     release(client, OAuthClient.self)
 }
 
-private func configure(_ client: OpaquePointer?, _ change: (inout ClientConfiguration) throws(PKCEError) -> Void) -> pkce_status {
+func configure(_ client: OpaquePointer?, _ change: (inout ClientConfiguration) throws(PKCEError) -> Void) -> pkce_status {
     modify(client, \.configuration, change)
 }
 
@@ -125,4 +125,23 @@ public func pkce_client_set_timeouts(_ client: OpaquePointer?, _ connectMs: Int,
 @_cdecl("pkce_client_allow_loopback_http") @implementation
 public func pkce_client_allow_loopback_http(_ client: OpaquePointer?, _ allow: Int32) -> pkce_status {
     transport(client) { o in o.allowsLoopbackHTTP = allow != 0 }
+}
+
+@_cdecl("pkce_client_set_log") @implementation
+public func pkce_client_set_log(_ client: OpaquePointer?, _ level: pkce_log_level, _ function: pkce_log_fn?,
+                                _ userData: UnsafeMutableRawPointer?) -> pkce_status {
+    configure(client) { c throws(PKCEError) in
+        guard let function else {
+            c.log = nil
+            return
+        }
+        guard let level = LogLevel(rawValue: Int32(level.rawValue)) else {
+            throw PKCEError(.invalidArgument, "unknown pkce_log_level \(level.rawValue)")
+        }
+        // The caller's pointer, carried as a number so that the closure is Sendable.
+        let context = UInt(bitPattern: userData)
+        c.log = Log(level: level) { level, message in
+            message.withCString { function(pkce_log_level(rawValue: UInt32(level.rawValue)), $0, UnsafeMutableRawPointer(bitPattern: context)) }
+        }
+    }
 }

@@ -44,6 +44,10 @@ public final class LoopbackListener: @unchecked Sendable {
     public let port: UInt16
     /// `http://127.0.0.1:PORT/PATH` (or `[::1]`): the redirect URI of the bound port.
     public let redirectURI: String
+    /// The same, with a NUL after it, for the C layer to lend.
+    package let redirectURIBytes: SecureBytes
+    /// The pages answered; may change between waits.
+    public var pages: ListenerPages
     private let configuration: Configuration
     private let socket: Int32
     private let cancellation: Cancellation
@@ -52,11 +56,18 @@ public final class LoopbackListener: @unchecked Sendable {
         try Self.checkPath(configuration.path)
         cancellation = try Cancellation()
         let (socket, port) = try Self.bind(configuration)
+        let host = configuration.address == .ipv4 ? "127.0.0.1" : "[::1]"
+        let uri = "http://\(host):\(port)\(configuration.path)"
+        // Nothing may fail once the socket is stored: a failed init runs no deinit.
+        do { redirectURIBytes = try SecureBytes(uri) } catch {
+            close(socket)
+            throw error
+        }
+        redirectURI = uri
         self.configuration = configuration
+        pages = configuration.pages
         self.socket = socket
         self.port = port
-        let host = configuration.address == .ipv4 ? "127.0.0.1" : "[::1]"
-        redirectURI = "http://\(host):\(port)\(configuration.path)"
         log?(.info, "listener: waiting on \(redirectURI)")
     }
 
@@ -170,7 +181,6 @@ public final class LoopbackListener: @unchecked Sendable {
         do {
             try attempt.handleCallback(target)
         } catch {
-            let pages = configuration.pages
             switch error.code {
             // The state matched: this is our sign-in's answer, and it failed.
             case .oauth, .codeMissing:
@@ -186,7 +196,7 @@ public final class LoopbackListener: @unchecked Sendable {
             }
         }
         log?(.info, "listener: sign-in response accepted")
-        connection.respond(200, "OK", configuration.pages.success)
+        connection.respond(200, "OK", pages.success)
         return .signedIn
     }
 

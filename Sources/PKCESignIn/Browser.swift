@@ -72,6 +72,11 @@ public final class BrowserProcess: @unchecked Sendable {
 
     init(spawning arguments: [String], log: Log?) throws(PKCEError) {
         program = arguments[0]
+        // Found here, as execvp would: posix_spawnp reports a program it
+        // cannot run only through the child's exit status on some systems.
+        guard let path = Self.executable(program) else {
+            throw PKCEError(.browser, "could not start \(PKCEError.printable(program)): no such executable")
+        }
         // stdin and stdout from /dev/null: a launcher must not read the
         // terminal or write into the program's own output (e.g. JSON on stdout).
         var actions = posix_spawn_file_actions_t()
@@ -82,12 +87,24 @@ public final class BrowserProcess: @unchecked Sendable {
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { argv.forEach { free($0) } }
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, arguments[0], &actions, nil, &argv, environ)
+        let result = posix_spawn(&pid, path, &actions, nil, &argv, environ)
         guard result == 0 else {
             throw PKCEError(.browser, "could not start \(PKCEError.printable(program)): \(String(cString: strerror(result)))")
         }
         self.pid = pid
         log?(.info, "browser: started \(PKCEError.printable(program)) (pid \(pid))")
+    }
+
+    /// `program` itself when it names a path, else the first executable of that name in PATH.
+    static func executable(_ program: String) -> String? {
+        if program.contains("/") { return access(program, X_OK) == 0 ? program : nil }
+        let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+        for directory in path.split(separator: ":", omittingEmptySubsequences: false) {
+            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + program
+            var info = stat()
+            if access(candidate, X_OK) == 0 && stat(candidate, &info) == 0 && info.st_mode & S_IFMT == S_IFREG { return candidate }
+        }
+        return nil
     }
 
     /// Collects the program's exit if it has ended; never blocks.

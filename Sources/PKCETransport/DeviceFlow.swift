@@ -6,7 +6,7 @@ extension OAuthClient {
     /// `userCode` and `verificationURI`, then call `pollDeviceAuthorization`.
     public func startDeviceAuthorization(scope: String? = nil) throws(PKCEError) -> DeviceAuthorization {
         let device = try DeviceAuthorization(send(configuration.deviceAuthorizationRequest(scope: scope)))
-        configuration.log?(.info, "device: user code issued, verification at \(device.verificationURI), "
+        configuration.log?(.info, "device: user code issued, verification at \(device.verificationURI.string), "
                             + "expires in \(device.expiresIn) s, polling every \(device.interval) s")
         return device
     }

@@ -33,6 +33,7 @@ from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749 import grants
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
+from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant, DeviceCredentialDict
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core.grants import OpenIDCode, OpenIDToken
 from flask import Flask, Response, jsonify, redirect, request
@@ -60,7 +61,13 @@ class Client:
         return scope or ""
 
     def check_redirect_uri(self, redirect_uri):
-        return redirect_uri == REDIRECT_URI
+        # RFC 8252 7.3: a loopback redirect URI may name any port, the one the
+        # app's listener got; the path must be the registered one, or /done
+        # (for the tests of a configured path).
+        parts = urllib.parse.urlsplit(redirect_uri)
+        return (redirect_uri == REDIRECT_URI or
+                (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1") and parts.port is not None
+                 and parts.path in ("/callback", "/done") and not parts.query and not parts.fragment))
 
     def check_client_secret(self, client_secret):
         return False
@@ -72,7 +79,7 @@ class Client:
         return response_type == "code"
 
     def check_grant_type(self, grant_type):
-        return grant_type in ("authorization_code", "refresh_token")
+        return grant_type in ("authorization_code", "refresh_token", DeviceCodeGrant.GRANT_TYPE)
 
 
 class AuthorizationCode:
@@ -313,6 +320,48 @@ def crafted(case, nonce, access_token):
     return signed
 
 
+# RFC 8628: device codes and the user's decisions, in memory. The test user
+# "approves" or "denies" through /device/approve and /device/deny (what the
+# verification page would do); /_device/* are the test controls.
+DEVICE = {"credentials": {}, "grants": {}, "slow_down": set(), "expires_in": 1800, "interval": 1}
+
+
+class DeviceEndpoint(DeviceAuthorizationEndpoint):
+    CLIENT_AUTH_METHODS = ["none"]
+
+    def get_verification_uri(self):
+        return ISSUER[0] + "/device"
+
+    def create_endpoint_response(self, request):
+        self.EXPIRES_IN, self.INTERVAL = DEVICE["expires_in"], DEVICE["interval"]
+        return super().create_endpoint_response(request)
+
+    def save_device_credential(self, client_id, scope, data):
+        credential = DeviceCredentialDict(client_id=client_id, scope=scope,
+                                          expires_at=time.time() + data["expires_in"], **data)
+        with lock:
+            DEVICE["credentials"][data["device_code"]] = credential
+
+
+class DeviceGrant(DeviceCodeGrant):
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
+
+    def query_device_credential(self, device_code):
+        with lock:
+            return DEVICE["credentials"].get(device_code)
+
+    def query_user_grant(self, user_code):
+        with lock:
+            return DEVICE["grants"].get(user_code)
+
+    def should_slow_down(self, credential):
+        with lock:
+            if credential["user_code"] in DEVICE["slow_down"]:
+                DEVICE["slow_down"].discard(credential["user_code"])
+                return True
+        return False
+
+
 def create_app(issuer):
     app = Flask(__name__)
     app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
@@ -322,6 +371,8 @@ def create_app(issuer):
     server.register_grant(CodeGrant, [CodeChallenge(required=True), SignIn(require_nonce=True)])
     server.register_grant(RefreshGrant, [Refreshed()])
     server.register_endpoint(Revocation)
+    server.register_grant(DeviceGrant)
+    server.register_endpoint(DeviceEndpoint)
 
     class Issuer(IssuerParameter):
         def get_issuer(self):
@@ -335,8 +386,9 @@ def create_app(issuer):
             "authorization_endpoint": issuer + "/authorize",
             "token_endpoint": issuer + "/token",
             "revocation_endpoint": issuer + "/revoke",
+            "device_authorization_endpoint": issuer + "/device_authorization",
             "response_types_supported": ["code"],
-            "grant_types_supported": ["authorization_code", "refresh_token"],
+            "grant_types_supported": ["authorization_code", "refresh_token", DeviceCodeGrant.GRANT_TYPE],
             "code_challenge_methods_supported": ["S256"],
             "authorization_response_iss_parameter_supported": True,
             "jwks_uri": issuer + "/jwks",
@@ -350,8 +402,33 @@ def create_app(issuer):
 
     @app.get("/authorize")
     def authorize():
-        # The test user is signed in and consents at once: this is the browser step.
-        return server.create_authorization_response(grant_user=USER)
+        # The test user is signed in and consents at once: this is the browser
+        # step. The scripted browser adds test_deny=1 to play a user who refuses.
+        return server.create_authorization_response(grant_user=None if request.args.get("test_deny") else USER)
+
+    @app.post("/device_authorization")
+    def device_authorization():
+        return server.create_endpoint_response(DeviceEndpoint.ENDPOINT_NAME)
+
+    @app.post("/device/<decision>")
+    def device_decision(decision):
+        # What the verification page does once the user signed in and chose.
+        with lock:
+            DEVICE["grants"][request.form["user_code"]] = (USER, decision == "approve")
+        return jsonify({"user_code": request.form["user_code"], "decision": decision})
+
+    @app.post("/_device/slow-down")
+    def device_slow_down():
+        with lock:
+            DEVICE["slow_down"].add(request.form["user_code"])
+        return jsonify({})
+
+    @app.post("/_device/settings")
+    def device_settings():
+        with lock:
+            DEVICE["expires_in"] = int(request.form.get("expires_in", 1800))
+            DEVICE["interval"] = int(request.form.get("interval", 1))
+        return jsonify({"expires_in": DEVICE["expires_in"], "interval": DEVICE["interval"]})
 
     @app.post("/token")
     def token():
