@@ -16,17 +16,20 @@ import ctypes
 import datetime
 import enum
 import json
+import logging
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _native
-from ._errors import (CallbackError, DiscoveryError, IDTokenAlgorithmError, IDTokenClaimError, IDTokenError,
-                      IDTokenExpiredError, IDTokenKeyNotFoundError, IDTokenMalformedError, IDTokenMissingError,
-                      IDTokenNonceError, IDTokenSignatureError, InvalidArgumentError, IssuerMismatchError,
-                      JWKSError, JWKSUnknownError, NotConfiguredError, OAuthError, PKCEError, ResponseError,
-                      S256UnsupportedError, StateMismatchError, Status, TLSError, TransportError,
-                      TransportTimeoutError, error_slot, raise_for)
+from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError, CallbackError, CancelledError,
+                      DeviceError, DeviceExpiredError, DiscoveryError, IDTokenAlgorithmError, IDTokenClaimError,
+                      IDTokenError, IDTokenExpiredError, IDTokenKeyNotFoundError, IDTokenMalformedError,
+                      IDTokenMissingError, IDTokenNonceError, IDTokenSignatureError, InvalidArgumentError,
+                      IssuerMismatchError, JWKSError, JWKSUnknownError, ListenerError, NotConfiguredError, OAuthError,
+                      PKCEError, PortInUseError, ResponseError, S256UnsupportedError, SignInError, SignInTimeoutError,
+                      SlowDownError, StateMismatchError, Status, TLSError, TransportError, TransportTimeoutError,
+                      error_slot, raise_for)
 from ._native import handle_t, lib, take_string, text
 
 __version__ = "0.1.0"
@@ -273,6 +276,10 @@ class AuthorizationAttempt(_Handle):
     def challenge(self) -> str:
         return text(lib.pkce_attempt_challenge(self.handle)) or ""
 
+    def set_redirect_uri(self, uri: str) -> None:
+        """Sends the browser back to ``uri`` (a listener's) in the URL and the token request."""
+        raise_for(lib.pkce_attempt_set_redirect_uri(self.handle, _to_c(uri, "redirect_uri")))
+
     def add_parameter(self, name: str, value: str) -> None:
         """Adds a provider parameter to the authorization URL (``provider``, ``organization_id``, ...)."""
         raise_for(lib.pkce_attempt_add_parameter(self.handle, _to_c(name, "name"), _to_c(value, "value")))
@@ -316,8 +323,13 @@ class Client(_Handle):
                  connect_timeout: float = 10.0, timeout: float = 30.0, allow_loopback_http: bool = False,
                  jwks_uri: Optional[str] = None, jwks: Union[str, bytes, Dict[str, Any], None] = None,
                  userinfo_endpoint: Optional[str] = None, id_token_algorithms: Optional[Sequence[str]] = None,
-                 clock_skew: int = 60, time: Optional[int] = None) -> None:
-        """``jwks_uri``, ``jwks`` (keys you hold, instead of fetching), ``userinfo_endpoint``,
+                 clock_skew: int = 60, time: Optional[int] = None,
+                 device_authorization_endpoint: Optional[str] = None,
+                 logger: Optional[logging.Logger] = None) -> None:
+        """The library's debug log goes to ``logger`` (default: the ``libpkce`` logger) as
+        ``logging`` records, secrets masked; configure logging to see them.
+
+        ``jwks_uri``, ``jwks`` (keys you hold, instead of fetching), ``userinfo_endpoint``,
         ``id_token_algorithms`` (an allow-list), ``clock_skew`` (seconds) and ``time`` (a fixed
         Unix time, for tests) are for OpenID Connect: with ``openid`` in ``scope`` the ID token
         is verified on every exchange (see pkce.h, "OpenID Connect")."""
@@ -350,6 +362,10 @@ class Client(_Handle):
             raise_for(lib.pkce_client_set_time(h, time))
         if jwks is not None:
             self.set_jwks(jwks)
+        if device_authorization_endpoint is not None:
+            raise_for(lib.pkce_client_set_device_authorization_endpoint(h, _to_c(device_authorization_endpoint)))
+        self._log_function = _log_to(logger or logging.getLogger("libpkce"))  # kept alive as long as the client
+        raise_for(lib.pkce_client_set_log(h, _LOG_DEBUG, ctypes.cast(self._log_function, ctypes.c_void_p), None))
 
     def set_jwks(self, jwks: Union[str, bytes, Dict[str, Any], None]) -> None:
         """Keys for ID tokens (a JWKS document), used instead of fetching jwks_uri; None fetches again."""
@@ -447,6 +463,52 @@ class Client(_Handle):
         err = error_slot()
         raise_for(lib.pkce_client_revoke(self.handle, _to_c(token, "token"), _to_c_opt(hint), ctypes.byref(err)), err)
 
+    def sign_in(self, *, attempt: Optional[AuthorizationAttempt] = None, listener: Optional[Listener] = None,
+                browser: str = "system", timeout: float = 300.0, address: str = "127.0.0.1",
+                ports: Sequence[int] = (), path: str = "/callback", success_page: Optional[str] = None,
+                error_page: Optional[str] = None, **parameters: str) -> Token:
+        """The whole native-app sign-in: a loopback listener on ``address`` (the first free of
+        ``ports``, or any), the authorization URL opened in the browser, the redirect checked, the
+        code exchanged. ``browser`` is "system" ($BROWSER, then xdg-open), "print" (the URL on
+        stderr), or a program run with the URL as its only argument (never through a shell).
+        Keyword arguments become authorization URL parameters. Pass your own ``listener`` to
+        cancel from another thread (:meth:`Listener.cancel`).
+
+        Raises OAuthError (e.g. the user denied consent), SignInTimeoutError, CancelledError,
+        PortInUseError, BrowserError, and whatever the exchange raises."""
+        own_listener = listener is None
+        if listener is None:
+            listener = Listener(address=address, ports=ports, path=path, success_page=success_page,
+                                error_page=error_page)
+        own_attempt = attempt is None
+        if attempt is None:
+            attempt = self.start(**parameters)
+        try:
+            how, program = _browser(browser)
+            out, err = handle_t(), error_slot()
+            raise_for(lib.pkce_client_sign_in(self.handle, attempt.handle, listener.handle, how, program,
+                                              max(1, int(timeout * 1000)), ctypes.byref(out), ctypes.byref(err)), err)
+            return Token._take(out)
+        finally:
+            if own_attempt:
+                attempt.close()
+            if own_listener:
+                listener.close()
+
+    def sign_in_device(self, on_code: Callable[[DeviceAuthorization], None], *, scope: Optional[str] = None) -> Token:
+        """Sign-in without a browser here (RFC 8628): ``on_code`` gets the :class:`DeviceAuthorization`
+        to show (``user_code``, ``verification_uri``) and may keep it to :meth:`~DeviceAuthorization.cancel`
+        from another thread; then this polls until the user approves elsewhere.
+
+        Raises AccessDeniedError, DeviceExpiredError, CancelledError, or what the requests raise."""
+        out, err = handle_t(), error_slot()
+        raise_for(lib.pkce_client_device_start(self.handle, _to_c_opt(scope), ctypes.byref(out), ctypes.byref(err)), err)
+        with DeviceAuthorization(out) as device:
+            on_code(device)
+            token, err = handle_t(), error_slot()
+            raise_for(lib.pkce_client_device_poll(self.handle, device.handle, ctypes.byref(token), ctypes.byref(err)), err)
+            return Token._take(token)
+
     def refresh_request(self, refresh_token: str, scope: Optional[str] = None) -> HTTPRequest:
         """The refresh_token grant request, to send yourself."""
         out = handle_t()
@@ -468,6 +530,103 @@ class Client(_Handle):
                                                  ctypes.byref(err)), err)
 
 
+_LOG_DEBUG = 4
+_LOG_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG}
+
+
+def _log_to(logger: logging.Logger) -> Any:
+    """A pkce_log_fn that makes each library line a record of ``logger``."""
+    def forward(level: int, message: bytes, _user_data: Any) -> None:
+        python_level = _LOG_LEVELS.get(level, logging.DEBUG)
+        if logger.isEnabledFor(python_level):
+            logger.log(python_level, "%s", message.decode("utf-8", "replace"))
+    return _native.LogFunction(forward)
+
+
+_BROWSERS = {"system": 0, "print": 2}
+
+
+def _browser(browser: str) -> Tuple[int, Optional[bytes]]:
+    if browser in _BROWSERS:
+        return _BROWSERS[browser], None
+    return 1, _to_c(browser, "browser program")
+
+
+def open_browser(url: str, browser: str = "system") -> None:
+    """Opens ``url`` as :meth:`Client.sign_in` would (``browser``: "system", "print", or a program)."""
+    how, program = _browser(browser)
+    raise_for(lib.pkce_browser_open(_to_c(url, "url"), how, program))
+
+
+class Listener(_Handle):
+    """A loopback listener for the browser's redirect (RFC 8252): binds 127.0.0.1 (or ``::1``)
+    on the first free port of ``ports`` (or one the kernel picks). ``redirect_uri`` follows the
+    port it got. Its :meth:`cancel` may be called from any thread."""
+
+    _free = lib.pkce_listener_free
+
+    def __init__(self, *, address: str = "127.0.0.1", ports: Sequence[int] = (), path: str = "/callback",
+                 success_page: Optional[str] = None, error_page: Optional[str] = None) -> None:
+        array = (ctypes.c_uint16 * len(ports))(*ports) if ports else None
+        handle = handle_t()
+        raise_for(lib.pkce_listener_new(_to_c(address, "address"), array, len(ports), _to_c(path, "path"),
+                                        ctypes.byref(handle)))
+        super().__init__(handle)
+        if success_page is not None or error_page is not None:
+            raise_for(lib.pkce_listener_set_pages(self.handle, _to_c_opt(success_page), _to_c_opt(error_page)))
+
+    @property
+    def port(self) -> int:
+        return int(lib.pkce_listener_port(self.handle))
+
+    @property
+    def redirect_uri(self) -> str:
+        return text(lib.pkce_listener_redirect_uri(self.handle)) or ""
+
+    def wait(self, attempt: AuthorizationAttempt, timeout: float = 300.0) -> None:
+        """Waits for the redirect that completes ``attempt`` (sent with this listener's
+        redirect URI: ``attempt.set_redirect_uri(listener.redirect_uri)``)."""
+        err = error_slot()
+        raise_for(lib.pkce_listener_wait(self.handle, attempt.handle, max(1, int(timeout * 1000)), ctypes.byref(err)),
+                  err)
+
+    def cancel(self) -> None:
+        """Ends a wait running on another thread with CancelledError."""
+        if self._handle is not None:
+            lib.pkce_listener_cancel(self._handle)
+
+
+class DeviceAuthorization(_Handle):
+    """A started device authorization grant (RFC 8628): what to show the user."""
+
+    _free = lib.pkce_device_free
+
+    @property
+    def user_code(self) -> str:
+        return text(lib.pkce_device_user_code(self.handle)) or ""
+
+    @property
+    def verification_uri(self) -> str:
+        return text(lib.pkce_device_verification_uri(self.handle)) or ""
+
+    @property
+    def verification_uri_complete(self) -> Optional[str]:
+        return text(lib.pkce_device_verification_uri_complete(self.handle))
+
+    @property
+    def expires_in(self) -> int:
+        return int(lib.pkce_device_expires_in(self.handle))
+
+    @property
+    def interval(self) -> int:
+        return int(lib.pkce_device_interval(self.handle))
+
+    def cancel(self) -> None:
+        """Ends the polling running on another thread with CancelledError."""
+        if self._handle is not None:
+            lib.pkce_device_cancel(self._handle)
+
+
 def metadata_urls(issuer: str) -> List[str]:
     """The two well-known metadata URLs for an issuer, RFC 8414's first."""
     urls = []
@@ -479,6 +638,9 @@ def metadata_urls(issuer: str) -> List[str]:
 
 
 __all__ = [
+    "AccessDeniedError", "AuthorizationPendingError", "BrowserError", "CancelledError", "DeviceAuthorization",
+    "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",
+    "SignInTimeoutError", "SlowDownError", "open_browser",
     "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "IDTokenAlgorithmError",
     "IDTokenClaimError", "IDTokenError", "IDTokenExpiredError", "IDTokenKeyNotFoundError", "IDTokenMalformedError",
     "IDTokenMissingError", "IDTokenNonceError", "IDTokenSignatureError", "InvalidArgumentError", "JWKSError",

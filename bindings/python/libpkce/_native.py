@@ -172,7 +172,31 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_id_token_claim_string": ([handle_t, _str, _out_string], status_t),
     "pkce_id_token_claim_json": ([handle_t, _str, _out_string], status_t),
     "pkce_client_userinfo": ([handle_t, _str, _str, _out_string, _P(_size), _out_handle], status_t),
+    "pkce_listener_new": ([_str, _P(ctypes.c_uint16), _size, _str, _out_handle], status_t),
+    "pkce_listener_free": ([handle_t], None),
+    "pkce_listener_port": ([handle_t], ctypes.c_uint16),
+    "pkce_listener_redirect_uri": ([handle_t], _str),
+    "pkce_listener_set_pages": ([handle_t, _str, _str], status_t),
+    "pkce_listener_wait": ([handle_t, handle_t, _int, _out_handle], status_t),
+    "pkce_listener_cancel": ([handle_t], None),
+    "pkce_browser_open": ([_str, _int, _str], status_t),
+    "pkce_attempt_set_redirect_uri": ([handle_t, _str], status_t),
+    "pkce_client_sign_in": ([handle_t, handle_t, handle_t, _int, _str, _int, _out_handle, _out_handle], status_t),
+    "pkce_client_set_device_authorization_endpoint": ([handle_t, _str], status_t),
+    "pkce_client_device_start": ([handle_t, _str, _out_handle, _out_handle], status_t),
+    "pkce_client_device_poll": ([handle_t, handle_t, _out_handle, _out_handle], status_t),
+    "pkce_device_cancel": ([handle_t], None),
+    "pkce_device_free": ([handle_t], None),
+    "pkce_device_user_code": ([handle_t], _str),
+    "pkce_device_verification_uri": ([handle_t], _str),
+    "pkce_device_verification_uri_complete": ([handle_t], _str),
+    "pkce_device_expires_in": ([handle_t], ctypes.c_int64),
+    "pkce_device_interval": ([handle_t], ctypes.c_int64),
+    "pkce_client_set_log": ([handle_t, _int, ctypes.c_void_p, ctypes.c_void_p], status_t),
 }
+
+#: The C type of pkce_log_fn: (level, message, user_data).
+LogFunction = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
 
 for _name, (_argtypes, _restype) in _PROTOTYPES.items():
     _function = getattr(lib, _name)
