@@ -16,6 +16,8 @@ SONAME     := libpkce.so.0
 PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR    ?=
 SWIFT      ?= swift
@@ -68,10 +70,10 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb fuzz fuzz-smoke clean
 
-all: $(LIB)
+all: $(LIB) $(BUILD)/pkce
 
 # Installs missing Debian packages; a no-op when all are there, or with
 # NO_DEPS=1 (package builds, where Build-Depends provide them).
@@ -130,6 +132,11 @@ LIBS_bench_oidc  = -lcrypto
 STATUS_LIST := $(BUILD)/pkce_statuses.h
 C_RULE = $(CC) $(CFLAGS_STRICT) -I$(BUILD) $< -o $@ $(LDFLAGS_PKCE) $(LIBS_$(@F))
 
+# The pkce tool: linked without the build directory's rpath, as it is
+# installed; run from the tree with LD_LIBRARY_PATH=build.
+$(BUILD)/pkce: Sources/pkce-tool/pkce.c include/pkce.h $(LIB)
+	$(CC) $(CFLAGS_STRICT) $(HARDENING_CFLAGS) $< -o $@ -L$(BUILD) -lpkce $(HARDENING_LDFLAGS)
+
 $(C_EXAMPLES:%=$(BUILD)/%): $(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
 	$(C_RULE)
 $(C_TESTS:%=$(BUILD)/%): $(BUILD)/%: Tests/c/%.c Tests/c/check.h Tests/c/fixtures.h Tests/c/test_server.h include/pkce.h \
@@ -174,7 +181,7 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-swift test-c test-https test-oidc test-signin test-loading test-process test-secrets test-oom test-python \
+test: deps test-facts test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python \
 	test-abi test-install fuzz-smoke
 
 test-swift:
@@ -194,6 +201,10 @@ test-oidc: $(BUILD)/test_oidc venv | $(VALGRIND_LIB)
 # Native-app sign-in: listener, scripted browser, device grant, the log.
 test-signin: $(BUILD)/test_signin venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_signin
+
+# The pkce tool: subcommands, JSON output and exit codes (pytest).
+test-cli: $(BUILD)/pkce venv
+	sh Tests/server/with-server.sh $(PYTHON) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/cli
 
 # Children made every way (no valgrind: it cannot follow a raw clone), and
 # unloading while a thread lives.
@@ -289,8 +300,10 @@ $(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h
 $(IDDAWC)/usr/include/iddawc.h:
 	sh Tests/bench/setup-iddawc.sh $(IDDAWC)
 
-install: $(LIB)
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+install: $(LIB) $(BUILD)/pkce
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 $(BUILD)/pkce $(DESTDIR)$(BINDIR)/pkce
+	install -m 0644 docs/man/pkce.1 $(DESTDIR)$(MANDIR)/man1/pkce.1
 	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION)
 	ln -sf libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libpkce.so
@@ -302,6 +315,7 @@ install: $(LIB)
 uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libpkce.so
 	rm -f $(DESTDIR)$(INCLUDEDIR)/pkce.h $(DESTDIR)$(PKGCONFIGDIR)/pkce.pc
+	rm -f $(DESTDIR)$(BINDIR)/pkce $(DESTDIR)$(MANDIR)/man1/pkce.1
 
 # libFuzzer + AddressSanitizer over each parser that reads what a server or
 # a browser sends, one target at a time with its own corpus (committed, in

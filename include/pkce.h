@@ -323,6 +323,26 @@ pkce_status pkce_client_refresh_request(const pkce_client *client, const char *r
 pkce_status pkce_client_revocation_request(const pkce_client *client, const char *token,
                                            const char *token_type_hint, pkce_http_request **out);
 
+/* What the client is configured with, e.g. to show what discovery found. */
+typedef enum pkce_endpoint {
+    PKCE_ENDPOINT_AUTHORIZATION = 0,
+    PKCE_ENDPOINT_TOKEN = 1,
+    PKCE_ENDPOINT_REVOCATION = 2,
+    PKCE_ENDPOINT_DEVICE_AUTHORIZATION = 3,
+    PKCE_ENDPOINT_JWKS = 4,         /* jwks_uri */
+    PKCE_ENDPOINT_USERINFO = 5,
+    PKCE_ENDPOINT_ISSUER = 6        /* the issuer identifier the callback's iss must equal */
+} pkce_endpoint;
+
+/* A copy of the URL configured for `which`; free with pkce_string_free().
+ * PKCE_ERR_NOT_FOUND when none is set, PKCE_ERR_INVALID_ARGUMENT for an
+ * unknown `which`. */
+pkce_status pkce_client_endpoint(const pkce_client *client, pkce_endpoint which, char **url_out);
+
+/* 1 when a callback without `iss` is refused (an issuer is set and
+ * required), else 0 (also for NULL). */
+int pkce_client_requires_iss(const pkce_client *client);
+
 /* Server metadata, sans-I/O. pkce_client_metadata_url gives the URL to GET
  * for issuer: index 0 is RFC 8414's (/.well-known/oauth-authorization-server
  * inserted before the issuer's path), index 1 OpenID Connect's
@@ -655,9 +675,10 @@ typedef struct pkce_listener pkce_listener;
  * try, in order (port_count of them); none (NULL or 0) lets the kernel pick
  * a free one. path: the redirect URI's path, "/" then URL path characters
  * (NULL: "/callback"). Errors: PKCE_ERR_PORT_IN_USE when every port is
- * taken, PKCE_ERR_LISTENER when the socket cannot be made otherwise. */
+ * taken, PKCE_ERR_LISTENER when the socket cannot be made otherwise; the
+ * message in *error names the ports or the system's reason. */
 pkce_status pkce_listener_new(const char *address, const uint16_t *ports, size_t port_count, const char *path,
-                              pkce_listener **out);
+                              pkce_listener **out, pkce_error **error);
 /* Closes the socket. */
 void pkce_listener_free(pkce_listener *listener);
 

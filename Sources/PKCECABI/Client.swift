@@ -145,3 +145,30 @@ public func pkce_client_set_log(_ client: OpaquePointer?, _ level: pkce_log_leve
         }
     }
 }
+
+@_cdecl("pkce_client_endpoint") @implementation
+public func pkce_client_endpoint(_ client: OpaquePointer?, _ which: pkce_endpoint,
+                                 _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let c = try required(client, OAuthClient.self).configuration, out = try required(out)
+        let url: String?
+        switch which {
+        case PKCE_ENDPOINT_AUTHORIZATION: url = c.authorizationEndpoint?.url
+        case PKCE_ENDPOINT_TOKEN: url = c.tokenEndpoint?.url
+        case PKCE_ENDPOINT_REVOCATION: url = c.revocationEndpoint?.url
+        case PKCE_ENDPOINT_DEVICE_AUTHORIZATION: url = c.deviceAuthorizationEndpoint?.url
+        case PKCE_ENDPOINT_JWKS: url = c.jwksURI?.url
+        case PKCE_ENDPOINT_USERINFO: url = c.userinfoEndpoint?.url
+        case PKCE_ENDPOINT_ISSUER: url = c.issuer
+        default: throw PKCEError(.invalidArgument, "unknown pkce_endpoint value \(which.rawValue)")
+        }
+        guard let url else { throw PKCEError(.notFound) }
+        out.pointee = try SecureBytes(url).withBytes(handedOut)
+    }
+}
+
+@_cdecl("pkce_client_requires_iss") @implementation
+public func pkce_client_requires_iss(_ client: OpaquePointer?) -> Int32 {
+    guard let c = object(client, OAuthClient.self)?.configuration else { return 0 }
+    return c.issuer != nil && c.requiresIssuerParameter ? 1 : 0
+}

@@ -8,8 +8,9 @@ import PKCETransport
 
 @_cdecl("pkce_listener_new") @implementation
 public func pkce_listener_new(_ address: UnsafePointer<CChar>?, _ ports: UnsafePointer<UInt16>?, _ portCount: Int,
-                              _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
-    status { () throws(PKCEError) in
+                              _ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                              _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
         let out = try required(out)
         var configuration = LoopbackListener.Configuration()
         switch try optionalString(address) {

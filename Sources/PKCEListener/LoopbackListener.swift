@@ -52,7 +52,7 @@ public final class LoopbackListener: @unchecked Sendable {
     private let socket: Int32
     private let cancellation: Cancellation
 
-    public init(_ configuration: Configuration = Configuration(), log: Log? = nil) throws(PKCEError) {
+    public init(_ configuration: Configuration = Configuration()) throws(PKCEError) {
         try Self.checkPath(configuration.path)
         cancellation = try Cancellation()
         let (socket, port) = try Self.bind(configuration)
@@ -68,7 +68,6 @@ public final class LoopbackListener: @unchecked Sendable {
         pages = configuration.pages
         self.socket = socket
         self.port = port
-        log?(.info, "listener: waiting on \(redirectURI)")
     }
 
     deinit { close(socket) }
@@ -86,6 +85,7 @@ public final class LoopbackListener: @unchecked Sendable {
                                 tick: () -> Void = {}) throws(PKCEError) {
         guard timeoutMilliseconds > 0 else { throw PKCEError(.invalidArgument, "timeout must be positive") }
         let deadline = Cancellation.now() + timeoutMilliseconds
+        log?(.info, "listener: waiting on \(redirectURI) for up to \(timeoutMilliseconds) ms")
         var connections: [Connection] = []
         var fds: [pollfd] = []
         while true {

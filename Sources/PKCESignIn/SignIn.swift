@@ -17,7 +17,7 @@ extension OAuthClient {
                        browser: Browser = .system, timeoutMilliseconds: Int = 300_000) throws(PKCEError) -> TokenResponse {
         let log = configuration.log
         // `??` cannot carry typed throws: hence the spelled-out defaults.
-        let listener = if let listener { listener } else { try LoopbackListener(log: log) }
+        let listener = if let listener { listener } else { try LoopbackListener() }
         let attempt = if let attempt { attempt } else { try AuthorizationAttempt(client: configuration) }
         try attempt.setRedirectURI(listener.redirectURI)
         let url = try attempt.authorizationURL()

@@ -72,7 +72,7 @@ static void test_fixed_port(void) {
     int probe = occupy(0, &chosen);
     close(probe);  /* a port that was free a moment ago */
     pkce_listener *listener = NULL;
-    CHECK_STATUS(pkce_listener_new("127.0.0.1", &chosen, 1, "/done", &listener), PKCE_OK);
+    CHECK_STATUS(pkce_listener_new("127.0.0.1", &chosen, 1, "/done", &listener, NULL), PKCE_OK);
     CHECK(pkce_listener_port(listener) == chosen);
     char expected[128];
     snprintf(expected, sizeof expected, "http://127.0.0.1:%u/done", chosen);
@@ -106,17 +106,22 @@ static void test_ports_taken(void) {
     close(c);
     uint16_t ports[3] = { taken, taken2, spare };
     pkce_listener *listener = NULL;
-    CHECK_STATUS(pkce_listener_new(NULL, ports, 3, NULL, &listener), PKCE_OK);
+    CHECK_STATUS(pkce_listener_new(NULL, ports, 3, NULL, &listener, NULL), PKCE_OK);
     CHECK(pkce_listener_port(listener) == spare);  /* the first free one of the list */
     pkce_listener_free(listener);
     listener = (pkce_listener *)&listener;
-    CHECK_STATUS(pkce_listener_new(NULL, ports, 2, NULL, &listener), PKCE_ERR_PORT_IN_USE);
+    pkce_error *error = NULL;
+    CHECK_STATUS(pkce_listener_new(NULL, ports, 2, NULL, &listener, &error), PKCE_ERR_PORT_IN_USE);
     CHECK(listener == (pkce_listener *)&listener);
+    char names[64];
+    snprintf(names, sizeof names, "ports %u, %u are all in use", taken, taken2);
+    CHECK(error && strstr(pkce_error_message(error), names));
+    pkce_error_free(error);
     /* Never a non-loopback address; a path must be a path. */
-    CHECK_STATUS(pkce_listener_new("0.0.0.0", NULL, 0, NULL, &listener), PKCE_ERR_INVALID_ARGUMENT);
-    CHECK_STATUS(pkce_listener_new("192.168.1.1", NULL, 0, NULL, &listener), PKCE_ERR_INVALID_ARGUMENT);
-    CHECK_STATUS(pkce_listener_new(NULL, NULL, 0, "callback", &listener), PKCE_ERR_INVALID_ARGUMENT);
-    CHECK_STATUS(pkce_listener_new("::1", NULL, 0, NULL, &listener), PKCE_OK);
+    CHECK_STATUS(pkce_listener_new("0.0.0.0", NULL, 0, NULL, &listener, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_listener_new("192.168.1.1", NULL, 0, NULL, &listener, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_listener_new(NULL, NULL, 0, "callback", &listener, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_listener_new("::1", NULL, 0, NULL, &listener, NULL), PKCE_OK);
     CHECK(strncmp(pkce_listener_redirect_uri(listener), "http://[::1]:", 13) == 0);
     pkce_listener_free(listener);
     close(a);
@@ -166,7 +171,7 @@ static void test_timeout_and_cancel(void) {
     CHECK(error && strstr(pkce_error_message(error), "400 ms"));
     pkce_error_free(error);
     pkce_listener *listener = NULL;
-    CHECK_STATUS(pkce_listener_new(NULL, NULL, 0, NULL, &listener), PKCE_OK);
+    CHECK_STATUS(pkce_listener_new(NULL, NULL, 0, NULL, &listener, NULL), PKCE_OK);
     struct later cancel = { cancel_listener, listener, 300, 0 };
     pthread_create(&cancel.thread, NULL, run_later, &cancel);
     CHECK_STATUS(sign_in(client, NULL, listener, "record", 20000, &token, NULL), PKCE_ERR_CANCELLED);

@@ -568,9 +568,9 @@ class Listener(_Handle):
     def __init__(self, *, address: str = "127.0.0.1", ports: Sequence[int] = (), path: str = "/callback",
                  success_page: Optional[str] = None, error_page: Optional[str] = None) -> None:
         array = (ctypes.c_uint16 * len(ports))(*ports) if ports else None
-        handle = handle_t()
+        handle, err = handle_t(), error_slot()
         raise_for(lib.pkce_listener_new(_to_c(address, "address"), array, len(ports), _to_c(path, "path"),
-                                        ctypes.byref(handle)))
+                                        ctypes.byref(handle), ctypes.byref(err)), err)
         super().__init__(handle)
         if success_page is not None or error_page is not None:
             raise_for(lib.pkce_listener_set_pages(self.handle, _to_c_opt(success_page), _to_c_opt(error_page)))

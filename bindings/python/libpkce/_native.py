@@ -172,7 +172,7 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_id_token_claim_string": ([handle_t, _str, _out_string], status_t),
     "pkce_id_token_claim_json": ([handle_t, _str, _out_string], status_t),
     "pkce_client_userinfo": ([handle_t, _str, _str, _out_string, _P(_size), _out_handle], status_t),
-    "pkce_listener_new": ([_str, _P(ctypes.c_uint16), _size, _str, _out_handle], status_t),
+    "pkce_listener_new": ([_str, _P(ctypes.c_uint16), _size, _str, _out_handle, _out_handle], status_t),
     "pkce_listener_free": ([handle_t], None),
     "pkce_listener_port": ([handle_t], ctypes.c_uint16),
     "pkce_listener_redirect_uri": ([handle_t], _str),

@@ -1,0 +1,172 @@
+"""The pkce command-line tool against the Authlib server (make test-cli runs
+it through Tests/server/with-server.sh): every subcommand, its JSON output,
+and one exit code per kind of failure, as pkce(1) documents them."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Dict, List, Optional
+
+import pytest
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PKCE = str(ROOT / "build" / "pkce")
+BROWSER = str(ROOT / "Tests" / "signin" / "scripted-browser")
+ISSUER = os.environ.get("PKCE_TEST_ISSUER", "")
+CA = os.environ.get("PKCE_TEST_CA", "")
+RFC_VERIFIER = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"
+RFC_CHALLENGE = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+SERVER = ["--issuer", ISSUER, "--client-id", "libpkce-test", "--ca-file", CA]
+
+
+def pkce(*args: str, browser: str = "follow", stdin: Optional[str] = None,
+         env: Optional[Dict[str, str]] = None) -> subprocess.CompletedProcess[str]:
+    environment = dict(os.environ, LD_LIBRARY_PATH=str(ROOT / "build"), PKCE_TEST_BROWSER=browser, **(env or {}))
+    return subprocess.run([PKCE, *args], capture_output=True, text=True, input=stdin, env=environment, timeout=60)
+
+
+def login(tmp_path: Path, *extra: str, browser: str = "follow") -> subprocess.CompletedProcess[str]:
+    return pkce("login", *SERVER, "--browser-command", BROWSER, "--save", str(tmp_path / "token.json"), *extra,
+                browser=browser)
+
+
+def test_help_and_usage_errors() -> None:
+    assert pkce("--help").returncode == 0
+    for command in ("pair", "challenge", "url", "login", "refresh", "revoke", "discover"):
+        answer = pkce(command, "--help")
+        assert answer.returncode == 0 and answer.stdout.startswith("usage: pkce " + command)
+    for args in (["nonsense"], ["pair", "--length", "20"], ["login", "--issuer", ISSUER], ["pair", "--bogus"],
+                 ["login", *SERVER, "--port", "99999"], ["login", *SERVER, "--browser-command", "x", "--no-browser"],
+                 ["url", *SERVER, "--param", "code_verifier=x"], ["challenge", "short"],
+                 ["refresh", *SERVER], ["revoke", *SERVER, "--token", "t", "--hint", "id_token"]):
+        answer = pkce(*args)
+        assert answer.returncode == 2, (args, answer.stderr)
+        assert answer.stderr.count("\n") == 1 and answer.stderr.startswith("pkce: ")
+    assert pkce().returncode == 2
+
+
+def test_pair_and_challenge() -> None:
+    pair = json.loads(pkce("pair").stdout)
+    assert len(pair["code_verifier"]) == 43 and pair["code_challenge_method"] == "S256"
+    assert pkce("challenge", pair["code_verifier"]).stdout.strip() == pair["code_challenge"]
+    assert len(json.loads(pkce("pair", "--length", "128").stdout)["code_verifier"]) == 128
+    assert pkce("challenge", RFC_VERIFIER).stdout.strip() == RFC_CHALLENGE
+    assert pkce("challenge", RFC_VERIFIER, "--method", "plain").stdout.strip() == RFC_VERIFIER
+
+
+def test_url_and_discover() -> None:
+    answer = pkce("url", *SERVER, "--scope", "openid", "--param", "connection_id=conn_01")
+    assert answer.returncode == 0, answer.stderr
+    url = json.loads(answer.stdout)
+    assert url["url"].startswith(ISSUER + "/authorize?response_type=code&client_id=libpkce-test")
+    assert "connection_id=conn_01" in url["url"] and "code_challenge_method=S256" in url["url"]
+    assert len(url["code_verifier"]) == 43 and url["state"] in url["url"] and url["nonce"] in url["url"]
+    metadata = json.loads(pkce("discover", ISSUER, "--ca-file", CA).stdout)
+    assert metadata["token_endpoint"] == ISSUER + "/token"
+    assert metadata["device_authorization_endpoint"] == ISSUER + "/device_authorization"
+    assert metadata["authorization_response_iss_parameter_required"] is True
+
+
+def test_login_refresh_revoke(tmp_path: Path) -> None:
+    answer = login(tmp_path, "--scope", "profile")
+    assert answer.returncode == 0, answer.stderr
+    saved = json.loads((tmp_path / "token.json").read_text())
+    assert oct((tmp_path / "token.json").stat().st_mode & 0o777) == "0o600"
+    shown = json.loads(answer.stdout)
+    assert shown["token_type"] == saved["token_type"] and shown["expires_in"] == saved["expires_in"]
+    for secret in ("access_token", "refresh_token"):
+        assert shown[secret] == f"{saved[secret][:6]}…({len(saved[secret])} chars)"
+        assert saved[secret] not in answer.stdout + answer.stderr
+    full = pkce("refresh", *SERVER, "--token-file", str(tmp_path / "token.json"), "--show-secrets")
+    assert full.returncode == 0, full.stderr
+    refreshed = json.loads(full.stdout)
+    assert refreshed["access_token"] != saved["access_token"]
+    # From standard input too; the old refresh token was rotated away: the server says invalid_grant.
+    stale = pkce("refresh", *SERVER, "--token-file", "-", stdin=json.dumps(saved))
+    assert stale.returncode == 3 and "invalid_grant" in stale.stderr
+    revoked = pkce("revoke", *SERVER, "--token", refreshed["refresh_token"], "--hint", "refresh_token")
+    assert revoked.returncode == 0 and json.loads(revoked.stdout) == {"revoked": True, "token_type_hint": "refresh_token"}
+    again = pkce("refresh", *SERVER, "--refresh-token", refreshed["refresh_token"])
+    assert again.returncode == 3
+
+
+def test_login_on_ports_and_path(tmp_path: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        first = taken.getsockname()[1]
+        answer = login(tmp_path, "--ports", f"{first}-{first + 20}", "--redirect-path", "/done", "--verbose")
+        assert answer.returncode == 0, answer.stderr
+        bound = re.search(r"listener: waiting on http://127\.0\.0\.1:(\d+)/done", answer.stderr)
+        assert bound and first < int(bound.group(1)) <= first + 20
+        busy = login(tmp_path, "--port", str(first))
+        assert busy.returncode == 1 and "in use" in busy.stderr
+
+
+def test_exit_codes(tmp_path: Path) -> None:
+    denied = login(tmp_path, browser="deny")
+    assert denied.returncode == 3 and "access_denied" in denied.stderr
+    late = login(tmp_path, "--timeout", "1", browser="record")
+    assert late.returncode == 5 and "within 1000 ms" in late.stderr
+    offline = pkce("login", "--issuer", "https://127.0.0.1:1", "--client-id", "x", "--ca-file", CA)
+    assert offline.returncode == 4
+    # A forged ID token from a token endpoint of the test server: a failed check.
+    forged = login(tmp_path, "--scope", "openid", "--token-endpoint", ISSUER + "/_oidc/token/wrong-aud")
+    assert forged.returncode == 6 and "aud" in forged.stderr
+    missing = pkce("login", *SERVER, "--browser-command", str(tmp_path / "no-such-browser"))
+    assert missing.returncode == 1 and "could not start" in missing.stderr
+
+
+def test_verbose_log_holds_no_secret(tmp_path: Path) -> None:
+    answer = login(tmp_path, "--scope", "openid email", "--verbose")
+    assert answer.returncode == 0, answer.stderr
+    saved = json.loads((tmp_path / "token.json").read_text())
+    assert "pkce: [info] request: POST " + ISSUER + "/token" in answer.stderr
+    assert "code_verifier=(43 bytes)" in answer.stderr and "answer: HTTP 200" in answer.stderr
+    for secret in (saved["access_token"], saved["refresh_token"], saved["id_token"]):
+        assert secret not in answer.stderr and secret not in answer.stdout
+
+
+def test_browser_gets_one_argument_and_no_shell(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    record = tmp_path / "argv.json"
+    value = f"'; touch {marker}; echo '$(touch {marker})`touch {marker}`"
+    answer = pkce("login", *SERVER, "--browser-command", BROWSER, "--timeout", "1", "--param", "login_hint=" + value,
+                  browser="record", env={"PKCE_TEST_BROWSER_RECORD": str(record)})
+    assert answer.returncode == 5
+    argv: List[str] = json.loads(record.read_text())
+    assert len(argv) == 2 and argv[0] == BROWSER and argv[1].startswith(ISSUER + "/authorize?")
+    assert not marker.exists()
+
+
+def test_device_login(tmp_path: Path) -> None:
+    requests.post(ISSUER + "/_device/settings", data={"interval": "1", "expires_in": "60"}, verify=CA)
+    environment = dict(os.environ, LD_LIBRARY_PATH=str(ROOT / "build"))
+    process = subprocess.Popen([PKCE, "login", *SERVER, "--device"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                               text=True, env=environment)
+    assert process.stderr is not None
+    first = process.stderr.readline()
+    found = re.search(r"open (\S+) and enter the code (\S+)", first)
+    assert found and found.group(1) == ISSUER + "/device"
+    threading.Timer(1.5, lambda: requests.post(ISSUER + "/device/approve", data={"user_code": found.group(2)},
+                                               verify=CA)).start()
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert "…(" in json.loads(out)["access_token"]
+    denied = subprocess.Popen([PKCE, "login", *SERVER, "--device"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True, env=environment)
+    assert denied.stderr is not None
+    code = re.search(r"enter the code (\S+)", denied.stderr.readline())
+    assert code
+    requests.post(ISSUER + "/device/deny", data={"user_code": code.group(1)}, verify=CA)
+    denied.communicate(timeout=30)
+    assert denied.returncode == 3
+    time.sleep(0)
