@@ -162,9 +162,10 @@ $(BUILD)/old-curl/libcurl.so.4: Tests/c/old_libcurl.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_STRICT) -Wno-unused-parameter -shared -fPIC -Wl,-soname,libcurl.so.4 $< -o $@
 
-# The whole sign-in, live, against the local Authlib server.
-demo: $(BUILD)/signin_demo venv
-	@sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/signin_demo
+# The native-app sign-in with the pkce tool, live, against the local Authlib server.
+demo: $(BUILD)/pkce venv
+	@sh Tests/server/with-server.sh $(PYTHON) env PATH="$(CURDIR)/$(BUILD):$$PATH" LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) \
+	    sh examples/cli/signin.sh $(CURDIR)/Tests/signin/scripted-browser
 
 # valgrind 3.19 (Debian 12) cannot read the DWARF 5 debug sections that the
 # Swift runtime's static objects bring into the library: it warns ("Serious

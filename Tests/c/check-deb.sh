@@ -11,7 +11,7 @@ check() {
     if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $desc"; fi
 }
 sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-packages="libpkce0 libpkce-dev python3-libpkce"
+packages="libpkce0 libpkce-dev python3-libpkce pkce-tools"
 cleanup() { $sudo apt-get purge -y -qq $packages >/dev/null 2>&1; }
 trap cleanup EXIT INT TERM
 debs=$(for p in $packages; do ls "$dir"/${p}_*.deb; done)
@@ -22,7 +22,10 @@ check "libpkce0 holds the library" sh -c "dpkg -L libpkce0 | grep -q '/libpkce.s
 check "libpkce-dev holds pkce.h, libpkce.so and pkce.pc" sh -c \
     "dpkg -L libpkce-dev | grep -q '/usr/include/pkce.h' && dpkg -L libpkce-dev | grep -q '/libpkce.so$' && dpkg -L libpkce-dev | grep -q '/pkce.pc$'"
 check "the installed library needs no Swift library" sh -c "! ldd \$(dpkg -L libpkce0 | grep 'libpkce.so.$version\$') | grep -q swift"
-for t in debian/tests/c-program debian/tests/python-import; do
+check "pkce-tools holds pkce and its man page" sh -c "dpkg -L pkce-tools | grep -q '^/usr/bin/pkce$' && dpkg -L pkce-tools | grep -q '/man1/pkce.1.gz$'"
+check "the installed pkce runs" sh -c "/usr/bin/pkce pair | grep -q '\"code_challenge_method\":\"S256\"'"
+check "man pkce finds the page" sh -c "man -w pkce | grep -q 'pkce.1'"
+for t in debian/tests/c-program debian/tests/python-import debian/tests/cli; do
     tmp=$(mktemp -d)
     # a testbed's PATH: the system python3, not a virtualenv's or pyenv's
     check "autopkgtest $(basename "$t")" env PATH=/usr/sbin:/usr/bin:/sbin:/bin AUTOPKGTEST_TMP="$tmp" sh "$t"

@@ -14,18 +14,28 @@ ROOT = Path(__file__).resolve().parents[3]
 
 def test_signin_example(server: Server) -> None:
     script = ROOT / "examples" / "python" / "signin.py"
-    process = subprocess.Popen([sys.executable, str(script), server.issuer, CLIENT_ID, "--scope", "profile",
-                                "--ca-file", server.ca, "--print-url"], stdout=subprocess.PIPE, text=True)
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    assert line.startswith("Open this URL to sign in: "), line
-    callback = server.browse(line.split(": ", 1)[1].strip())
-    # The browser arrives at the loopback redirect URI, where the script listens.
+    browser = ROOT / "Tests" / "signin" / "scripted-browser"
+    result = subprocess.run([sys.executable, str(script), server.issuer, CLIENT_ID, "--scope", "profile",
+                             "--ca-file", server.ca, "--browser", str(browser)], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "signed in" in result.stdout and "token_type    Bearer" in result.stdout
+    assert "…(" in result.stdout  # secrets shortened
+
+
+def test_signin_example_prints_the_url(server: Server) -> None:
+    """--print-url: the URL on stderr, and the listener waits for whoever opens it."""
+    script = ROOT / "examples" / "python" / "signin.py"
+    process = subprocess.Popen([sys.executable, str(script), server.issuer, CLIENT_ID, "--ca-file", server.ca,
+                                "--print-url"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert process.stderr is not None
+    url = ""
+    while not url.startswith("https://"):
+        url = process.stderr.readline().strip()
+    callback = server.browse(url)
     assert requests.get(callback, timeout=10).status_code == 200
     out, _ = process.communicate(timeout=30)
-    assert process.returncode == 0
-    assert "signed in" in out and "token_type    Bearer" in out
-    assert "…(" in out  # secrets shortened
+    assert process.returncode == 0 and "signed in" in out
 
 
 def test_readme_python_quick_start() -> None:
