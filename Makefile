@@ -117,7 +117,7 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 C_EXAMPLES := quickstart signin_demo
 C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
 	test_secrets test_oom test_signin
-C_BENCHES  := bench_pkce bench_https bench_oidc
+C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
 LIBS_test_oidc   = -lcurl -lpthread
@@ -129,6 +129,7 @@ LIBS_test_oom = -ldl
 LIBS_bench_pkce  = -lcrypto $(IDDAWC_FLAGS)
 LIBS_bench_https = -lcurl -lpthread $(IDDAWC_FLAGS)
 LIBS_bench_oidc  = -lcrypto
+LIBS_bench_listener = -lpthread
 STATUS_LIST := $(BUILD)/pkce_statuses.h
 C_RULE = $(CC) $(CFLAGS_STRICT) -I$(BUILD) $< -o $@ $(LDFLAGS_PKCE) $(LIBS_$(@F))
 
@@ -289,13 +290,15 @@ IDDAWC_FLAGS = -DHAVE_IDDAWC -I$(IDDAWC)/usr/include -I$(IDDAWC)/usr/include/$(M
 	-l:libiddawc.so.1.1 -l:liborcania.so.2.3
 BENCH_APT_PACKAGES := nginx-light
 
-bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/bench_oidc venv
+bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/bench_oidc $(BUILD)/bench_listener \
+	$(BUILD)/pkce venv
 	@$(MAKE) -s deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/bench_pkce
 	$(PYTHON) Tests/bench/bench_https.py ./$(BUILD)/bench_https $(BUILD)/bench-nginx
 	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python \
 	    $(PYTHON) Tests/bench/bench_oidc.py ./$(BUILD)/bench_oidc $(BUILD)/bench-oidc
 	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) Tests/bench/bench_python.py
+	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(PYTHON) Tests/bench/bench_signin.py ./$(BUILD)/bench_listener ./$(BUILD)/pkce
 
 $(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h
 $(IDDAWC)/usr/include/iddawc.h:
