@@ -80,6 +80,17 @@ def methods() -> None:
     same("libpkce.Method = pkce_method", header, {m.name: int(m) for m in libpkce.Method})
 
 
+def sign_in_enums() -> None:
+    """The log levels and browser kinds: header, Swift and Python."""
+    import libpkce
+    levels = {k.removeprefix("PKCE_LOG_"): v for k, v in header_enum("pkce_log_level").items()}
+    same("LogLevel (Sources/PKCE/Log.swift) = pkce_log_level", levels, swift_enum("Sources/PKCE/Log.swift", "LogLevel"))
+    same("libpkce.LogLevel = pkce_log_level", levels, {m.name: int(m) for m in libpkce.LogLevel})
+    browsers = {k.removeprefix("PKCE_BROWSER_"): v for k, v in header_enum("pkce_browser").items()}
+    same("libpkce.Browser = pkce_browser", browsers, {m.name: int(m) for m in libpkce.Browser})
+    check("pkce.h has three browser kinds", len(browsers) == 3)
+
+
 def version() -> None:
     macros = dict(re.findall(r"#define PKCE_VERSION_(MAJOR|MINOR|PATCH) (\d+)", HEADER))
     string = re.search(r'#define PKCE_VERSION_STRING "([^"]+)"', HEADER)
@@ -112,7 +123,7 @@ def symbols() -> None:
           f"not listed {sorted(declared - listed)}, not declared {sorted(listed - declared)}")
 
 
-for part in (statuses, methods, version, symbols):
+for part in (statuses, methods, sign_in_enums, version, symbols):
     part()
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -47,6 +47,23 @@ class Method(enum.IntEnum):
     PLAIN = 1
 
 
+class LogLevel(enum.IntEnum):
+    """``pkce_log_level`` of pkce.h; `make test` fails when the two differ."""
+
+    ERROR = 1
+    WARNING = 2
+    INFO = 3
+    DEBUG = 4
+
+
+class Browser(enum.IntEnum):
+    """``pkce_browser`` of pkce.h; `make test` fails when the two differ."""
+
+    SYSTEM = 0
+    PROGRAM = 1
+    PRINT = 2
+
+
 def _to_c(value: str, what: str = "argument") -> bytes:
     """A str as a C string; a NUL inside would silently cut it short, so it is refused."""
     if not isinstance(value, str):
@@ -365,7 +382,7 @@ class Client(_Handle):
         if device_authorization_endpoint is not None:
             raise_for(lib.pkce_client_set_device_authorization_endpoint(h, _to_c(device_authorization_endpoint)))
         self._log_function = _log_to(logger or logging.getLogger("libpkce"))  # kept alive as long as the client
-        raise_for(lib.pkce_client_set_log(h, _LOG_DEBUG, ctypes.cast(self._log_function, ctypes.c_void_p), None))
+        raise_for(lib.pkce_client_set_log(h, LogLevel.DEBUG, ctypes.cast(self._log_function, ctypes.c_void_p), None))
 
     def set_jwks(self, jwks: Union[str, bytes, Dict[str, Any], None]) -> None:
         """Keys for ID tokens (a JWKS document), used instead of fetching jwks_uri; None fetches again."""
@@ -530,8 +547,8 @@ class Client(_Handle):
                                                  ctypes.byref(err)), err)
 
 
-_LOG_DEBUG = 4
-_LOG_LEVELS = {1: logging.ERROR, 2: logging.WARNING, 3: logging.INFO, 4: logging.DEBUG}
+_LOG_LEVELS: Dict[int, int] = {LogLevel.ERROR: logging.ERROR, LogLevel.WARNING: logging.WARNING, LogLevel.INFO: logging.INFO,
+               LogLevel.DEBUG: logging.DEBUG}
 
 
 def _log_to(logger: logging.Logger) -> Any:
@@ -543,13 +560,13 @@ def _log_to(logger: logging.Logger) -> Any:
     return _native.LogFunction(forward)
 
 
-_BROWSERS = {"system": 0, "print": 2}
+_BROWSERS = {"system": Browser.SYSTEM, "print": Browser.PRINT}
 
 
 def _browser(browser: str) -> Tuple[int, Optional[bytes]]:
     if browser in _BROWSERS:
         return _BROWSERS[browser], None
-    return 1, _to_c(browser, "browser program")
+    return Browser.PROGRAM, _to_c(browser, "browser program")
 
 
 def open_browser(url: str, browser: str = "system") -> None:
@@ -638,7 +655,7 @@ def metadata_urls(issuer: str) -> List[str]:
 
 
 __all__ = [
-    "AccessDeniedError", "AuthorizationPendingError", "BrowserError", "CancelledError", "DeviceAuthorization",
+    "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "LogLevel", "CancelledError", "DeviceAuthorization",
     "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",
     "SignInTimeoutError", "SlowDownError", "open_browser",
     "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "IDTokenAlgorithmError",
