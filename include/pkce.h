@@ -46,7 +46,8 @@
  *  share once configured (configure it first, then share it; threads may
  *  run its HTTPS calls at the same time, and none waits for another's
  *  transfer); pkce_token, pkce_id_token, pkce_http_request and pkce_error
- *  are immutable and safe to share.
+ *  are immutable and safe to share; pkce_listener_cancel and
+ *  pkce_device_cancel may be called from any thread while another waits.
  */
 #ifndef PKCE_H
 #define PKCE_H
