@@ -205,8 +205,9 @@ test-signin: $(BUILD)/test_signin venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_signin
 
 # The pkce tool: subcommands, JSON output and exit codes (pytest).
-test-cli: $(BUILD)/pkce venv
-	sh Tests/server/with-server.sh $(PYTHON) $(PYTHON) -m pytest -q -p no:cacheprovider Tests/cli
+test-cli: $(BUILD)/pkce venv | $(VALGRIND_LIB)
+	sh Tests/server/with-server.sh $(PYTHON) env PKCE_VALGRIND="$(VALGRIND)" \
+	    $(PYTHON) -m pytest -q -p no:cacheprovider Tests/cli
 
 # Children made every way (no valgrind: it cannot follow a raw clone), and
 # unloading while a thread lives.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import socket
 import subprocess
 import threading
@@ -170,3 +171,20 @@ def test_device_login(tmp_path: Path) -> None:
     denied.communicate(timeout=30)
     assert denied.returncode == 3
     time.sleep(0)
+
+
+def test_valgrind_clean(tmp_path: Path) -> None:
+    """A whole sign-in, refresh and revocation by the tool under valgrind (make test-cli passes its command)."""
+    valgrind = shlex.split(os.environ.get("PKCE_VALGRIND", ""))
+    if not valgrind:
+        pytest.skip("run through make test-cli, which passes PKCE_VALGRIND")
+    environment = dict(os.environ, PKCE_TEST_BROWSER="stray")
+    token = str(tmp_path / "token.json")
+    runs = [(["login", *SERVER, "--browser-command", BROWSER, "--save", token, "--verbose"], 0),
+            (["refresh", *SERVER, "--token-file", token, "--save", token], 0),
+            (["revoke", *SERVER, "--token-file", token], 0), (["pair"], 0),
+            (["login", *SERVER, "--port", "99999"], 2)]  # a usage error: the early exit path
+    for args, expected in runs:
+        # valgrind's --error-exitcode=1 turns any error or leak into status 1
+        result = subprocess.run([*valgrind, PKCE, *args], capture_output=True, text=True, env=environment, timeout=120)
+        assert result.returncode == expected, (args, result.stderr)
