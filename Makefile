@@ -62,7 +62,7 @@ SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 # libcurl3-gnutls: not used by libpkce, but test-loading checks that this
 # flavour of libcurl is refused.
 APT_PACKAGES := libssl-dev libcurl4-openssl-dev libcurl3-gnutls libstdc++-12-dev pkg-config valgrind binutils gcc make \
-	python3 python3-venv ca-certificates
+	python3 python3-venv ca-certificates man-db groff-base
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 VENV := $(BUILD)/venv
 PYTHON := $(VENV)/bin/python
@@ -70,10 +70,10 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo man test-man test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb fuzz fuzz-smoke clean
 
-all: $(LIB) $(BUILD)/pkce
+all: $(LIB) $(BUILD)/pkce man
 
 # Installs missing Debian packages; a no-op when all are there, or with
 # NO_DEPS=1 (package builds, where Build-Depends provide them).
@@ -183,7 +183,7 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python \
+test: deps test-facts test-man test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python \
 	test-abi test-install fuzz-smoke
 
 test-swift:
@@ -203,6 +203,17 @@ test-oidc: $(BUILD)/test_oidc venv | $(VALGRIND_LIB)
 # Native-app sign-in: listener, scripted browser, device grant, the log.
 test-signin: $(BUILD)/test_signin venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_signin
+
+# Manual pages: pkce(3), a page per header section and one of its own name
+# for every function, all from include/pkce.h (docs/man/mkman3.py); pkce(1)
+# is written by hand.
+MAN_DIR := $(BUILD)/man
+$(MAN_DIR)/man3/pkce.3: include/pkce.h README.md debian/changelog docs/man/mkman3.py
+	rm -rf $(MAN_DIR)/man3
+	python3 docs/man/mkman3.py $(MAN_DIR)
+man: $(MAN_DIR)/man3/pkce.3
+test-man: man
+	sh Tests/c/check-man.sh $(MAN_DIR)
 
 # The pkce tool: subcommands, JSON output and exit codes (pytest).
 test-cli: $(BUILD)/pkce venv | $(VALGRIND_LIB)
@@ -305,8 +316,10 @@ $(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h
 $(IDDAWC)/usr/include/iddawc.h:
 	sh Tests/bench/setup-iddawc.sh $(IDDAWC)
 
-install: $(LIB) $(BUILD)/pkce
-	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+install: $(LIB) $(BUILD)/pkce man
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
+	    $(DESTDIR)$(MANDIR)/man3
+	install -m 0644 $(MAN_DIR)/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0755 $(BUILD)/pkce $(DESTDIR)$(BINDIR)/pkce
 	install -m 0644 docs/man/pkce.1 $(DESTDIR)$(MANDIR)/man1/pkce.1
 	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION)
@@ -321,6 +334,7 @@ uninstall:
 	rm -f $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME) $(DESTDIR)$(LIBDIR)/libpkce.so
 	rm -f $(DESTDIR)$(INCLUDEDIR)/pkce.h $(DESTDIR)$(PKGCONFIGDIR)/pkce.pc
 	rm -f $(DESTDIR)$(BINDIR)/pkce $(DESTDIR)$(MANDIR)/man1/pkce.1
+	cd $(MAN_DIR)/man3 && for page in *.3; do rm -f $(DESTDIR)$(MANDIR)/man3/$$page; done
 
 # libFuzzer + AddressSanitizer over each parser that reads what a server or
 # a browser sends, one target at a time with its own corpus (committed, in
