@@ -23,8 +23,12 @@ check "libpkce-dev holds pkce.h, libpkce.so and pkce.pc" sh -c \
     "dpkg -L libpkce-dev | grep -q '/usr/include/pkce.h' && dpkg -L libpkce-dev | grep -q '/libpkce.so$' && dpkg -L libpkce-dev | grep -q '/pkce.pc$'"
 check "the installed library needs no Swift library" sh -c "! ldd \$(dpkg -L libpkce0 | grep 'libpkce.so.$version\$') | grep -q swift"
 check "pkce-tools holds pkce and its man page" sh -c "dpkg -L pkce-tools | grep -q '^/usr/bin/pkce$' && dpkg -L pkce-tools | grep -q '/man1/pkce.1.gz$'"
+check "importlib.metadata sees python3-libpkce $version" sh -c \
+    "test \"\$(/usr/bin/python3 -c 'import importlib.metadata as m; print(m.version(\"libpkce\"))')\" = '$version'"
 check "the installed pkce runs" sh -c "/usr/bin/pkce pair | grep -q '\"code_challenge_method\":\"S256\"'"
 check "man pkce finds the page" sh -c "man -w pkce | grep -q 'pkce.1'"
+check "man 3 pkce and every function's page come with libpkce-dev" sh -c \
+    "man -w 3 pkce | grep -q 'man3/pkce.3' && man -w pkce_client_sign_in | grep -q 'man3/pkce_client_sign_in.3'"
 for t in debian/tests/c-program debian/tests/python-import debian/tests/cli; do
     tmp=$(mktemp -d)
     # a testbed's PATH: the system python3, not a virtualenv's or pyenv's
