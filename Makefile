@@ -17,6 +17,8 @@ PREFIX     ?= /usr/local
 LIBDIR     ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 BINDIR     ?= $(PREFIX)/bin
+# The time of the newest debian/changelog entry: what every generated file carries.
+SOURCE_DATE_EPOCH ?= $(shell date -d "$$(sed -n 's/^ -- .*>  //p' debian/changelog | head -1)" +%s)
 MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR    ?=
@@ -70,7 +72,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo man test-man test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo man test-man wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb fuzz fuzz-smoke clean
 
 all: $(LIB) $(BUILD)/pkce man
@@ -184,7 +186,7 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
 test: deps test-facts test-man test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python \
-	test-abi test-install fuzz-smoke
+	test-abi test-install test-wheel fuzz-smoke
 
 test-swift:
 	$(SWIFT) test
@@ -203,6 +205,30 @@ test-oidc: $(BUILD)/test_oidc venv | $(VALGRIND_LIB)
 # Native-app sign-in: listener, scripted browser, device grant, the log.
 test-signin: $(BUILD)/test_signin venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_signin
+
+# A Python wheel that carries libpkce.so.0 and needs no Swift, no source
+# tree and no Debian package: the binding and the library, tagged for the
+# platform (the library is a binary even though the binding is ctypes),
+# then repaired by auditwheel to a manylinux tag. libcrypto.so.3 is left to
+# the system, as libcurl.so.4 is (loaded with dlopen, which auditwheel
+# cannot see): libcurl must use the same libcrypto as libpkce's TLS hook.
+WHEEL_DIR := $(BUILD)/wheel
+WHEEL_PLAT := manylinux_2_36_$(shell uname -m)
+wheel: $(LIB) venv
+	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)/src/libpkce $(WHEEL_DIR)/dist
+	cp bindings/python/pyproject.toml bindings/python/README.md $(WHEEL_DIR)/src/
+	cp bindings/python/libpkce/*.py bindings/python/libpkce/py.typed $(WHEEL_DIR)/src/libpkce/
+	strip --strip-unneeded -o $(WHEEL_DIR)/src/libpkce/$(SONAME) $(LIB)
+	cd $(WHEEL_DIR)/src && SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(CURDIR)/$(PYTHON) -m pip wheel -q --no-deps \
+	    --no-build-isolation --disable-pip-version-check -w ../dist .
+	$(PYTHON) -m wheel tags --remove --platform-tag linux_$(shell uname -m) $(WHEEL_DIR)/dist/libpkce-$(VERSION)-py3-none-any.whl
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(PYTHON) -m auditwheel repair --plat $(WHEEL_PLAT) --exclude libcrypto.so.3 -w $(WHEEL_DIR)/repaired \
+	    $(WHEEL_DIR)/dist/libpkce-$(VERSION)-py3-none-linux_$(shell uname -m).whl
+	@ls $(WHEEL_DIR)/repaired/*.whl
+
+# The wheel in a fresh venv, outside the tree, with the library on no search path.
+test-wheel: wheel
+	sh Tests/server/with-server.sh $(PYTHON) sh Tests/wheel/check-wheel.sh $(WHEEL_DIR)
 
 # Manual pages: pkce(3), a page per header section and one of its own name
 # for every function, all from include/pkce.h (docs/man/mkman3.py); pkce(1)
