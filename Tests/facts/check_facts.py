@@ -91,6 +91,15 @@ def sign_in_enums() -> None:
     check("pkce.h has three browser kinds", len(browsers) == 3)
 
 
+def readme_quick_start() -> None:
+    """The README's C quick start is examples/c/quickstart.c, which make test-install builds and runs."""
+    readme = (ROOT / "README.md").read_text()
+    block = re.search(r"## C quick start\n\n```c\n(.*?)```", readme, re.S)
+    example = (ROOT / "examples/c/quickstart.c").read_text()
+    check("README's C quick start = examples/c/quickstart.c (from #include on)",
+          block is not None and block.group(1)[block.group(1).index("#include"):] == example[example.index("#include"):])
+
+
 def version() -> None:
     macros = dict(re.findall(r"#define PKCE_VERSION_(MAJOR|MINOR|PATCH) (\d+)", HEADER))
     string = re.search(r'#define PKCE_VERSION_STRING "([^"]+)"', HEADER)
@@ -123,7 +132,7 @@ def symbols() -> None:
           f"not listed {sorted(declared - listed)}, not declared {sorted(listed - declared)}")
 
 
-for part in (statuses, methods, sign_in_enums, version, symbols):
+for part in (statuses, methods, sign_in_enums, readme_quick_start, version, symbols):
     part()
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)

@@ -4,11 +4,14 @@
 #include <stdio.h>
 
 int main(void) {
+    /* 1. The primitives alone, for a program that builds its own URL: a verifier and its S256 challenge. */
     char verifier[PKCE_VERIFIER_MAX_LENGTH + 1], challenge[PKCE_S256_CHALLENGE_LENGTH + 1];
     pkce_status st = pkce_pair_generate(64, verifier, sizeof verifier, challenge, sizeof challenge);
     if (st != PKCE_OK) { fprintf(stderr, "pkce: %s\n", pkce_strerror(st)); return 1; }
     printf("code_challenge=%s (method S256)\n", challenge);
 
+    /* 2. Or let an attempt do it: it makes a pair of its own (and a state and, for openid, a nonce),
+     *    so its URL carries another challenge than the one above: every sign-in needs a fresh pair. */
     pkce_client *client = NULL;
     pkce_attempt *attempt = NULL;
     char *url = NULL;
