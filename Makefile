@@ -53,11 +53,15 @@ STATIC_CXX := $(BUILD)/static-libstdc++/libstdc++.so
 # stub never runs with secret bytes in the registers it saves (lazy binding
 # left copies of state and tokens in dead stack frames); it costs nothing
 # measurable at load (make bench, cold start).
+# Reproducible builds: the build directory appears nowhere in the output
+# (assertions' file names, debug info, Swift's module hashes), so that two
+# builds of one source in different places give the same bytes.
+REPRODUCIBLE := -Xswiftc -file-prefix-map -Xswiftc $(CURDIR)=. -Xcc -ffile-prefix-map=$(CURDIR)=.
 SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath \
 	-Xlinker -soname=$(SONAME) -Xlinker -L$(CURDIR)/$(dir $(STATIC_CXX)) \
 	-Xlinker -z -Xlinker nodelete -Xlinker -z -Xlinker now \
-	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map $(SWIFT_HARDENING)
+	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map $(SWIFT_HARDENING) $(REPRODUCIBLE)
 
 # Debian packages the build and the tests use: valgrind and binutils for the
 # C tests, python3-venv for the test server (Authlib) and the Python tests.
@@ -72,7 +76,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo man test-man wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo man test-man docs test-docs wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb fuzz fuzz-smoke clean
 
 all: $(LIB) $(BUILD)/pkce man
@@ -185,7 +189,7 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-man test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python \
+test: deps test-facts test-man test-docs test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python \
 	test-abi test-install test-wheel fuzz-smoke
 
 test-swift:
@@ -205,6 +209,21 @@ test-oidc: $(BUILD)/test_oidc venv | $(VALGRIND_LIB)
 # Native-app sign-in: listener, scripted browser, device grant, the log.
 test-signin: $(BUILD)/test_signin venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_signin
+
+# The HTML reference: the C API from pkce.h (docs/reference/mkcapi.py), the
+# Python package from its docstrings, the PKCE flow drawn by graphviz;
+# Debian's Sphinx, offline. Warnings are errors.
+DOCS_APT_PACKAGES := python3-sphinx graphviz
+DOCS_DIR := $(BUILD)/docs
+docs: $(LIB)
+	@$(MAKE) -s deps APT_PACKAGES="$(DOCS_APT_PACKAGES)"
+	rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)/src
+	cp docs/reference/conf.py docs/reference/*.rst $(DOCS_DIR)/src/
+	python3 docs/reference/mkcapi.py $(DOCS_DIR)/src/c-api.rst
+	LIBPKCE_ROOT=$(CURDIR) LIBPKCE_PATH=$(CURDIR)/$(LIB) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
+	    sphinx-build -q -W -b html -d $(DOCS_DIR)/doctrees $(DOCS_DIR)/src $(DOCS_DIR)/html
+test-docs: docs
+	sh Tests/c/check-docs.sh $(DOCS_DIR)/html
 
 # A Python wheel that carries libpkce.so.0 and needs no Swift, no source
 # tree and no Debian package: the binding and the library, tagged for the

@@ -11,7 +11,7 @@ check() {
     if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $desc"; fi
 }
 sudo=""; [ "$(id -u)" = 0 ] || sudo=sudo
-packages="libpkce0 libpkce-dev python3-libpkce pkce-tools"
+packages="libpkce0 libpkce-dev python3-libpkce pkce-tools libpkce-doc"
 cleanup() { $sudo apt-get purge -y -qq $packages >/dev/null 2>&1; }
 trap cleanup EXIT INT TERM
 debs=$(for p in $packages; do ls "$dir"/${p}_*.deb; done)
@@ -25,6 +25,8 @@ check "the installed library needs no Swift library" sh -c "! ldd \$(dpkg -L lib
 check "pkce-tools holds pkce and its man page" sh -c "dpkg -L pkce-tools | grep -q '^/usr/bin/pkce$' && dpkg -L pkce-tools | grep -q '/man1/pkce.1.gz$'"
 check "importlib.metadata sees python3-libpkce $version" sh -c \
     "test \"\$(/usr/bin/python3 -c 'import importlib.metadata as m; print(m.version(\"libpkce\"))')\" = '$version'"
+check "libpkce-doc holds the HTML reference and the flow picture" sh -c \
+    "test -s /usr/share/doc/libpkce-doc/html/c-api.html && ls /usr/share/doc/libpkce-doc/html/_images/*.svg"
 check "the installed pkce runs" sh -c "/usr/bin/pkce pair | grep -q '\"code_challenge_method\":\"S256\"'"
 check "man pkce finds the page" sh -c "man -w pkce | grep -q 'pkce.1'"
 check "man 3 pkce and every function's page come with libpkce-dev" sh -c \

@@ -16,9 +16,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-HEADER = (ROOT / "include" / "pkce.h").read_text()
-RULE = re.compile(r"^/\* -{20,}\n(.*?)\n \* -{20,} \*/\n", re.M | re.S)
-FUNCTION = re.compile(r"\b(pkce_[a-z0-9_]+)\s*\(")
+sys.path.insert(0, str(ROOT / "docs" / "tools"))
+from pkce_header import (declared_functions, entries, preamble, section_functions, sections,  # noqa: E402
+                         statuses, version)
 
 
 def roff(text: str) -> str:
@@ -27,12 +27,6 @@ def roff(text: str) -> str:
     for line in text.replace("\\", "\\e").split("\n"):
         lines.append("\\&" + line if line.startswith((".", "'")) else line)
     return "\n".join(lines)
-
-
-def uncomment(block: str) -> str:
-    """The text of a /* ... */ comment, without its stars."""
-    body = block.strip()[2:-2]
-    return "\n".join(re.sub(r"^ ?\* ?", "", line) for line in body.split("\n")).strip("\n")
 
 
 def paragraphs(text: str) -> str:
@@ -51,47 +45,6 @@ def paragraphs(text: str) -> str:
     return "\n".join(out)
 
 
-def entries(body: str):
-    """(code, comment) pairs of a section: each comment that starts a line
-    with the declarations after it, up to a blank line. Indented comments
-    (inside an enum) and comments after a declaration stay in the code."""
-    items = []
-    comment, code = "", []
-    lines = body.split("\n")
-    i = 0
-    while i < len(lines):
-        line = lines[i]
-        if line.startswith("/*"):
-            block = [line]
-            while not block[-1].rstrip().endswith("*/"):
-                i += 1
-                block.append(lines[i])
-            if code:
-                items.append(("\n".join(code), comment))
-                code = []
-            comment = uncomment("\n".join(block))
-        elif not line.strip():
-            if code or comment:
-                items.append(("\n".join(code), comment))
-            comment, code = "", []
-        else:
-            code.append(line.rstrip())
-        i += 1
-    if code or comment:
-        items.append(("\n".join(code), comment))
-    return items
-
-
-def sections():
-    """(title, introduction, body) of every section of the header."""
-    found = list(RULE.finditer(HEADER))
-    for i, match in enumerate(found):
-        text = "\n".join(re.sub(r"^ \* ?", "", line) for line in match.group(1).split("\n")).strip()
-        end = found[i + 1].start() if i + 1 < len(found) else HEADER.index("#ifdef __cplusplus\n}")
-        title = re.split(r"[.:(]", text.split("\n")[0])[0].strip()
-        yield title, text, HEADER[match.end():end]
-
-
 def slug(title: str) -> str:
     words = re.sub(r"[^a-z0-9]+", "-", title.lower()).strip("-")
     return "pkce-" + words.removeprefix("pkce-")
@@ -100,20 +53,17 @@ def slug(title: str) -> str:
 def main() -> int:
     out = Path(sys.argv[1]) / "man3"
     out.mkdir(parents=True, exist_ok=True)
-    version = re.search(r'#define PKCE_VERSION_STRING "([^"]+)"', HEADER).group(1)
     changelog = (ROOT / "debian" / "changelog").read_text()
     date = email.utils.parsedate_to_datetime(re.search(r"^ -- .*?  (.+)$", changelog, re.M).group(1)).strftime("%Y-%m-%d")
-    footer = f'"libpkce {version}" "libpkce Manual"'
+    footer = f'"libpkce {version()}" "libpkce Manual"'
     pages = []
     functions_seen = []
     for title, introduction, body in sections():
-        names = []
-        for code, _ in entries(body):
-            names += [n for n in FUNCTION.findall(re.sub(r"/\*.*?\*/", "", code, flags=re.S)) if n not in names]
+        names = section_functions(body)
         if not names:
             continue
         name = slug(title)
-        pages.append((name, title))
+        pages.append(name)
         functions_seen += names
         synopsis = "\n".join(code for code, _ in entries(body) if code)
         text = [f".TH {name.upper()} 3 {date} {footer}", ".SH NAME",
@@ -130,7 +80,7 @@ def main() -> int:
         for function in names:
             (out / f"{function}.3").write_text(f".so man3/{name}.3\n")
     (out / "pkce.3").write_text(overview(date, footer, pages))
-    missing = sorted(set(FUNCTION.findall(re.sub(r"/\*.*?\*/", "", HEADER, flags=re.S))) - set(functions_seen))
+    missing = sorted(declared_functions() - set(functions_seen))
     if missing:
         print("mkman3: functions of pkce.h in no section: " + ", ".join(missing), file=sys.stderr)
         return 1
@@ -138,38 +88,33 @@ def main() -> int:
 
 
 def overview(date: str, footer: str, pages) -> str:
-    preamble = uncomment(HEADER[:HEADER.index("*/") + 2])
-    intro, rest = preamble.split("Conventions used by every function below", 1)
-    conventions, threads = rest.split("Thread safety", 1)
-    conventions = re.sub(r"^-+\n", "", conventions.strip())
-    threads = re.sub(r"^-+\n", "", threads.strip())
-    statuses = re.search(r"typedef enum pkce_status \{(.*?)\} pkce_status;", HEADER, re.S).group(1)
+    intro, conventions, threads = preamble()
     rows = []
-    for line in statuses.split("\n"):
-        group = re.match(r"\s*/\* (\d+-\d+: .*) \*/", line)
-        status = re.match(r"\s*(PKCE_[A-Z0-9_]+) = (\d+),?\s*(?:/\* (.*) \*/)?", line)
-        if group:
-            rows.append(".SS " + roff(group.group(1)))
-        elif status:
-            rows.append(f".TP\n.B {status.group(1)} ({status.group(2)})\n" + roff(status.group(3) or "success"))
+    for row in statuses():
+        if row[0] == "group":
+            rows.append(".SS " + roff(row[1]))
+        else:
+            rows.append(f".TP\n.B {row[1]} ({row[2]})\n" + roff(row[3]))
     readme = (ROOT / "README.md").read_text()
     example = re.search(r"## Sign a user in from a C program in 20 lines\n\n```c\n(.*?)```", readme, re.S).group(1)
     text = [f".TH PKCE 3 {date} {footer}", ".SH NAME", "pkce \\- OAuth 2.0 sign-in with PKCE for programs that cannot keep a secret",
             ".SH SYNOPSIS", ".nf", ".B #include <pkce.h>", ".PP", ".B cc program.c $(pkg-config \\-\\-cflags \\-\\-libs pkce)", ".fi",
-            ".SH DESCRIPTION", paragraphs(intro.replace("pkce.h - libpkce: ", "libpkce: ")),
-            ".PP", "The flow: make an attempt (a fresh code verifier, its S256 challenge, a state and, for OpenID",
-            "Connect, a nonce); send the user's browser to its authorization URL; check the redirect that comes",
-            "back (iss, state, error, code, in that order); exchange the code and the verifier for tokens. For a",
-            "native application one call does it all, with a loopback listener and the browser:",
-            ".BR pkce_client_sign_in (3).",
+            ".SH DESCRIPTION", paragraphs(intro),
+            ".PP", FLOW, ".BR pkce_client_sign_in (3).",
             ".SH CONVENTIONS", paragraphs(re.sub(r"^ ?- ", "- ", conventions, flags=re.M)),
             ".SH THREAD SAFETY", paragraphs(threads),
             ".SH RETURN VALUE", "Every fallible function returns a", ".BR pkce_status ;",
             ".B PKCE_OK", "is 0. The numbers are fixed and never reused.", "\n".join(rows),
             ".SH EXAMPLE", "Sign a user in from a C program:", ".PP", ".nf", roff(example), ".fi",
             ".SH SEE ALSO"]
-    text.append(",\n".join(f".BR {name} (3)" for name, _ in pages) + ",\n.BR pkce (1)")
+    text.append(",\n".join(f".BR {name} (3)" for name in pages) + ",\n.BR pkce (1)")
     return "\n".join(text) + "\n"
+
+
+FLOW = """The flow: make an attempt (a fresh code verifier, its S256 challenge, a state and, for OpenID
+Connect, a nonce); send the user's browser to its authorization URL; check the redirect that comes
+back (iss, state, error, code, in that order); exchange the code and the verifier for tokens. For a
+native application one call does it all, with a loopback listener and the browser:"""
 
 
 if __name__ == "__main__":
