@@ -389,7 +389,7 @@ uninstall:
 # (fuzz-smoke). The core and PKCEOIDC are compiled as
 # one module, with OpenSSL and nothing of libcurl.
 FUZZ_RUNS ?= 10000000
-FUZZ_SECONDS ?= 1800
+FUZZ_SECONDS ?= 3600
 FUZZER := $(BUILD)/fuzz/fuzz_parsers
 FUZZ_SOURCES := $(wildcard Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift) Sources/CJOSE/lpk_jose.c Tests/fuzz/FuzzTarget.swift
 $(FUZZER): $(FUZZ_SOURCES) | deps
