@@ -53,10 +53,16 @@ STATIC_CXX := $(BUILD)/static-libstdc++/libstdc++.so
 # stub never runs with secret bytes in the registers it saves (lazy binding
 # left copies of state and tokens in dead stack frames); it costs nothing
 # measurable at load (make bench, cold start).
-# Reproducible builds: the build directory appears nowhere in the output
-# (assertions' file names, debug info, Swift's module hashes), so that two
-# builds of one source in different places give the same bytes.
-REPRODUCIBLE := -Xswiftc -file-prefix-map -Xswiftc $(CURDIR)=. -Xcc -ffile-prefix-map=$(CURDIR)=.
+# Reproducible builds: two builds of one source, in different places and
+# at different times, give the same bytes. The build directory appears
+# nowhere (assertions' file names, debug info); no debug "breadcrumbs" point
+# at the clang module cache, whose .pcm signatures change from build to build
+# (and which users do not have anyway); and the .swift_modhash section, a
+# hash the compiler keeps for incremental builds only, varies likewise and is
+# removed from the linked library (the Swift runtime never reads it), which
+# then gets the build-id of what it holds (Sources/tools/build_id.py).
+REPRODUCIBLE := -Xswiftc -file-prefix-map -Xswiftc $(CURDIR)=. -Xcc -ffile-prefix-map=$(CURDIR)=. \
+	-Xswiftc -Xfrontend -Xswiftc -no-clang-module-breadcrumbs
 SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath \
 	-Xlinker -soname=$(SONAME) -Xlinker -L$(CURDIR)/$(dir $(STATIC_CXX)) \
@@ -77,7 +83,7 @@ SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.sw
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
 .PHONY: all deps venv demo man test-man docs test-docs wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
-	bench install uninstall deb test-deb fuzz fuzz-smoke clean
+	bench install uninstall deb test-deb check-reproducible fuzz fuzz-smoke clean
 
 all: $(LIB) $(BUILD)/pkce man
 
@@ -106,7 +112,8 @@ $(LIB): $(SWIFT_SOURCES) | deps $(STATIC_CXX)
 	@command -v $(SWIFT) >/dev/null || { echo "Building libpkce needs a Swift 6.x toolchain on PATH (or SWIFT=...)."; exit 1; }
 	$(SWIFT) build $(SWIFT_RELEASE_FLAGS)
 	@mkdir -p $(BUILD)
-	cp "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so" $@
+	objcopy --remove-section=.swift_modhash "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so" $@
+	python3 Sources/tools/build_id.py $@
 	ln -sf libpkce.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libpkce.so
 
@@ -403,10 +410,11 @@ fuzz: $(FUZZER)
 fuzz-smoke: $(FUZZER)
 	sh Tests/fuzz/run.sh ./$(FUZZER) 4 2
 
-# Debian packages (libpkce0, libpkce-dev, python3-libpkce, -dbgsym) built from
-# a copy of the tree into $(DEB_DIR), then checked with lintian.
-DEB_DIR := $(BUILD)/deb
-DEB_APT_PACKAGES := debhelper dh-python dpkg-dev lintian python3-all build-essential
+# Debian packages (libpkce0, libpkce-dev, pkce-tools, python3-libpkce,
+# libpkce-doc, -dbgsym) built from a copy of the tree into $(DEB_DIR), then
+# checked with lintian.
+DEB_DIR ?= $(BUILD)/deb
+DEB_APT_PACKAGES := debhelper dh-python dpkg-dev lintian python3-all build-essential $(DOCS_APT_PACKAGES)
 deb:
 	@$(MAKE) -s deps APT_PACKAGES="$(APT_PACKAGES) $(DEB_APT_PACKAGES)"
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/libpkce
@@ -414,6 +422,14 @@ deb:
 	cd $(DEB_DIR)/libpkce && SWIFT="$$(command -v $(SWIFT))" dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
 	@echo "lintian: no errors, no warnings"
+
+# Reproducible: the packages built twice from this source, in directories of
+# different names and lengths, minutes apart, must be the same bytes
+# (debian/rules and the "Reproducible builds" comment above say how).
+check-reproducible:
+	$(MAKE) deb DEB_DIR=$(CURDIR)/$(BUILD)/repro/first
+	$(MAKE) deb DEB_DIR=$(CURDIR)/$(BUILD)/repro/second-place-with-a-longer-name
+	sh Tests/c/check-reproducible.sh $(BUILD)/repro/first $(BUILD)/repro/second-place-with-a-longer-name
 
 # Installs the packages, runs the autopkgtests against the installed files, removes them.
 test-deb: deb
