@@ -361,7 +361,9 @@ bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/b
 	$(PYTHON) Tests/bench/bench_https.py ./$(BUILD)/bench_https $(BUILD)/bench-nginx
 	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python \
 	    $(PYTHON) Tests/bench/bench_oidc.py ./$(BUILD)/bench_oidc $(BUILD)/bench-oidc
-	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) Tests/bench/bench_python.py
+	@$(MAKE) -s wheel >/dev/null
+	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python BENCH_LIBRARY=$(LIB) \
+	    BENCH_WHEEL_DIR=$(WHEEL_DIR)/repaired $(PYTHON) Tests/bench/bench_python.py
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(PYTHON) Tests/bench/bench_signin.py ./$(BUILD)/bench_listener ./$(BUILD)/pkce
 
 $(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h

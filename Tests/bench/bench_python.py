@@ -3,8 +3,12 @@ through the binding against the pure-Python ways, measured in this run."""
 
 import base64
 import hashlib
+import os
 import secrets
+import statistics
+import subprocess
 import sys
+import time
 import timeit
 
 import pkce
@@ -29,6 +33,60 @@ def per_call_us(fn, n: int) -> float:
     return min(timeit.repeat(fn, number=n, repeat=7)) / n * 1e6
 
 
+STDLIB_PAIR = ("import secrets, hashlib, base64; v = secrets.token_urlsafe(32); "
+               "base64.urlsafe_b64encode(hashlib.sha256(v.encode()).digest()).rstrip(b'=')")
+LIBPKCE_PAIR = "import libpkce; libpkce.generate_pair()"
+
+
+# The children see the wheel only: not the source tree's package nor its library.
+CLEAN_ENV = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "LIBPKCE_PATH")}
+
+
+def process_ms(python: str, code: str) -> float:
+    start = time.perf_counter()
+    subprocess.run([python, "-c", code], check=True, env=CLEAN_ENV)
+    return (time.perf_counter() - start) * 1e3
+
+
+def start_up() -> None:
+    """Whole-process times, taking turns: what a command-line program feels on every run. The
+    library comes as a user gets it, from the wheel installed by pip (which byte-compiles it)."""
+    wheel_dir = os.environ.get("BENCH_WHEEL_DIR")
+    if not wheel_dir:
+        return
+    import tempfile
+    with tempfile.TemporaryDirectory() as scratch:
+        subprocess.run([sys.executable, "-m", "venv", os.path.join(scratch, "env")], check=True)
+        python = os.path.join(scratch, "env", "bin", "python")
+        wheels = [os.path.join(wheel_dir, name) for name in os.listdir(wheel_dir) if name.endswith(".whl")]
+        subprocess.run([python, "-m", "pip", "install", "-q", "--no-index", "--disable-pip-version-check", *wheels],
+                       check=True, env=CLEAN_ENV)
+        ours, stdlib = [], []
+        for _ in range(30):
+            ours.append(process_ms(python, LIBPKCE_PAIR))
+            stdlib.append(process_ms(python, STDLIB_PAIR))
+    a, b = statistics.median(ours), statistics.median(stdlib)
+    print("\nPython start-up: a fresh process that imports and makes one pair (median of 30, taking turns; the wheel)")
+    ours_name, stdlib_name = "python -c (import libpkce; generate_pair())", "python -c (secrets + hashlib + base64 pair)"
+    print(f"  {ours_name:48} {a:9.1f} ms")
+    print(f"  {stdlib_name:48} {b:9.1f} ms   libpkce / it = {a / b:.2f}x   target: <= 1.5x")
+
+
+def sizes() -> None:
+    library, wheel_dir = os.environ.get("BENCH_LIBRARY"), os.environ.get("BENCH_WHEEL_DIR")
+    if not library:
+        return
+    import tempfile
+    with tempfile.TemporaryDirectory() as scratch:
+        stripped = os.path.join(scratch, "libpkce.so.0")
+        subprocess.run(["strip", "--strip-unneeded", "-o", stripped, library], check=True)
+        size = os.path.getsize(stripped)
+    print(f"\nSize\n  {'libpkce.so.0, stripped':48} {size / 1e6:9.2f} MB   target: <= 5 MB")
+    if wheel_dir and os.path.isdir(wheel_dir):
+        for name in sorted(os.listdir(wheel_dir)):
+            print(f"  {name:48} {os.path.getsize(os.path.join(wheel_dir, name)) / 1e6:.2f} MB")
+
+
 def main() -> int:
     for make_pair in (libpkce.generate_pair, stdlib_pair, pkce.generate_pkce_pair, authlib_pair):
         verifier, challenge = make_pair()
@@ -40,6 +98,8 @@ def main() -> int:
     print(f"\nPKCE pair from Python (best of 7)\n  {'libpkce.generate_pair()':48} {ours:9.2f} us")
     for name, us, target in rows:
         print(f"  {name:48} {us:9.2f} us   libpkce / it = {ours / us:.2f}x   {target}")
+    start_up()
+    sizes()
     return 0
 
 

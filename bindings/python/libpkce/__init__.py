@@ -13,13 +13,13 @@ ordinary Python memory.
 from __future__ import annotations
 
 import ctypes
-import datetime
 import enum
-import json
-import logging
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+
+if TYPE_CHECKING:  # imported where used: a command-line program feels every import at start-up
+    import datetime
+    import logging
 
 from . import _native
 from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError, CallbackError, CancelledError,
@@ -148,14 +148,22 @@ def state_matches(expected: str, received: str) -> bool:
     return bool(status == Status.OK)
 
 
-@dataclass(frozen=True)
-class HTTPRequest:
+def _repr_without(record: Any, secrets: Tuple[str, ...]) -> str:
+    """A record's repr that leaves out the fields holding secrets."""
+    shown = ", ".join(f"{name}={getattr(record, name)!r}" for name in record._fields if name not in secrets)
+    return f"{type(record).__name__}({shown})"
+
+
+class HTTPRequest(NamedTuple):
     """A request to send with any HTTP client (sans-I/O). ``body`` holds secrets."""
 
     method: str
     url: str
     headers: List[Tuple[str, str]]
-    body: bytes = field(repr=False)
+    body: bytes
+
+    def __repr__(self) -> str:
+        return _repr_without(self, ("body",))
 
     @staticmethod
     def _take(handle: handle_t) -> HTTPRequest:
@@ -174,23 +182,25 @@ class HTTPRequest:
             lib.pkce_http_request_free(handle)
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
     """A token response (RFC 6749 5.1). ``raw`` is the whole JSON object, for provider extras
-    such as WorkOS's ``user`` and ``organization_id``."""
+    such as WorkOS's ``user`` and ``organization_id``. Immutable; its repr leaves out every secret."""
 
-    access_token: str = field(repr=False)
+    access_token: str
     token_type: Optional[str]
     expires_in: Optional[int]
     #: When the access token expires, from the time the answer was parsed; None when unknown.
     expires_at: Optional[datetime.datetime]
-    refresh_token: Optional[str] = field(repr=False)
+    refresh_token: Optional[str]
     scope: Optional[str]
-    id_token: Optional[str] = field(repr=False)
-    raw: Dict[str, Any] = field(repr=False)
+    id_token: Optional[str]
+    raw: Dict[str, Any]
     #: The ID token's claims once verified (an ``openid`` scope, through the
     #: client); None when there is no ID token or it was not verified.
-    claims: Optional[Dict[str, Any]] = field(default=None, repr=False)
+    claims: Optional[Dict[str, Any]] = None
+
+    def __repr__(self) -> str:
+        return _repr_without(self, ("access_token", "refresh_token", "id_token", "raw", "claims"))
 
     @property
     def subject(self) -> Optional[str]:
@@ -206,6 +216,8 @@ class Token:
 
     @staticmethod
     def _take(handle: handle_t) -> Token:
+        import datetime
+        import json
         try:
             seconds = ctypes.c_int64()
             expires_in = seconds.value if lib.pkce_token_expires_in(handle, ctypes.byref(seconds)) == 0 else None
@@ -225,6 +237,7 @@ class Token:
 
 def _claims(handle: Any) -> Dict[str, Any]:
     """The JSON object of a pkce_id_token, as a dict."""
+    import json
     length = ctypes.c_size_t()
     payload = ctypes.string_at(lib.pkce_id_token_json(handle, ctypes.byref(length)), length.value)
     claims: Dict[str, Any] = json.loads(payload)
@@ -233,6 +246,7 @@ def _claims(handle: Any) -> Dict[str, Any]:
 
 def _jwks_bytes(jwks: Union[str, bytes, Dict[str, Any]]) -> bytes:
     if isinstance(jwks, dict):
+        import json
         return json.dumps(jwks).encode()
     return jwks.encode() if isinstance(jwks, str) else bytes(jwks)
 
@@ -381,7 +395,7 @@ class Client(_Handle):
             self.set_jwks(jwks)
         if device_authorization_endpoint is not None:
             raise_for(lib.pkce_client_set_device_authorization_endpoint(h, _to_c(device_authorization_endpoint)))
-        self._log_function = _log_to(logger or logging.getLogger("libpkce"))  # kept alive as long as the client
+        self._log_function = _log_to(logger)  # kept alive as long as the client
         raise_for(lib.pkce_client_set_log(h, LogLevel.DEBUG, ctypes.cast(self._log_function, ctypes.c_void_p), None))
 
     def set_jwks(self, jwks: Union[str, bytes, Dict[str, Any], None]) -> None:
@@ -415,6 +429,7 @@ class Client(_Handle):
         out, err = ctypes.c_void_p(), error_slot()
         raise_for(lib.pkce_client_userinfo(self.handle, _to_c(access_token, "access token"), _to_c_opt(subject),
                                            ctypes.byref(out), None, ctypes.byref(err)), err)
+        import json
         info: Dict[str, Any] = json.loads(take_string(out) or "{}")
         return info
 
@@ -547,16 +562,17 @@ class Client(_Handle):
                                                  ctypes.byref(err)), err)
 
 
-_LOG_LEVELS: Dict[int, int] = {LogLevel.ERROR: logging.ERROR, LogLevel.WARNING: logging.WARNING, LogLevel.INFO: logging.INFO,
-               LogLevel.DEBUG: logging.DEBUG}
+def _log_to(logger: Optional[logging.Logger]) -> Any:
+    """A pkce_log_fn that makes each library line a record of ``logger`` (default: ``libpkce``)."""
+    import logging
+    target = logger or logging.getLogger("libpkce")
+    levels: Dict[int, int] = {LogLevel.ERROR: logging.ERROR, LogLevel.WARNING: logging.WARNING,
+                              LogLevel.INFO: logging.INFO, LogLevel.DEBUG: logging.DEBUG}
 
-
-def _log_to(logger: logging.Logger) -> Any:
-    """A pkce_log_fn that makes each library line a record of ``logger``."""
     def forward(level: int, message: bytes, _user_data: Any) -> None:
-        python_level = _LOG_LEVELS.get(level, logging.DEBUG)
-        if logger.isEnabledFor(python_level):
-            logger.log(python_level, "%s", message.decode("utf-8", "replace"))
+        python_level = levels.get(level, logging.DEBUG)
+        if target.isEnabledFor(python_level):
+            target.log(python_level, "%s", message.decode("utf-8", "replace"))
     return _native.LogFunction(forward)
 
 

@@ -9,10 +9,8 @@ copied into Python and then released with the library's own
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
-from pathlib import Path
-from typing import Any, List, Optional, Tuple
+from typing import Any, Iterator, List, Optional, Tuple
 
 SONAME = "libpkce.so.0"
 REQUIRED_MAJOR = 0
@@ -23,20 +21,21 @@ handle_t = ctypes.c_void_p
 _P = ctypes.POINTER
 
 
-def _candidates() -> List[Tuple[str, str]]:
-    """(how, path) pairs in the documented search order."""
-    found: List[Tuple[str, str]] = []
+def _candidates() -> Iterator[Tuple[str, str]]:
+    """(how, path) pairs in the documented search order, each found only when
+    the ones before it did not load: find_library runs a compiler or ldconfig
+    and costs more than the rest of the import together."""
     env = os.environ.get("LIBPKCE_PATH")
     if env:
-        found.append(("LIBPKCE_PATH", env))
-    beside = Path(__file__).with_name(SONAME)
-    if beside.exists():
-        found.append(("packaged copy", str(beside)))
-    found.append(("SONAME", SONAME))
+        yield "LIBPKCE_PATH", env
+    beside = os.path.join(os.path.dirname(os.path.abspath(__file__)), SONAME)
+    if os.path.exists(beside):
+        yield "packaged copy", beside
+    yield "SONAME", SONAME
+    import ctypes.util
     by_name = ctypes.util.find_library("pkce")
     if by_name:
-        found.append(("find_library", by_name))
-    return found
+        yield "find_library", by_name
 
 
 def _load() -> ctypes.CDLL:
