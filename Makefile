@@ -57,10 +57,10 @@ STATIC_CXX := $(BUILD)/static-libstdc++/libstdc++.so
 # at different times, give the same bytes. The build directory appears
 # nowhere (assertions' file names, debug info); no debug "breadcrumbs" point
 # at the clang module cache, whose .pcm signatures change from build to build
-# (and which users do not have anyway); and the .swift_modhash section, a
-# hash the compiler keeps for incremental builds only, varies likewise and is
-# removed from the linked library (the Swift runtime never reads it), which
-# then gets the build-id of what it holds (Sources/tools/build_id.py).
+# (and which users do not have anyway); and the .swift_modhash section, hashes
+# the compiler keeps for incremental builds only, which vary likewise, is
+# zeroed in the linked library (nothing reads it at run time), which then
+# gets the build-id of what it holds (Sources/tools/reproducible.py).
 REPRODUCIBLE := -Xswiftc -file-prefix-map -Xswiftc $(CURDIR)=. -Xcc -ffile-prefix-map=$(CURDIR)=. \
 	-Xswiftc -Xfrontend -Xswiftc -no-clang-module-breadcrumbs
 SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
@@ -112,8 +112,8 @@ $(LIB): $(SWIFT_SOURCES) | deps $(STATIC_CXX)
 	@command -v $(SWIFT) >/dev/null || { echo "Building libpkce needs a Swift 6.x toolchain on PATH (or SWIFT=...)."; exit 1; }
 	$(SWIFT) build $(SWIFT_RELEASE_FLAGS)
 	@mkdir -p $(BUILD)
-	objcopy --remove-section=.swift_modhash "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so" $@
-	python3 Sources/tools/build_id.py $@
+	cp "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so" $@
+	python3 Sources/tools/reproducible.py $@
 	ln -sf libpkce.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libpkce.so
 
