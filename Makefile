@@ -416,11 +416,13 @@ fuzz-smoke: $(FUZZER)
 # libpkce-doc, -dbgsym) built from a copy of the tree into $(DEB_DIR), then
 # checked with lintian.
 DEB_DIR ?= $(BUILD)/deb
+# The source as packaged: the tree without what builds make (DEB_SOURCE: a tarball of it instead).
+SOURCE_TAR := tar --exclude=./build --exclude=./.build --exclude=./.git -cf - .
 DEB_APT_PACKAGES := debhelper dh-python dpkg-dev lintian python3-all build-essential $(DOCS_APT_PACKAGES)
 deb:
 	@$(MAKE) -s deps APT_PACKAGES="$(APT_PACKAGES) $(DEB_APT_PACKAGES)"
 	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/libpkce
-	tar --exclude=./build --exclude=./.build --exclude=./.git -cf - . | tar -xf - -C $(DEB_DIR)/libpkce
+	$(if $(DEB_SOURCE),tar -xf $(DEB_SOURCE),$(SOURCE_TAR) | tar -xf -) -C $(DEB_DIR)/libpkce
 	cd $(DEB_DIR)/libpkce && SWIFT="$$(command -v $(SWIFT))" dpkg-buildpackage -us -uc -b
 	lintian --fail-on error,warning --info $(DEB_DIR)/*.changes
 	@echo "lintian: no errors, no warnings"
@@ -429,8 +431,9 @@ deb:
 # different names and lengths, minutes apart, must be the same bytes
 # (debian/rules and the "Reproducible builds" comment above say how).
 check-reproducible:
-	$(MAKE) deb DEB_DIR=$(CURDIR)/$(BUILD)/repro/first
-	$(MAKE) deb DEB_DIR=$(CURDIR)/$(BUILD)/repro/second-place-with-a-longer-name
+	rm -rf $(BUILD)/repro && mkdir -p $(BUILD)/repro && $(SOURCE_TAR) > $(BUILD)/repro/source.tar
+	$(MAKE) deb DEB_DIR=$(CURDIR)/$(BUILD)/repro/first DEB_SOURCE=$(CURDIR)/$(BUILD)/repro/source.tar
+	$(MAKE) deb DEB_DIR=$(CURDIR)/$(BUILD)/repro/second-place-with-a-longer-name DEB_SOURCE=$(CURDIR)/$(BUILD)/repro/source.tar
 	sh Tests/c/check-reproducible.sh $(BUILD)/repro/first $(BUILD)/repro/second-place-with-a-longer-name
 
 # Installs the packages, runs the autopkgtests against the installed files, removes them.
