@@ -30,10 +30,26 @@ public struct ListenerPages: Sendable {
             + "<body>\(body)</body></html>\n"
     }
 
-    /// The error page with its placeholders filled in.
+    /// The error page with its placeholders filled in, in one pass (a value
+    /// that holds a placeholder's name is not filled in again). Written out
+    /// rather than with `replacing`, which would link Swift's whole string
+    /// processing library into libpkce for two substitutions.
     func error(_ error: String, _ description: String?) -> String {
-        self.error.replacing("{error}", with: Self.escaped(error))
-            .replacing("{error_description}", with: Self.escaped(description ?? ""))
+        let values = [("{error_description}", Self.escaped(description ?? "")), ("{error}", Self.escaped(error))]
+        var page = ""
+        var rest = self.error[...]
+        while let open = rest.firstIndex(of: "{") {
+            page += rest[..<open]
+            rest = rest[open...]
+            if let (name, value) = values.first(where: { rest.hasPrefix($0.0) }) {
+                page += value
+                rest = rest.dropFirst(name.count)
+            } else {
+                page.append("{")
+                rest = rest.dropFirst()
+            }
+        }
+        return page + rest
     }
 
     /// Text fit for HTML element content and attribute values.

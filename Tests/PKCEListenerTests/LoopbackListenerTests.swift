@@ -146,8 +146,10 @@ import PKCE
 
     @Test func pagesAreEscaped() {
         #expect(ListenerPages.escaped("<a href=\"x\">'&'</a>") == "&lt;a href=&quot;x&quot;&gt;&#39;&amp;&#39;&lt;/a&gt;")
-        let page = ListenerPages(error: "E={error} D={error_description}").error("bad<", nil)
-        #expect(page == "E=bad&lt; D=")
+        let page = ListenerPages(error: "E={error} D={error_description} {other}").error("bad<", nil)
+        #expect(page == "E=bad&lt; D= {other}")
+        // A value that holds a placeholder's name is not filled in again.
+        #expect(ListenerPages(error: "{error}|{error_description}").error("{error_description}", "d") == "{error_description}|d")
     }
 }
 
