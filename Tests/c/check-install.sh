@@ -25,5 +25,11 @@ check "pkg-config points into the install" sh -c "echo '$flags' | grep -q -- '-I
 check "quick start compiles with pkg-config" ${CC:-cc} -Wall -Wextra -Werror -std=c11 examples/c/quickstart.c $flags -o "$root/quickstart"
 check "quick start runs against the installed library" sh -c "LD_LIBRARY_PATH='$lib' '$root/quickstart' | grep -q 'code_challenge_method=S256'"
 check "it loaded the installed copy" sh -c "LD_LIBRARY_PATH='$lib' ldd '$root/quickstart' | grep -q '$lib/libpkce.so.0'"
+check "the pkce tool installed, running on the installed library" sh -c \
+    "LD_LIBRARY_PATH='$lib' '$root$prefix/bin/pkce' pair | grep -q '\"code_challenge_method\":\"S256\"'"
+check "pkce(1) installed" test -s "$root$prefix/share/man/man1/pkce.1"
+check "pkce(3) and a page per function installed" sh -c \
+    "test -s '$root$prefix/share/man/man3/pkce.3' && test -s '$root$prefix/share/man/man3/pkce_client_sign_in.3'"
+check "man finds the installed pages" sh -c "MANPATH='$root$prefix/share/man' man -w pkce_client_exchange"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
