@@ -45,6 +45,14 @@ public final class Cancellation: @unchecked Sendable {
         }
     }
 
+    /// Waits `milliseconds` with nothing to cut the wait short.
+    public static func pause(milliseconds: Int) {
+        let deadline = now() + milliseconds
+        while case let left = deadline - now(), left > 0 {
+            _ = poll(nil, 0, Int32(clamping: left))
+        }
+    }
+
     /// Monotonic milliseconds, for deadlines.
     public static func now() -> Int {
         var time = timespec()

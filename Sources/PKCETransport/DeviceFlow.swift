@@ -23,11 +23,13 @@ extension OAuthClient {
         let deadline = Cancellation.now() + Int(device.expiresIn) * 1000
         while true {
             let wait = min(Int(device.interval) * 1000, max(deadline - Cancellation.now(), 0))
-            if let cancellation, cancellation.sleep(milliseconds: wait) {
-                log?(.info, "device: cancelled")
-                throw PKCEError(.cancelled)
-            } else if cancellation == nil {
-                _ = try Cancellation().sleep(milliseconds: wait)
+            if let cancellation {
+                if cancellation.sleep(milliseconds: wait) {
+                    log?(.info, "device: cancelled")
+                    throw PKCEError(.cancelled)
+                }
+            } else {
+                Cancellation.pause(milliseconds: wait)
             }
             guard Cancellation.now() < deadline else {
                 log?(.warning, "device: the code expired after \(device.expiresIn) s without approval")
