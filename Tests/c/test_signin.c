@@ -44,9 +44,22 @@ static char *read_file(const char *path) {
     return text;
 }
 
+/* The page the scripted browser wrote down: it runs on its own, so the
+ * sign-in may return before it has written; wait up to 10 s for `wanted`. */
+static const char *browser_page(const char *wanted) {
+    const char *page = NULL;
+    for (int i = 0; i < 200; i++) {
+        page = read_file("build/signin-page.html");
+        if (page && strstr(page, wanted)) return page;
+        usleep(50 * 1000);
+    }
+    return page;
+}
+
 static pkce_status sign_in(pkce_client *client, pkce_attempt *attempt, pkce_listener *listener, const char *mode,
                            int timeout_ms, pkce_token **token, pkce_error **error) {
     setenv("PKCE_TEST_BROWSER", mode, 1);
+    unlink("build/signin-page.html");  /* no page of an earlier sign-in */
     return pkce_client_sign_in(client, attempt, listener, PKCE_BROWSER_PROGRAM, browser, timeout_ms, token, error);
 }
 
@@ -58,7 +71,7 @@ static void test_ephemeral_port(void) {
     CHECK_STATUS(sign_in(client, NULL, NULL, "follow", 20000, &token, &error), PKCE_OK);
     if (error) fprintf(stderr, "  %s\n", pkce_error_message(error));
     CHECK(token && pkce_token_access_token(token) && strlen(pkce_token_access_token(token)) > 10);
-    const char *page = read_file("build/signin-page.html");
+    const char *page = browser_page("Signed in");
     CHECK(page && strstr(page, "Signed in") && !strstr(page, pkce_token_access_token(token)));
     unsetenv("PKCE_TEST_BROWSER_PAGE");
     pkce_token_free(token);
@@ -85,7 +98,7 @@ static void test_fixed_port(void) {
     pkce_token *token = NULL;
     setenv("PKCE_TEST_BROWSER_PAGE", "build/signin-page.html", 1);
     CHECK_STATUS(sign_in(client, attempt, listener, "follow", 20000, &token, NULL), PKCE_OK);
-    const char *page = read_file("build/signin-page.html");
+    const char *page = browser_page("custom welcome");
     CHECK(page && strcmp(page, "<p>custom welcome</p>") == 0);
     unsetenv("PKCE_TEST_BROWSER_PAGE");
     /* The token request carried the listener's redirect URI (Authlib compares it with the authorization request's). */
@@ -136,7 +149,7 @@ static void test_denied_and_stray(void) {
     CHECK_STATUS(sign_in(client, NULL, NULL, "deny", 20000, &token, &error), PKCE_ERR_OAUTH);
     CHECK(token == (pkce_token *)&token);
     CHECK_STR(pkce_error_oauth_error(error), "access_denied");
-    const char *page = read_file("build/signin-page.html");
+    const char *page = browser_page("access_denied");
     CHECK(page && strstr(page, "Sign-in failed") && strstr(page, "access_denied"));
     unsetenv("PKCE_TEST_BROWSER_PAGE");
     pkce_error_free(error);
@@ -190,9 +203,8 @@ static void test_browser_without_shell(void) {
     setenv("PKCE_TEST_BROWSER_RECORD", "build/browser-argv.json", 1);
     unlink("build/browser-argv.json");
     CHECK_STATUS(pkce_browser_open(url, PKCE_BROWSER_PROGRAM, browser), PKCE_OK);
-    const char *recorded = NULL;
-    for (int i = 0; i < 100 && !(recorded = read_file("build/browser-argv.json")); i++) usleep(50 * 1000);
-    for (int i = 0; i < 20 && recorded && !strstr(recorded, "]"); i++) { usleep(50 * 1000); recorded = read_file("build/browser-argv.json"); }
+    const char *recorded = NULL;  /* written whole by the browser, which runs on its own */
+    for (int i = 0; i < 200 && !(recorded = read_file("build/browser-argv.json")); i++) usleep(50 * 1000);
     CHECK(recorded && strstr(recorded, "touch build/shell-ran; echo '$(touch build/shell-ran)`touch build/shell-ran`\\n"));
     CHECK(access(marker, F_OK) != 0);
     unsetenv("PKCE_TEST_BROWSER_RECORD");

@@ -143,6 +143,10 @@ def test_browser_gets_one_argument_and_no_shell(tmp_path: Path) -> None:
     answer = pkce("login", *SERVER, "--browser-command", BROWSER, "--timeout", "1", "--param", "login_hint=" + value,
                   browser="record", env={"PKCE_TEST_BROWSER_RECORD": str(record)})
     assert answer.returncode == 5
+    for _ in range(200):  # the browser runs on its own: give it time to write down what it got
+        if record.exists():
+            break
+        time.sleep(0.05)
     argv: List[str] = json.loads(record.read_text())
     assert len(argv) == 2 and argv[0] == BROWSER and argv[1].startswith(ISSUER + "/authorize?")
     assert not marker.exists()
@@ -170,7 +174,6 @@ def test_device_login(tmp_path: Path) -> None:
     requests.post(ISSUER + "/device/deny", data={"user_code": code.group(1)}, verify=CA)
     denied.communicate(timeout=30)
     assert denied.returncode == 3
-    time.sleep(0)
 
 
 def test_valgrind_clean(tmp_path: Path) -> None:
