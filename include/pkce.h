@@ -307,7 +307,8 @@ pkce_status pkce_client_set_scope(pkce_client *client, const char *scope);
  * (http on a loopback host) without a query or fragment (RFC 8414 2), else
  * PKCE_ERR_URL_INVALID or PKCE_ERR_URL_INSECURE. When set, the callback's
  * `iss` must equal it exactly; if require_iss is non-zero an absent `iss`
- * is refused too (PKCE_ERR_ISSUER_MISSING). Pass NULL to stop checking. */
+ * is refused too (PKCE_ERR_ISSUER_MISSING), also after discovery of the
+ * same issuer. Pass NULL to stop checking. */
 pkce_status pkce_client_set_issuer(pkce_client *client, const char *issuer, int require_iss);
 
 /* Builds the refresh_token grant request (RFC 6749 6) for the token
@@ -349,9 +350,11 @@ int pkce_client_requires_iss(const pkce_client *client);
  * inserted before the issuer's path), index 1 OpenID Connect's
  * (/.well-known/openid-configuration appended); PKCE_ERR_NOT_FOUND past 1.
  * pkce_client_apply_metadata takes the JSON fetched for issuer and sets the
- * authorization, token and revocation endpoints and the issuer (requiring
- * `iss` in callbacks when authorization_response_iss_parameter_supported is
- * true). It refuses metadata whose `issuer` differs (PKCE_ERR_DISCOVERY) and
+ * authorization, token, revocation and device authorization endpoints and
+ * the issuer, requiring `iss` in callbacks when
+ * authorization_response_iss_parameter_supported is true, or when
+ * pkce_client_set_issuer required it for this issuer: discovery adds that
+ * requirement, never drops it. It refuses metadata whose `issuer` differs (PKCE_ERR_DISCOVERY) and
  * a server whose code_challenge_methods_supported lacks S256
  * (PKCE_ERR_S256_UNSUPPORTED); on failure the client is unchanged. */
 pkce_status pkce_client_metadata_url(const char *issuer, size_t index, char **url_out);

@@ -18,6 +18,8 @@ public struct ClientConfiguration: Sendable {
     public private(set) var issuer: String?
     /// Whether a callback without `iss` is refused while `issuer` is set.
     public var requiresIssuerParameter = true
+    /// The issuer the caller required `iss` for (setIssuer), which discovery keeps required.
+    private var issuerRequiredByCaller: String?
     /// How token, refresh and revocation bodies are written.
     public var requestBodyFormat = RequestBodyFormat.form
     /// OpenID Connect: where the server's keys are (RFC 8414 / OIDC Discovery `jwks_uri`).
@@ -82,8 +84,21 @@ public struct ClientConfiguration: Sendable {
     }
 
     /// The issuer: an https URL (http on a loopback host) without a query or
-    /// fragment (RFC 8414 2), compared byte for byte with `iss`.
+    /// fragment (RFC 8414 2), compared byte for byte with `iss`. A requirement
+    /// the caller states here outlasts discovery of the same issuer, whatever
+    /// its metadata says: discovery may add the requirement, never drop it.
     public mutating func setIssuer(_ issuer: String?, required: Bool = true) throws(PKCEError) {
+        try assignIssuer(issuer, required: required)
+        issuerRequiredByCaller = required ? issuer : nil
+    }
+
+    /// The issuer as discovery found it: required when the metadata says the
+    /// server sends `iss`, or when the caller required it for this issuer.
+    mutating func discoveredIssuer(_ issuer: String, sendsIss: Bool) throws(PKCEError) {
+        try assignIssuer(issuer, required: sendsIss || issuerRequiredByCaller == issuer)
+    }
+
+    private mutating func assignIssuer(_ issuer: String?, required: Bool) throws(PKCEError) {
         if let issuer {
             guard !issuer.isEmpty else { throw PKCEError(.invalidArgument, "issuer is empty") }
             _ = try URLRules.endpoint(issuer)

@@ -69,6 +69,6 @@ extension ClientConfiguration {
         jwksURI = jwks
         userinfoEndpoint = userinfo
         idTokenAlgorithms = algorithms
-        try setIssuer(issuer, required: sendsIss)
+        try discoveredIssuer(issuer, sendsIss: sendsIss)
     }
 }

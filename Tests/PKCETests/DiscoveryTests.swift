@@ -34,6 +34,26 @@ import Testing
         #expect(noIss.issuer == "https://as.example" && !noIss.requiresIssuerParameter)
     }
 
+    /// The same callback is accepted or refused the same way whatever the order of
+    /// set_issuer and discovery: a requirement the caller stated stays.
+    @Test func discoveryNeverDropsACallersRequirement() throws {
+        let without = #"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t"}"#
+        let with = #"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t","#
+            + #""authorization_response_iss_parameter_supported":true}"#
+        func discovered(_ json: String, after set: (String, Bool)?) throws -> Bool {
+            var c = try configuration()
+            if let set { try c.setIssuer(set.0, required: set.1) }
+            try SecureBytes(json).withBytes { b throws(PKCEError) in try c.applyMetadata(issuer: "https://as.example", json: b) }
+            return c.requiresIssuerParameter
+        }
+        #expect(try discovered(without, after: ("https://as.example", true)))   // kept
+        #expect(try discovered(with, after: ("https://as.example", false)))     // the server's word adds it
+        #expect(try !discovered(without, after: ("https://as.example", false)))
+        #expect(try !discovered(without, after: ("https://other.example", true)))  // another issuer's requirement
+        #expect(try !discovered(without, after: nil))
+        #expect(try discovered(with, after: nil))
+    }
+
     @Test func refusedMetadata() {
         func code(_ json: String) -> PKCEError.Code? {
             do { _ = try apply(json); return nil } catch { return error.code }

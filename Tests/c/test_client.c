@@ -117,8 +117,51 @@ static void test_refresh_request(void) {
     pkce_http_request_free(NULL);
 }
 
+/* What the client holds, as a program shows it; and discovery keeps a
+ * requirement of `iss` that the caller stated, whatever the order. */
+static void test_endpoints_and_discovery_order(void) {
+    const char *metadata = "{\"issuer\":\"https://as.example\",\"authorization_endpoint\":\"https://as.example/a\","
+                           "\"token_endpoint\":\"https://as.example/t\",\"device_authorization_endpoint\":\"https://as.example/d\"}";
+    pkce_client *client = NULL;
+    CHECK_STATUS(pkce_client_new("app", REDIRECT, &client), PKCE_OK);
+    char *url = (char *)&url;
+    CHECK_STATUS(pkce_client_endpoint(client, PKCE_ENDPOINT_TOKEN, &url), PKCE_ERR_NOT_FOUND);
+    CHECK(url == (char *)&url);
+    CHECK_STATUS(pkce_client_endpoint(client, (pkce_endpoint)99, &url), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_endpoint(client, PKCE_ENDPOINT_TOKEN, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(pkce_client_requires_iss(client) == 0 && pkce_client_requires_iss(NULL) == 0);
+    CHECK_STATUS(pkce_client_set_issuer(client, "https://as.example", 1), PKCE_OK);
+    CHECK(pkce_client_requires_iss(client) == 1);
+    /* The metadata does not say the server sends iss: the caller's requirement stays. */
+    CHECK_STATUS(pkce_client_apply_metadata(client, "https://as.example", metadata, strlen(metadata), NULL), PKCE_OK);
+    CHECK(pkce_client_requires_iss(client) == 1);
+    pkce_attempt *attempt = NULL;
+    CHECK_STATUS(pkce_attempt_new(client, &attempt), PKCE_OK);
+    char callback[256];
+    snprintf(callback, sizeof callback, REDIRECT "?code=c&state=%s", pkce_attempt_state(attempt));
+    CHECK_STATUS(pkce_attempt_handle_callback(attempt, callback, NULL), PKCE_ERR_ISSUER_MISSING);
+    pkce_attempt_free(attempt);
+    struct { pkce_endpoint which; const char *expected; } found[] = {
+        { PKCE_ENDPOINT_AUTHORIZATION, "https://as.example/a" }, { PKCE_ENDPOINT_TOKEN, "https://as.example/t" },
+        { PKCE_ENDPOINT_DEVICE_AUTHORIZATION, "https://as.example/d" }, { PKCE_ENDPOINT_ISSUER, "https://as.example" },
+    };
+    for (size_t i = 0; i < sizeof found / sizeof found[0]; i++) {
+        url = NULL;
+        CHECK_STATUS(pkce_client_endpoint(client, found[i].which, &url), PKCE_OK);
+        CHECK_STR(url, found[i].expected);
+        pkce_string_free(url);
+    }
+    CHECK_STATUS(pkce_client_endpoint(client, PKCE_ENDPOINT_REVOCATION, &url), PKCE_ERR_NOT_FOUND);
+    /* Without a stated requirement, the metadata decides. */
+    CHECK_STATUS(pkce_client_set_issuer(client, "https://as.example", 0), PKCE_OK);
+    CHECK_STATUS(pkce_client_apply_metadata(client, "https://as.example", metadata, strlen(metadata), NULL), PKCE_OK);
+    CHECK(pkce_client_requires_iss(client) == 0);
+    pkce_client_free(client);
+}
+
 int main(void) {
     test_client_config();
     test_refresh_request();
+    test_endpoints_and_discovery_order();
     return check_summary();
 }
