@@ -89,6 +89,8 @@ def sign_in_enums() -> None:
     browsers = {k.removeprefix("PKCE_BROWSER_"): v for k, v in header_enum("pkce_browser").items()}
     same("libpkce.Browser = pkce_browser", browsers, {m.name: int(m) for m in libpkce.Browser})
     check("pkce.h has three browser kinds", len(browsers) == 3)
+    endpoints = {k.removeprefix("PKCE_ENDPOINT_"): v for k, v in header_enum("pkce_endpoint").items()}
+    same("libpkce.Endpoint = pkce_endpoint", endpoints, {m.name: int(m) for m in libpkce.Endpoint})
 
 
 def readme_quick_start() -> None:

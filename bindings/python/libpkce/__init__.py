@@ -47,6 +47,18 @@ class Method(enum.IntEnum):
     PLAIN = 1
 
 
+class Endpoint(enum.IntEnum):
+    """``pkce_endpoint`` of pkce.h; `make test` fails when the two differ."""
+
+    AUTHORIZATION = 0
+    TOKEN = 1
+    REVOCATION = 2
+    DEVICE_AUTHORIZATION = 3
+    JWKS = 4
+    USERINFO = 5
+    ISSUER = 6
+
+
 class LogLevel(enum.IntEnum):
     """``pkce_log_level`` of pkce.h; `make test` fails when the two differ."""
 
@@ -369,34 +381,64 @@ class Client(_Handle):
                                       ctypes.byref(handle)))
         super().__init__(handle)
         h = self.handle
-        if authorization_endpoint is not None:
-            raise_for(lib.pkce_client_set_authorization_endpoint(h, _to_c(authorization_endpoint)))
-        if token_endpoint is not None:
-            raise_for(lib.pkce_client_set_token_endpoint(h, _to_c(token_endpoint)))
-        if revocation_endpoint is not None:
-            raise_for(lib.pkce_client_set_revocation_endpoint(h, _to_c(revocation_endpoint)))
         raise_for(lib.pkce_client_set_scope(h, _to_c_opt(scope)))
-        if issuer is not None:
-            raise_for(lib.pkce_client_set_issuer(h, _to_c(issuer), int(require_iss)))
         raise_for(lib.pkce_client_set_ca_file(h, _to_c_opt(ca_file)))
         raise_for(lib.pkce_client_set_ca_path(h, _to_c_opt(ca_path)))
         raise_for(lib.pkce_client_set_timeouts(h, int(connect_timeout * 1000), int(timeout * 1000)))
         raise_for(lib.pkce_client_allow_loopback_http(h, int(allow_loopback_http)))
-        if jwks_uri is not None:
-            raise_for(lib.pkce_client_set_jwks_uri(h, _to_c(jwks_uri)))
-        if userinfo_endpoint is not None:
-            raise_for(lib.pkce_client_set_userinfo_endpoint(h, _to_c(userinfo_endpoint)))
-        if id_token_algorithms is not None:
-            raise_for(lib.pkce_client_set_id_token_algorithms(h, _to_c(" ".join(id_token_algorithms))))
         raise_for(lib.pkce_client_set_clock_skew(h, clock_skew))
         if time is not None:
             raise_for(lib.pkce_client_set_time(h, time))
         if jwks is not None:
             self.set_jwks(jwks)
-        if device_authorization_endpoint is not None:
-            raise_for(lib.pkce_client_set_device_authorization_endpoint(h, _to_c(device_authorization_endpoint)))
+        self._set_server(authorization_endpoint=authorization_endpoint, token_endpoint=token_endpoint,
+                         revocation_endpoint=revocation_endpoint, issuer=issuer, require_iss=require_iss,
+                         jwks_uri=jwks_uri, userinfo_endpoint=userinfo_endpoint,
+                         id_token_algorithms=id_token_algorithms,
+                         device_authorization_endpoint=device_authorization_endpoint)
         self._log_function = _log_to(logger)  # kept alive as long as the client
         raise_for(lib.pkce_client_set_log(h, LogLevel.DEBUG, ctypes.cast(self._log_function, ctypes.c_void_p), None))
+
+    #: The options that describe the server, which discover() applies after the metadata.
+    _SERVER_OPTIONS = ("authorization_endpoint", "token_endpoint", "revocation_endpoint", "issuer", "require_iss",
+                       "jwks_uri", "userinfo_endpoint", "id_token_algorithms", "device_authorization_endpoint")
+
+    def _set_server(self, *, authorization_endpoint: Optional[str] = None, token_endpoint: Optional[str] = None,
+                    revocation_endpoint: Optional[str] = None, issuer: Optional[str] = None, require_iss: bool = True,
+                    jwks_uri: Optional[str] = None, userinfo_endpoint: Optional[str] = None,
+                    id_token_algorithms: Optional[Sequence[str]] = None,
+                    device_authorization_endpoint: Optional[str] = None) -> None:
+        h = self.handle
+        for setter, url in ((lib.pkce_client_set_authorization_endpoint, authorization_endpoint),
+                            (lib.pkce_client_set_token_endpoint, token_endpoint),
+                            (lib.pkce_client_set_revocation_endpoint, revocation_endpoint),
+                            (lib.pkce_client_set_jwks_uri, jwks_uri),
+                            (lib.pkce_client_set_userinfo_endpoint, userinfo_endpoint),
+                            (lib.pkce_client_set_device_authorization_endpoint, device_authorization_endpoint)):
+            if url is not None:
+                raise_for(setter(h, _to_c(url)))
+        if issuer is not None:
+            raise_for(lib.pkce_client_set_issuer(h, _to_c(issuer), int(require_iss)))
+        if id_token_algorithms is not None:
+            raise_for(lib.pkce_client_set_id_token_algorithms(h, _to_c(" ".join(id_token_algorithms))))
+
+    @property
+    def endpoints(self) -> Dict[str, Optional[str]]:
+        """What the client is configured with (set by hand or found by discovery), by name:
+        authorization, token, revocation, device_authorization, jwks, userinfo, issuer."""
+        found: Dict[str, Optional[str]] = {}
+        for which in Endpoint:
+            url = ctypes.c_void_p()
+            status = lib.pkce_client_endpoint(self.handle, which, ctypes.byref(url))
+            if status not in (Status.OK, Status.NOT_FOUND):
+                raise_for(status)
+            found[which.name.lower()] = take_string(url) if status == Status.OK else None
+        return found
+
+    @property
+    def requires_iss(self) -> bool:
+        """Whether a callback without ``iss`` is refused (an issuer is set and required)."""
+        return bool(lib.pkce_client_requires_iss(self.handle))
 
     def set_jwks(self, jwks: Union[str, bytes, Dict[str, Any], None]) -> None:
         """Keys for ID tokens (a JWKS document), used instead of fetching jwks_uri; None fetches again."""
@@ -435,10 +477,15 @@ class Client(_Handle):
 
     @classmethod
     def discover(cls, issuer: str, client_id: str, redirect_uri: str, **options: Any) -> Client:
-        """A client configured from the issuer's metadata (RFC 8414, then OpenID Connect)."""
+        """A client configured from the issuer's metadata (RFC 8414, then OpenID Connect). Endpoints,
+        an issuer requirement and algorithms given as options win over what the metadata says."""
+        explicit = {name: options.pop(name) for name in cls._SERVER_OPTIONS if name in options}
+        if "require_iss" in explicit:
+            explicit.setdefault("issuer", issuer)
         client = cls(client_id, redirect_uri, **options)
         err = error_slot()
         raise_for(lib.pkce_client_discover(client.handle, _to_c(issuer, "issuer"), ctypes.byref(err)), err)
+        client._set_server(**explicit)
         return client
 
     @classmethod
@@ -671,7 +718,7 @@ def metadata_urls(issuer: str) -> List[str]:
 
 
 __all__ = [
-    "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "LogLevel", "CancelledError", "DeviceAuthorization",
+    "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "Endpoint", "LogLevel", "CancelledError", "DeviceAuthorization",
     "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",
     "SignInTimeoutError", "SlowDownError", "open_browser",
     "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "IDTokenAlgorithmError",

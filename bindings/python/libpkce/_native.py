@@ -192,6 +192,8 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_device_expires_in": ([handle_t], ctypes.c_int64),
     "pkce_device_interval": ([handle_t], ctypes.c_int64),
     "pkce_client_set_log": ([handle_t, _int, ctypes.c_void_p, ctypes.c_void_p], status_t),
+    "pkce_client_endpoint": ([handle_t, _int, _out_string], status_t),
+    "pkce_client_requires_iss": ([handle_t], _int),
 }
 
 #: The C type of pkce_log_fn: (level, message, user_data).

@@ -93,3 +93,16 @@ def test_log_records_hold_no_secret(server: Server, monkeypatch: pytest.MonkeyPa
     assert "request: POST" in text and "code_verifier=(43 bytes)" in text and "listener: sign-in response accepted" in text
     for secret in (attempt.verifier, attempt.state, token.access_token, token.refresh_token, refreshed.access_token):
         assert secret and secret not in text
+
+
+def test_discovery_keeps_what_the_caller_gave(server: Server) -> None:
+    """Options given to discover() win over the metadata, whatever it says."""
+    custom = server.url("/custom/userinfo")
+    with libpkce.Client.discover(server.issuer, CLIENT_ID, REDIRECT_URI, ca_file=server.ca,
+                                 userinfo_endpoint=custom) as c:
+        assert c.endpoints["userinfo"] == custom
+        assert c.endpoints["token"] == server.url("/token") and c.endpoints["issuer"] == server.issuer
+        assert c.endpoints["device_authorization"] == server.url("/device_authorization")
+        assert c.requires_iss  # the test server says it sends iss
+    with libpkce.Client(CLIENT_ID, REDIRECT_URI) as bare:
+        assert bare.endpoints["token"] is None and not bare.requires_iss
