@@ -656,6 +656,20 @@ pkce_status pkce_token_member_json(const pkce_token *token, const char *name, ch
  * PKCE_ERR_RESPONSE_INVALID when not a string. */
 pkce_status pkce_token_member_string(const pkce_token *token, const char *name, char **value_out);
 
+/* Nested members by RFC 6901 JSON Pointer into the whole response, e.g.
+ * "/user/email" or "/organizations/0/id" (WorkOS); "~1" stands for '/' and
+ * "~0" for '~' in a name, "" for the whole document. PKCE_ERR_NOT_FOUND when
+ * nothing is there (or, except for _json, when it is null);
+ * PKCE_ERR_RESPONSE_INVALID when the value is of another type;
+ * PKCE_ERR_INVALID_ARGUMENT for a pointer that is neither "" nor starts
+ * with '/'. A string comes unescaped (free with pkce_string_free()); an
+ * integer is a JSON number without fraction or exponent that fits 64 bits;
+ * a boolean is 1 or 0; JSON text is as received (free with pkce_string_free()). */
+pkce_status pkce_token_pointer_string(const pkce_token *token, const char *pointer, char **value_out);
+pkce_status pkce_token_pointer_int(const pkce_token *token, const char *pointer, int64_t *value);
+pkce_status pkce_token_pointer_bool(const pkce_token *token, const char *pointer, int *value);
+pkce_status pkce_token_pointer_json(const pkce_token *token, const char *pointer, char **json_out);
+
 /* ------------------------------------------------------------------------
  * Native-app sign-in (RFC 8252): a loopback listener receives the browser's
  * redirect, and one call does the whole sign-in.

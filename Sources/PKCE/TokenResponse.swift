@@ -70,4 +70,25 @@ public final class TokenResponse: @unchecked Sendable {
     public func memberString(_ name: String) throws(PKCEError) -> SecureBytes? {
         try ServerAnswer.stringMember(name, of: document, httpStatus: httpStatus)
     }
+
+    // RFC 6901 JSON Pointers into the whole answer, e.g. "/user/email" or
+    // "/organizations/0/id". nil: nothing there (or null); a value of another
+    // type is `.responseInvalid`; a malformed pointer `.invalidArgument`.
+
+    public func string(at pointer: String) throws(PKCEError) -> SecureBytes? {
+        try document.string(at: pointer, httpStatus: httpStatus)
+    }
+
+    public func integer(at pointer: String) throws(PKCEError) -> Int64? {
+        try document.integer(at: pointer, httpStatus: httpStatus)
+    }
+
+    public func boolean(at pointer: String) throws(PKCEError) -> Bool? {
+        try document.boolean(at: pointer, httpStatus: httpStatus)
+    }
+
+    /// The JSON text `pointer` names, exactly as received (null is "null").
+    public func json(at pointer: String) throws(PKCEError) -> UnsafeBufferPointer<UInt8>? {
+        try document.node(at: pointer).map { document.text($0) }
+    }
 }

@@ -76,3 +76,43 @@ public func pkce_token_member_string(_ token: OpaquePointer?, _ name: UnsafePoin
         out.pointee = try value.withBytes(handedOut)
     }
 }
+
+@_cdecl("pkce_token_pointer_string") @implementation
+public func pkce_token_pointer_string(_ token: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
+                                      _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let token = try required(token, TokenResponse.self), out = try required(out)
+        guard let value = try token.string(at: string(pointer)) else { throw PKCEError(.notFound) }
+        out.pointee = try value.withBytes(handedOut)
+    }
+}
+
+@_cdecl("pkce_token_pointer_int") @implementation
+public func pkce_token_pointer_int(_ token: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
+                                   _ out: UnsafeMutablePointer<Int64>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let token = try required(token, TokenResponse.self), out = try required(out)
+        guard let value = try token.integer(at: string(pointer)) else { throw PKCEError(.notFound) }
+        out.pointee = value
+    }
+}
+
+@_cdecl("pkce_token_pointer_bool") @implementation
+public func pkce_token_pointer_bool(_ token: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
+                                    _ out: UnsafeMutablePointer<Int32>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let token = try required(token, TokenResponse.self), out = try required(out)
+        guard let value = try token.boolean(at: string(pointer)) else { throw PKCEError(.notFound) }
+        out.pointee = value ? 1 : 0
+    }
+}
+
+@_cdecl("pkce_token_pointer_json") @implementation
+public func pkce_token_pointer_json(_ token: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
+                                    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let token = try required(token, TokenResponse.self), out = try required(out)
+        guard let json = try token.json(at: string(pointer)) else { throw PKCEError(.notFound) }
+        out.pointee = try handedOut(json)
+    }
+}

@@ -200,7 +200,67 @@ static void test_token_errors(void) {
     pkce_string_free(NULL);
 }
 
+/* RFC 6901 pointers into a WorkOS-shaped answer. */
+static void test_token_pointers(void) {
+    const char *body = "{\"access_token\":\"at\",\"user\":{\"id\":\"user_01\",\"email\":\"ada@example.com\","
+                       "\"email_verified\":true,\"profile\":null,\"n\":-42,\"big\":99999999999999999999,\"f\":1.5},"
+                       "\"organizations\":[{\"id\":\"org_1\"},{\"id\":\"org_2\"}],\"a/b\":{\"m~n\":\"slash and tilde\"},"
+                       "\"esc\":\"caf\\u00e9\"}";
+    pkce_token *token = NULL;
+    CHECK_STATUS(parse(200, body, &token, NULL), PKCE_OK);
+    char *text = NULL;
+    CHECK_STATUS(pkce_token_pointer_string(token, "/user/email", &text), PKCE_OK);
+    CHECK_STR(text, "ada@example.com");
+    pkce_string_free(text);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/organizations/1/id", &text), PKCE_OK);
+    CHECK_STR(text, "org_2");
+    pkce_string_free(text);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/a~1b/m~0n", &text), PKCE_OK);
+    CHECK_STR(text, "slash and tilde");
+    pkce_string_free(text);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/esc", &text), PKCE_OK);
+    CHECK_STR(text, "caf\xc3\xa9");
+    pkce_string_free(text);
+    int64_t n = 7;
+    CHECK_STATUS(pkce_token_pointer_int(token, "/user/n", &n), PKCE_OK);
+    CHECK(n == -42);
+    n = 7;
+    CHECK_STATUS(pkce_token_pointer_int(token, "/user/big", &n), PKCE_ERR_RESPONSE_INVALID);  /* past 64 bits */
+    CHECK_STATUS(pkce_token_pointer_int(token, "/user/f", &n), PKCE_ERR_RESPONSE_INVALID);
+    CHECK_STATUS(pkce_token_pointer_int(token, "/user/email", &n), PKCE_ERR_RESPONSE_INVALID);
+    CHECK(n == 7);
+    int flag = -1;
+    CHECK_STATUS(pkce_token_pointer_bool(token, "/user/email_verified", &flag), PKCE_OK);
+    CHECK(flag == 1);
+    CHECK_STATUS(pkce_token_pointer_bool(token, "/user/id", &flag), PKCE_ERR_RESPONSE_INVALID);
+    CHECK_STATUS(pkce_token_pointer_json(token, "/organizations/0", &text), PKCE_OK);
+    CHECK_STR(text, "{\"id\":\"org_1\"}");
+    pkce_string_free(text);
+    CHECK_STATUS(pkce_token_pointer_json(token, "/user/profile", &text), PKCE_OK);  /* null is JSON text too */
+    CHECK_STR(text, "null");
+    pkce_string_free(text);
+    CHECK_STATUS(pkce_token_pointer_json(token, "", &text), PKCE_OK);
+    CHECK_STR(text, body);
+    pkce_string_free(text);
+    text = (char *)&text;
+    CHECK_STATUS(pkce_token_pointer_string(token, "/user/profile", &text), PKCE_ERR_NOT_FOUND);  /* null */
+    CHECK_STATUS(pkce_token_pointer_string(token, "/user/missing", &text), PKCE_ERR_NOT_FOUND);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/organizations/2/id", &text), PKCE_ERR_NOT_FOUND);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/organizations/01/id", &text), PKCE_ERR_NOT_FOUND);  /* leading zero */
+    CHECK_STATUS(pkce_token_pointer_string(token, "/organizations/-", &text), PKCE_ERR_NOT_FOUND);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/access_token/x", &text), PKCE_ERR_NOT_FOUND);
+    CHECK_STATUS(pkce_token_pointer_string(token, "user/email", &text), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/a~2b", &text), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/user", &text), PKCE_ERR_RESPONSE_INVALID);
+    CHECK_STATUS(pkce_token_pointer_string(NULL, "/user", &text), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_token_pointer_string(token, NULL, &text), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_token_pointer_string(token, "/user/email", NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(text == (char *)&text);
+    pkce_token_free(token);
+}
+
 int main(void) {
+    test_token_pointers();
     test_token_success();
     test_token_errors();
     return check_summary();
