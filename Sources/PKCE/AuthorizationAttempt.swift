@@ -16,7 +16,13 @@ public final class AuthorizationAttempt {
         "grant_type", "device_code", "password", "assertion",
     ]
 
-    public let client: ClientConfiguration
+    /// The configuration the attempt was made from. Kept by reference: attempts
+    /// made through one `OAuthClient` share its snapshot, so that making one
+    /// copies none of the configuration's many strings.
+    public var client: ClientConfiguration { configuration.value }
+    /// Read through `configuration.value` inside the module: through `client`, each
+    /// read would copy the whole configuration.
+    let configuration: ConfigurationSnapshot
     public let verifier: SecureBytes
     public let challenge: SecureBytes
     public let state: SecureBytes
@@ -32,13 +38,18 @@ public final class AuthorizationAttempt {
     public private(set) var maxAge: Int64?
 
     /// A fresh attempt with a 43-character verifier and state.
-    public init(client: ClientConfiguration) throws(PKCEError) {
-        self.client = client
-        redirectURI = client.redirectURI
+    public convenience init(client: ClientConfiguration) throws(PKCEError) {
+        try self.init(shared: ConfigurationSnapshot(client))
+    }
+
+    /// A fresh attempt from a configuration snapshot another object keeps.
+    package init(shared: ConfigurationSnapshot) throws(PKCEError) {
+        configuration = shared
+        redirectURI = shared.value.redirectURI
         verifier = try PKCE.generateVerifier()
         challenge = try Self.s256Challenge(verifier)
         state = try PKCE.randomCharacters(43)
-        nonce = client.wantsNonce ? try PKCE.randomCharacters(43) : nil
+        nonce = shared.value.wantsNonce ? try PKCE.randomCharacters(43) : nil
     }
 
     /// An attempt saved earlier, e.g. by a CLI whose callback reaches another process.
@@ -48,7 +59,7 @@ public final class AuthorizationAttempt {
         try PKCE.checkVerifier(verifier)
         guard !state.isEmpty else { throw PKCEError(.invalidArgument, "state is empty") }
         if let nonce, nonce.isEmpty { throw PKCEError(.invalidArgument, "nonce is empty") }
-        self.client = client
+        configuration = ConfigurationSnapshot(client)
         redirectURI = client.redirectURI
         self.verifier = try SecureBytes(verifier)
         challenge = try Self.s256Challenge(self.verifier)
@@ -105,16 +116,16 @@ public final class AuthorizationAttempt {
     }
 
     package func authorizationURLBytes() throws(PKCEError) -> SecureBytes {
-        guard let endpoint = client.authorizationEndpoint else {
+        guard let endpoint = configuration.value.authorizationEndpoint else {
             throw PKCEError(.notConfigured, "no authorization endpoint configured")
         }
         var url = try ByteWriter(capacity: endpoint.url.utf8.count + 320)
         url.append(endpoint.url)
         url.append(endpoint.separator)
         url.append("response_type=code")
-        appendQuery(&url, "client_id", client.clientID)
+        appendQuery(&url, "client_id", configuration.value.clientID)
         appendQuery(&url, "redirect_uri", redirectURI)
-        if let scope = client.scope { appendQuery(&url, "scope", scope) }
+        if let scope = configuration.value.scope { appendQuery(&url, "scope", scope) }
         appendQuery(&url, "state", state.buffer)
         if let nonce { appendQuery(&url, "nonce", nonce.buffer) }
         appendQuery(&url, "code_challenge", challenge.buffer)
@@ -144,13 +155,13 @@ public final class AuthorizationAttempt {
     /// 4.1.3, RFC 7636 4.5).
     public func tokenRequest() throws(PKCEError) -> HTTPRequest {
         guard let code else { throw PKCEError(.codeMissing, "no callback with a code has been handled") }
-        guard let tokenEndpoint = client.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
-        var body = try RequestBodyBuilder(client.requestBodyFormat)
+        guard let tokenEndpoint = configuration.value.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
+        var body = try RequestBodyBuilder(configuration.value.requestBodyFormat)
         body.add("grant_type", "authorization_code")
         body.add("code", code)
         // WorkOS's JSON exchange takes no redirect_uri; RFC 6749 4.1.3 requires it.
-        if client.requestBodyFormat == .form { body.add("redirect_uri", redirectURI) }
-        body.add("client_id", client.clientID)
+        if configuration.value.requestBodyFormat == .form { body.add("redirect_uri", redirectURI) }
+        body.add("client_id", configuration.value.clientID)
         body.add("code_verifier", verifier)
         return try HTTPRequest.post(to: tokenEndpoint, body: body)
     }

@@ -20,10 +20,10 @@ extension AuthorizationAttempt {
         }
         func value(_ name: String) -> SecureBytes? { parameters.first { $0.name == name }?.value }
 
-        if let issuer = client.issuer {
+        if let issuer = configuration.value.issuer {
             if let iss = value("iss") {
                 guard iss.string == issuer else { throw PKCEError(.issuerMismatch) }
-            } else if client.requiresIssuerParameter {
+            } else if configuration.value.requiresIssuerParameter {
                 throw PKCEError(.issuerMissing)
             }
         }

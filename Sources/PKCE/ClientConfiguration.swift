@@ -153,3 +153,13 @@ public struct ClientConfiguration: Sendable {
         return try HTTPRequest.post(to: revocationEndpoint, body: body)
     }
 }
+
+/// An immutable configuration behind a reference, shared by the attempts
+/// made from it instead of copied into each.
+package final class ConfigurationSnapshot: @unchecked Sendable {
+    package let value: ClientConfiguration
+
+    package init(_ value: ClientConfiguration) {
+        self.value = value
+    }
+}

@@ -6,7 +6,7 @@ import PKCETransport
 public func pkce_attempt_new(_ client: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status { () throws(PKCEError) in
         let client = try required(client, OAuthClient.self), out = try required(out)
-        out.pointee = retained(try AuthorizationAttempt(client: client.configuration))
+        out.pointee = retained(try client.startAttempt())
     }
 }
 

@@ -18,7 +18,7 @@ extension OAuthClient {
         let log = configuration.log
         // `??` cannot carry typed throws: hence the spelled-out defaults.
         let listener = if let listener { listener } else { try LoopbackListener() }
-        let attempt = if let attempt { attempt } else { try AuthorizationAttempt(client: configuration) }
+        let attempt = if let attempt { attempt } else { try startAttempt() }
         try attempt.setRedirectURI(listener.redirectURI)
         let url = try attempt.authorizationURL()
         let process = try browser.open(url, log: log)

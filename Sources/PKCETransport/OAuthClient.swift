@@ -13,12 +13,22 @@ import PKCEOIDC
 /// answer holds up no other thread. Change `configuration` or
 /// `transportOptions` only while no other thread uses the client.
 public final class OAuthClient: @unchecked Sendable {
-    public var configuration: ClientConfiguration
+    public var configuration: ClientConfiguration {
+        didSet { snapshot = ConfigurationSnapshot(configuration) }
+    }
+    /// The configuration as attempts share it; replaced whenever it changes.
+    package private(set) var snapshot: ConfigurationSnapshot
     private let transport = HTTPSTransport()
     let keys = KeyCache()
 
     public init(_ configuration: ClientConfiguration) {
         self.configuration = configuration
+        snapshot = ConfigurationSnapshot(configuration)
+    }
+
+    /// A fresh attempt that shares the client's configuration.
+    public func startAttempt() throws(PKCEError) -> AuthorizationAttempt {
+        try AuthorizationAttempt(shared: snapshot)
     }
 
     public var transportOptions: TransportOptions {
