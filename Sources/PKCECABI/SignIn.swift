@@ -18,6 +18,7 @@ public func pkce_listener_new(_ address: UnsafePointer<CChar>?, _ ports: UnsafeP
         case "::1", "[::1]": configuration.address = .ipv6
         default: throw PKCEError(.invalidArgument, "the listener address must be 127.0.0.1 or ::1")
         }
+        guard portCount >= 0 else { throw PKCEError(.invalidArgument, "port_count is out of range") }  // a huge size_t
         if portCount > 0 { configuration.ports = Array(UnsafeBufferPointer(start: try required(ports), count: portCount)) }
         if let path = try optionalString(path) { configuration.path = path }
         out.pointee = retained(try LoopbackListener(configuration))

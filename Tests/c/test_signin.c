@@ -134,6 +134,7 @@ static void test_ports_taken(void) {
     CHECK_STATUS(pkce_listener_new("0.0.0.0", NULL, 0, NULL, &listener, NULL), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_listener_new("192.168.1.1", NULL, 0, NULL, &listener, NULL), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_listener_new(NULL, NULL, 0, "callback", &listener, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_listener_new(NULL, ports, (size_t)-1, NULL, &listener, NULL), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_listener_new("::1", NULL, 0, NULL, &listener, NULL), PKCE_OK);
     CHECK(strncmp(pkce_listener_redirect_uri(listener), "http://[::1]:", 13) == 0);
     pkce_listener_free(listener);

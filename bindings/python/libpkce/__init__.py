@@ -370,7 +370,8 @@ class Client(_Handle):
                  device_authorization_endpoint: Optional[str] = None,
                  logger: Optional[logging.Logger] = None) -> None:
         """The library's debug log goes to ``logger`` (default: the ``libpkce`` logger) as
-        ``logging`` records, secrets masked; configure logging to see them.
+        ``logging`` records, secrets masked, at the levels that logger is enabled for when the
+        client is made: configure logging first.
 
         ``jwks_uri``, ``jwks`` (keys you hold, instead of fetching), ``userinfo_endpoint``,
         ``id_token_algorithms`` (an allow-list), ``clock_skew`` (seconds) and ``time`` (a fixed
@@ -396,8 +397,10 @@ class Client(_Handle):
                          jwks_uri=jwks_uri, userinfo_endpoint=userinfo_endpoint,
                          id_token_algorithms=id_token_algorithms,
                          device_authorization_endpoint=device_authorization_endpoint)
-        self._log_function = _log_to(logger)  # kept alive as long as the client
-        raise_for(lib.pkce_client_set_log(h, LogLevel.DEBUG, ctypes.cast(self._log_function, ctypes.c_void_p), None))
+        # Only when the logger listens: otherwise the library would build a line for every request for nothing.
+        self._log_function, level = _log_to(logger)  # the function is kept alive as long as the client
+        if level is not None:
+            raise_for(lib.pkce_client_set_log(h, level, ctypes.cast(self._log_function, ctypes.c_void_p), None))
 
     #: The options that describe the server, which discover() applies after the metadata.
     _SERVER_OPTIONS = ("authorization_endpoint", "token_endpoint", "revocation_endpoint", "issuer", "require_iss",
@@ -609,8 +612,9 @@ class Client(_Handle):
                                                  ctypes.byref(err)), err)
 
 
-def _log_to(logger: Optional[logging.Logger]) -> Any:
-    """A pkce_log_fn that makes each library line a record of ``logger`` (default: ``libpkce``)."""
+def _log_to(logger: Optional[logging.Logger]) -> Tuple[Any, Optional[int]]:
+    """A pkce_log_fn that makes each library line a record of ``logger`` (default: ``libpkce``),
+    and the most detailed library level the logger is enabled for now (None: none)."""
     import logging
     target = logger or logging.getLogger("libpkce")
     levels: Dict[int, int] = {LogLevel.ERROR: logging.ERROR, LogLevel.WARNING: logging.WARNING,
@@ -620,7 +624,8 @@ def _log_to(logger: Optional[logging.Logger]) -> Any:
         python_level = levels.get(level, logging.DEBUG)
         if target.isEnabledFor(python_level):
             target.log(python_level, "%s", message.decode("utf-8", "replace"))
-    return _native.LogFunction(forward)
+    wanted = [level for level, python_level in levels.items() if target.isEnabledFor(python_level)]
+    return _native.LogFunction(forward), (max(wanted) if wanted else None)
 
 
 _BROWSERS = {"system": Browser.SYSTEM, "print": Browser.PRINT}
