@@ -155,7 +155,14 @@ static int parse(int argc, char **argv, struct options *o) {
         else if (strcmp(a, "--device") == 0) o->device = 1;
         else if (strcmp(a, "--show-secrets") == 0) o->show_secrets = 1;
         else if (strcmp(a, "--verbose") == 0) o->verbose = 1;
-        else if (a[0] == '-' && a[1] != '\0') return usage_error("unknown option %s", a);
+        else if (strcmp(a, "--") == 0) { /* the rest are arguments, e.g. a verifier that starts with "--" */
+            for (i++; i < argc; i++) {
+                if (o->positional_count == 2) return usage_error("unexpected argument %s", argv[i]);
+                o->positional[o->positional_count++] = argv[i];
+            }
+        }
+        /* Options all start with "--": "-abc" is an argument (a verifier may start with '-'). */
+        else if (a[0] == '-' && a[1] == '-') return usage_error("unknown option %s", a);
         else if (o->positional_count < 2) o->positional[o->positional_count++] = a;
         else return usage_error("unexpected argument %s", a);
 #undef TAKE

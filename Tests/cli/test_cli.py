@@ -61,6 +61,10 @@ def test_pair_and_challenge() -> None:
     assert len(json.loads(pkce("pair", "--length", "128").stdout)["code_verifier"]) == 128
     assert pkce("challenge", RFC_VERIFIER).stdout.strip() == RFC_CHALLENGE
     assert pkce("challenge", RFC_VERIFIER, "--method", "plain").stdout.strip() == RFC_VERIFIER
+    # A verifier may start with '-' (or "--", after "--"): it is an argument, not an option.
+    dash = "-" + RFC_VERIFIER[1:]
+    assert pkce("challenge", dash).stdout.strip() == pkce("challenge", "--", dash).stdout.strip() != ""
+    assert pkce("challenge", "--", "--" + RFC_VERIFIER[2:]).returncode == 0
 
 
 def test_url_and_discover() -> None:
