@@ -167,7 +167,15 @@ typedef struct pkce_token pkce_token;               /* a parsed token response *
  * `pkce_error **error`. On failure, when error is not NULL, *error receives
  * a new pkce_error that the caller frees with pkce_error_free(). It carries
  * the OAuth error fields (RFC 6749 4.1.2.1 and 5.2) when the server sent
- * them. Immutable; safe to share between threads.
+ * them, and the server's whole answer when there was one, so that an
+ * application can act on members no standard names (WorkOS's 403
+ * `email_verification_required` carries `pending_authentication_token` and
+ * `email_verification_id`). The answer may hold secrets: like a token, it
+ * is wiped when the error is freed. Immutable; safe to share between threads.
+ *
+ * Non-2xx answers without an `error` member but with a JSON `code` (WorkOS's
+ * shape, `{"code": "...", "message": "..."}`) are PKCE_ERR_OAUTH too, with
+ * `code` as the error and `message` as the description.
  * ------------------------------------------------------------------------ */
 
 typedef struct pkce_error pkce_error;
@@ -184,6 +192,23 @@ const char *pkce_error_description(const pkce_error *error);
 const char *pkce_error_uri(const pkce_error *error);
 /* The HTTP status of the answer, or 0 when there was none (e.g. a callback). */
 int pkce_error_http_status(const pkce_error *error);
+/* The server's X-Request-ID header (what its support desk asks for), or
+ * NULL when none was sent or the answer did not come through
+ * pkce_client_* transfers. Printable ASCII, at most 64 characters. */
+const char *pkce_error_request_id(const pkce_error *error);
+/* The body of the server's answer as received, NUL-terminated (it may be
+ * HTML, or empty), its length to *length when not NULL; NULL when the
+ * error came with no answer (a callback, a refused argument, a failed
+ * connection). Borrowed until the error is freed. */
+const char *pkce_error_body(const pkce_error *error, size_t *length);
+/* Members of the answer by RFC 6901 JSON Pointer, as for tokens (see
+ * pkce_token_pointer_string): "/pending_authentication_token",
+ * "/organizations/0/id". PKCE_ERR_NOT_FOUND also when the error came with
+ * no answer; PKCE_ERR_RESPONSE_MALFORMED when the body is not a JSON object. */
+pkce_status pkce_error_pointer_string(const pkce_error *error, const char *pointer, char **value_out);
+pkce_status pkce_error_pointer_int(const pkce_error *error, const char *pointer, int64_t *value);
+pkce_status pkce_error_pointer_bool(const pkce_error *error, const char *pointer, int *value);
+pkce_status pkce_error_pointer_json(const pkce_error *error, const char *pointer, char **json_out);
 void pkce_error_free(pkce_error *error);
 
 /* ------------------------------------------------------------------------

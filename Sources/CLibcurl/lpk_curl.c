@@ -22,6 +22,8 @@ static struct {
     CURLSH *(*share_init)(void);
     CURLSHcode (*share_setopt)(CURLSH *, CURLSHoption, ...);
     CURLSHcode (*share_cleanup)(CURLSH *);
+    /* Optional (libcurl 7.84): without it, answers carry no request id. */
+    CURLHcode (*easy_header)(CURL *, const char *, size_t, unsigned int, int, struct curl_header **);
 } fn;
 
 static int resolve(void *library, const char *name, void **slot, char *reason, size_t reason_size) {
@@ -42,7 +44,7 @@ int lpk_curl_open(char *reason, size_t reason_size) {
         return 0;
     }
 #define RESOLVE(field, name) resolve(library, name, (void **)&fn.field, reason, reason_size)
-    return RESOLVE(version_info, "curl_version_info") && RESOLVE(global_init, "curl_global_init") &&
+    int ok = RESOLVE(version_info, "curl_version_info") && RESOLVE(global_init, "curl_global_init") &&
            RESOLVE(easy_init, "curl_easy_init") && RESOLVE(easy_cleanup, "curl_easy_cleanup") &&
            RESOLVE(easy_perform, "curl_easy_perform") && RESOLVE(easy_strerror, "curl_easy_strerror") &&
            RESOLVE(easy_setopt, "curl_easy_setopt") && RESOLVE(easy_getinfo, "curl_easy_getinfo") &&
@@ -50,6 +52,8 @@ int lpk_curl_open(char *reason, size_t reason_size) {
            RESOLVE(share_init, "curl_share_init") && RESOLVE(share_setopt, "curl_share_setopt") &&
            RESOLVE(share_cleanup, "curl_share_cleanup");
 #undef RESOLVE
+    *(void **)&fn.easy_header = dlsym(library, "curl_easy_header");
+    return ok;
 }
 
 static uint64_t (*ssl_ctx_set_options)(SSL_CTX *, uint64_t);
@@ -112,6 +116,12 @@ CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, si
 
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return fn.easy_getinfo(handle, info, value);
+}
+
+const char *lpk_curl_header(CURL *handle, const char *name) {
+    struct curl_header *header = NULL;
+    if (!fn.easy_header || fn.easy_header(handle, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK) return NULL;
+    return header->value;
 }
 
 CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value) {

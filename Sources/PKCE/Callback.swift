@@ -22,9 +22,13 @@ extension AuthorizationAttempt {
 
         if let issuer = configuration.value.issuer {
             if let iss = value("iss") {
-                guard iss.string == issuer else { throw PKCEError(.issuerMismatch) }
+                guard iss.string == issuer else {
+                    throw PKCEError(.issuerMismatch, "callback iss '\(PKCEError.printable(iss.string, limit: 200))' "
+                                    + "is not the expected issuer '\(PKCEError.printable(issuer, limit: 200))'")
+                }
             } else if configuration.value.requiresIssuerParameter {
-                throw PKCEError(.issuerMissing)
+                throw PKCEError(.issuerMissing, "callback lacks the iss parameter that issuer "
+                                + "'\(PKCEError.printable(issuer, limit: 200))' sends (RFC 9207)")
             }
         }
         guard let returned = value("state") else { throw PKCEError(.stateMismatch, "callback has no state") }

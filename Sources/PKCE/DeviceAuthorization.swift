@@ -32,8 +32,7 @@ public final class DeviceAuthorization: @unchecked Sendable {
 
     public init(_ response: HTTPResponse) throws(PKCEError) {
         let status = response.status
-        let document = try ServerAnswer.document(httpStatus: status, body: response.body)
-        guard (200...299).contains(status) else { throw ServerAnswer.unsuccessful(status) }
+        let document = try ServerAnswer.successfulDocument(response)
         func required(_ name: String) throws(PKCEError) -> SecureBytes {
             guard let value = try ServerAnswer.stringMember(name, of: document, httpStatus: status), value.count > 0 else {
                 throw PKCEError(.responseInvalid, "the device authorization answer has no \(name)", httpStatus: status)

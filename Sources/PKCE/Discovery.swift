@@ -41,8 +41,10 @@ extension ClientConfiguration {
                 throw PKCEError(error.code, "metadata \(name) is refused: \(error.message)")
             }
         }
-        guard try string("issuer") == issuer else {
-            throw PKCEError(.discovery, "metadata names another issuer than the one asked for (RFC 8414 3.3)")
+        let named = try string("issuer")
+        guard named == issuer else {
+            throw PKCEError(.discovery, "metadata names issuer '\(PKCEError.printable(named ?? "", limit: 200))', not "
+                            + "'\(PKCEError.printable(issuer, limit: 200))' that was asked for (RFC 8414 3.3)")
         }
         func strings(_ name: String) throws(PKCEError) -> [String]? {
             try document.stringArrayMember(name, wrongType: PKCEError(.discovery, "metadata \(name) is not an array"))

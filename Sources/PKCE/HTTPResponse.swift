@@ -9,10 +9,14 @@ public struct HTTPResponse: Sendable {
     public let body: SecureBytes
     /// The Content-Type header, when the transport saw one (for the debug log).
     public let contentType: String?
+    /// The X-Request-ID header, when the transport saw one, cut to what
+    /// `PKCEError.printable` keeps: errors carry it for the server's support desk.
+    public let requestID: String?
 
-    public init(status: Int, body: SecureBytes, contentType: String? = nil) {
+    public init(status: Int, body: SecureBytes, contentType: String? = nil, requestID: String? = nil) {
         self.status = status
         self.body = body
         self.contentType = contentType
+        self.requestID = requestID.map { PKCEError.printable($0) }
     }
 }

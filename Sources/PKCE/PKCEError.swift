@@ -124,18 +124,34 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
     public var oauth: OAuthDetail?
     /// The HTTP status of the answer, 0 when there was none.
     public var httpStatus: Int
+    /// The server's whole answer, when the error came from one: its body,
+    /// members and request id.
+    public var answer: JSONAnswer?
 
-    public init(_ code: Code, _ message: String? = nil, oauth: OAuthDetail? = nil, httpStatus: Int = 0) {
+    public init(_ code: Code, _ message: String? = nil, oauth: OAuthDetail? = nil, httpStatus: Int = 0,
+                answer: JSONAnswer? = nil) {
         self.code = code
         self.message = message ?? code.summary.description
         self.oauth = oauth
         self.httpStatus = httpStatus
+        self.answer = answer
+    }
+
+    /// Equal when they say the same: the answers compare by body.
+    public static func == (a: PKCEError, b: PKCEError) -> Bool {
+        let sameAnswer = switch (a.answer, b.answer) {
+        case (nil, nil): true
+        case let (x?, y?): x.body.withBytes { x in y.body.withBytes { x.elementsEqual($0) } }
+        default: false
+        }
+        return a.code == b.code && a.message == b.message && a.oauth == b.oauth && a.httpStatus == b.httpStatus && sameAnswer
     }
 
     /// Server- or caller-chosen text fit for a message: printable ASCII, at
-    /// most 64 characters. Only names and error codes go through it, never values.
-    package static func printable(_ text: String) -> String {
-        let clean = text.utf8.prefix(64).map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }
+    /// most `limit` characters. Only names, error codes and public URLs go
+    /// through it, never secret values.
+    package static func printable(_ text: String, limit: Int = 64) -> String {
+        let clean = text.utf8.prefix(limit).map { $0 >= 0x20 && $0 < 0x7F ? $0 : UInt8(ascii: "?") }
         return String(decoding: clean, as: UTF8.self)
     }
 

@@ -10,36 +10,54 @@ package enum ServerAnswer {
         }
     }
 
-    /// The body as a JSON object. An `error` member makes it the OAuth error
-    /// it carries, whatever the status (some servers send errors with 200: the
-    /// safe reading). A body that is not a JSON object is a malformed answer
-    /// on success, and an HTTP status error otherwise.
-    static func document(httpStatus: Int, body: SecureBytes) throws(PKCEError) -> JSONDocument {
-        try checkEnvelope(httpStatus: httpStatus, size: body.count)
+    /// The body of a successful answer as a JSON object. Otherwise the
+    /// error it is, carrying the whole answer (`PKCEError.answer`):
+    /// - an `error` member, whatever the status (some servers send errors with
+    ///   200: the safe reading): `.oauth` with its fields (RFC 6749 5.2);
+    /// - a non-2xx JSON object with WorkOS's `code` (and `message`) instead:
+    ///   `.oauth` with those as error and description;
+    /// - any other non-2xx: `.httpStatus`;
+    /// - a 2xx body that is empty, not JSON or not an object: malformed or invalid.
+    static func successfulDocument(_ response: HTTPResponse) throws(PKCEError) -> JSONDocument {
+        let httpStatus = response.status
+        try checkEnvelope(httpStatus: httpStatus, size: response.body.count)
         let success = (200...299).contains(httpStatus)
+        func failure(_ code: PKCEError.Code, _ message: String, _ document: JSONDocument? = nil,
+                     oauth: PKCEError.OAuthDetail? = nil) -> PKCEError {
+            PKCEError(code, message, oauth: oauth, httpStatus: httpStatus, answer: JSONAnswer(response, document: document))
+        }
+        guard response.body.count > 0 else {
+            throw success ? failure(.responseMalformed, "the answer's body is empty")
+                          : failure(.httpStatus, "HTTP status \(httpStatus) with an empty body")
+        }
         let document: JSONDocument
         do {
-            document = try JSONDocument(parsing: body.buffer)
+            document = try JSONDocument(parsing: response.body.buffer)
         } catch {
-            if !success { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) with a body that is not JSON", httpStatus: httpStatus) }
-            throw PKCEError(.responseMalformed, "response is not well-formed JSON: \(error.reason)", httpStatus: httpStatus)
+            throw success ? failure(.responseMalformed, "response is not well-formed JSON: \(error.reason)")
+                          : failure(.httpStatus, "HTTP status \(httpStatus) with a body that is not JSON")
         }
         guard document.nodes[document.root].kind == .object else {
-            if !success { throw PKCEError(.httpStatus, "HTTP status \(httpStatus) with a body that is not a JSON object", httpStatus: httpStatus) }
-            throw PKCEError(.responseInvalid, "response is not a JSON object", httpStatus: httpStatus)
+            throw success ? failure(.responseInvalid, "response is not a JSON object")
+                          : failure(.httpStatus, "HTTP status \(httpStatus) with a body that is not a JSON object")
         }
-        if let error = try stringMember("error", of: document, httpStatus: httpStatus) {
-            let detail = PKCEError.OAuthDetail(error: error.string,
-                                               description: try? stringMember("error_description", of: document, httpStatus: httpStatus)?.string,
-                                               uri: try? stringMember("error_uri", of: document, httpStatus: httpStatus)?.string)
-            throw PKCEError(.oauth, "the server answered \(PKCEError.printable(detail.error))", oauth: detail, httpStatus: httpStatus)
+        func text(_ name: String) -> String? { try? stringMember(name, of: document, httpStatus: httpStatus)?.string }
+        // A non-2xx answer whose `error` is not a string (Google's APIs send an
+        // object) is still that status's error, not a malformed answer.
+        let error = success ? try stringMember("error", of: document, httpStatus: httpStatus)
+                            : (try? stringMember("error", of: document, httpStatus: httpStatus)) ?? nil
+        if let error {
+            let detail = PKCEError.OAuthDetail(error: error.string, description: text("error_description"), uri: text("error_uri"))
+            throw failure(.oauth, "the server answered \(PKCEError.printable(detail.error))", document, oauth: detail)
+        }
+        guard success else {
+            if let code = text("code") {
+                let detail = PKCEError.OAuthDetail(error: code, description: text("message"), uri: nil)
+                throw failure(.oauth, "the server answered \(PKCEError.printable(code)) (HTTP \(httpStatus))", document, oauth: detail)
+            }
+            throw failure(.httpStatus, "HTTP status \(httpStatus) without an OAuth error", document)
         }
         return document
-    }
-
-    /// The error for an answer whose status is not 2xx and whose body carries no OAuth error.
-    static func unsuccessful(_ httpStatus: Int) -> PKCEError {
-        PKCEError(.httpStatus, "HTTP status \(httpStatus) without an OAuth error", httpStatus: httpStatus)
     }
 
     static func stringMember(_ name: String, of document: JSONDocument, httpStatus: Int) throws(PKCEError) -> SecureBytes? {
@@ -67,10 +85,9 @@ package enum ServerAnswer {
     }
 
     /// A token revocation answer (RFC 7009 2.2): any 2xx is success, whatever
-    /// the body; otherwise the OAuth error or HTTP status it carries.
+    /// the body; otherwise the error it carries.
     package static func checkRevocation(_ response: HTTPResponse) throws(PKCEError) {
         guard !(200...299).contains(response.status) else { return }
-        _ = try document(httpStatus: response.status, body: response.body)  // throws the OAuth error, if any
-        throw unsuccessful(response.status)
+        _ = try successfulDocument(response)
     }
 }

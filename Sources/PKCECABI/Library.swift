@@ -51,6 +51,50 @@ public func pkce_error_http_status(_ error: OpaquePointer?) -> Int32 {
     Int32(clamping: object(error, ErrorDetail.self)?.error.httpStatus ?? 0)
 }
 
+@_cdecl("pkce_error_request_id") @implementation
+public func pkce_error_request_id(_ error: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(error, ErrorDetail.self)?.requestID)
+}
+
+@_cdecl("pkce_error_body") @implementation
+public func pkce_error_body(_ error: OpaquePointer?, _ length: UnsafeMutablePointer<Int>?) -> UnsafePointer<CChar>? {
+    body(of: object(error, ErrorDetail.self)?.error.answer, length)
+}
+
+/// The answer behind an error; PKCE_ERR_NOT_FOUND when it came with none.
+private func answer(of error: OpaquePointer?) -> AnswerLookup {
+    { () throws(PKCEError) in
+        guard let answer = try required(error, ErrorDetail.self).error.answer else {
+            throw PKCEError(.notFound, "the error came with no answer from a server")
+        }
+        return answer
+    }
+}
+
+@_cdecl("pkce_error_pointer_string") @implementation
+public func pkce_error_pointer_string(_ error: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
+                                      _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    pointerString(answer(of: error), pointer, out)
+}
+
+@_cdecl("pkce_error_pointer_int") @implementation
+public func pkce_error_pointer_int(_ error: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
+                                   _ out: UnsafeMutablePointer<Int64>?) -> pkce_status {
+    pointerInt(answer(of: error), pointer, out)
+}
+
+@_cdecl("pkce_error_pointer_bool") @implementation
+public func pkce_error_pointer_bool(_ error: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
+                                    _ out: UnsafeMutablePointer<Int32>?) -> pkce_status {
+    pointerBool(answer(of: error), pointer, out)
+}
+
+@_cdecl("pkce_error_pointer_json") @implementation
+public func pkce_error_pointer_json(_ error: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
+                                    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    pointerJSON(answer(of: error), pointer, out)
+}
+
 @_cdecl("pkce_error_free") @implementation
 public func pkce_error_free(_ error: OpaquePointer?) {
     release(error, ErrorDetail.self)

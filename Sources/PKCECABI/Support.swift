@@ -141,6 +141,7 @@ final class ErrorDetail {
     let oauthError: SecureBytes?
     let oauthDescription: SecureBytes?
     let oauthURI: SecureBytes?
+    let requestID: SecureBytes?
 
     init(_ error: PKCEError) throws(PKCEError) {
         self.error = error
@@ -148,5 +149,6 @@ final class ErrorDetail {
         oauthError = try error.oauth.map { (oauth) throws(PKCEError) in try SecureBytes(oauth.error) }
         oauthDescription = try error.oauth?.description.map { (text) throws(PKCEError) in try SecureBytes(text) }
         oauthURI = try error.oauth?.uri.map { (text) throws(PKCEError) in try SecureBytes(text) }
+        requestID = try error.answer?.requestID.map { (text) throws(PKCEError) in try SecureBytes(text) }
     }
 }

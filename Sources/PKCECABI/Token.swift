@@ -52,67 +52,41 @@ public func pkce_token_expires_in(_ token: OpaquePointer?, _ seconds: UnsafeMuta
 
 @_cdecl("pkce_token_json") @implementation
 public func pkce_token_json(_ token: OpaquePointer?, _ length: UnsafeMutablePointer<Int>?) -> UnsafePointer<CChar>? {
-    guard let token = object(token, TokenResponse.self) else { return nil }
-    length?.pointee = token.body.count
-    return borrowed(token.body)
+    body(of: object(token, TokenResponse.self), length)
 }
 
 @_cdecl("pkce_token_member_json") @implementation
 public func pkce_token_member_json(_ token: OpaquePointer?, _ name: UnsafePointer<CChar>?,
                                    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        let token = try required(token, TokenResponse.self), out = try required(out)
-        guard let json = token.memberJSON(try string(name)) else { throw PKCEError(.notFound) }
-        out.pointee = try handedOut(json)
-    }
+    memberJSON({ () throws(PKCEError) in try required(token, TokenResponse.self) }, name, out)
 }
 
 @_cdecl("pkce_token_member_string") @implementation
 public func pkce_token_member_string(_ token: OpaquePointer?, _ name: UnsafePointer<CChar>?,
                                      _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        let token = try required(token, TokenResponse.self), out = try required(out)
-        guard let value = try token.memberString(string(name)) else { throw PKCEError(.notFound) }
-        out.pointee = try value.withBytes(handedOut)
-    }
+    memberString({ () throws(PKCEError) in try required(token, TokenResponse.self) }, name, out)
 }
 
 @_cdecl("pkce_token_pointer_string") @implementation
 public func pkce_token_pointer_string(_ token: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
                                       _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        let token = try required(token, TokenResponse.self), out = try required(out)
-        guard let value = try token.string(at: string(pointer)) else { throw PKCEError(.notFound) }
-        out.pointee = try value.withBytes(handedOut)
-    }
+    pointerString({ () throws(PKCEError) in try required(token, TokenResponse.self) }, pointer, out)
 }
 
 @_cdecl("pkce_token_pointer_int") @implementation
 public func pkce_token_pointer_int(_ token: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
                                    _ out: UnsafeMutablePointer<Int64>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        let token = try required(token, TokenResponse.self), out = try required(out)
-        guard let value = try token.integer(at: string(pointer)) else { throw PKCEError(.notFound) }
-        out.pointee = value
-    }
+    pointerInt({ () throws(PKCEError) in try required(token, TokenResponse.self) }, pointer, out)
 }
 
 @_cdecl("pkce_token_pointer_bool") @implementation
 public func pkce_token_pointer_bool(_ token: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
                                     _ out: UnsafeMutablePointer<Int32>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        let token = try required(token, TokenResponse.self), out = try required(out)
-        guard let value = try token.boolean(at: string(pointer)) else { throw PKCEError(.notFound) }
-        out.pointee = value ? 1 : 0
-    }
+    pointerBool({ () throws(PKCEError) in try required(token, TokenResponse.self) }, pointer, out)
 }
 
 @_cdecl("pkce_token_pointer_json") @implementation
 public func pkce_token_pointer_json(_ token: OpaquePointer?, _ pointer: UnsafePointer<CChar>?,
                                     _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
-    status { () throws(PKCEError) in
-        let token = try required(token, TokenResponse.self), out = try required(out)
-        guard let json = try token.json(at: string(pointer)) else { throw PKCEError(.notFound) }
-        out.pointee = try handedOut(json)
-    }
+    pointerJSON({ () throws(PKCEError) in try required(token, TokenResponse.self) }, pointer, out)
 }

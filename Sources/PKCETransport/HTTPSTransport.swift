@@ -230,7 +230,8 @@ private final class EasyHandle {
         }
         var contentType: UnsafePointer<CChar>?
         _ = lpk_curl_get_string(h, CURLINFO_CONTENT_TYPE, &contentType)
-        return try HTTPResponse(status: status, body: sink.finish(), contentType: contentType.map { String(cString: $0) })
+        return try HTTPResponse(status: status, body: sink.finish(), contentType: contentType.map { String(cString: $0) },
+                                requestID: lpk_curl_header(h, "X-Request-ID").map { String(cString: $0) })
     }
 
     /// A copy of `list` with `line` appended.

@@ -91,14 +91,16 @@ public final class OAuthClient: @unchecked Sendable {
     /// Connect's) and applies it to `configuration`.
     public func discover(issuer: String) throws(PKCEError) {
         var lastStatus = 0
+        var tried: [String] = []
         for url in try ClientConfiguration.metadataURLs(issuer: issuer) {
             let response = try send(.get(url))
             lastStatus = response.status
+            tried.append("\(PKCEError.printable(url, limit: 200)) (HTTP \(response.status))")
             guard response.status == 200 else { continue }
             try response.body.withBytes { json throws(PKCEError) in try configuration.applyMetadata(issuer: issuer, json: json) }
             return
         }
-        throw PKCEError(.discovery, "no metadata at either well-known path (last answer: HTTP \(lastStatus))", httpStatus: lastStatus)
+        throw PKCEError(.discovery, "no metadata: tried \(tried.joined(separator: ", "))", httpStatus: lastStatus)
     }
 }
 

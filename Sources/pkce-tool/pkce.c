@@ -41,15 +41,14 @@ static int exit_code(pkce_status st) {
     }
 }
 
-/* One line on stderr naming what failed, and the exit code for it. */
+/* One line on stderr naming what failed (with the server's description and
+ * request id, what its support desk asks for), and the exit code for it. */
 static int fail(const char *what, pkce_status st, pkce_error *error) {
-    if (error && pkce_error_oauth_error(error)) {
-        const char *description = pkce_error_description(error);
-        fprintf(stderr, "pkce: %s: %s%s%s%s\n", what, pkce_error_message(error), description ? " (" : "",
-                description ? description : "", description ? ")" : "");
-    } else {
-        fprintf(stderr, "pkce: %s: %s\n", what, error ? pkce_error_message(error) : pkce_strerror(st));
-    }
+    const char *description = error && pkce_error_oauth_error(error) ? pkce_error_description(error) : NULL;
+    const char *request_id = pkce_error_request_id(error);
+    fprintf(stderr, "pkce: %s: %s%s%s%s%s%s%s\n", what, error ? pkce_error_message(error) : pkce_strerror(st),
+            description ? " (" : "", description ? description : "", description ? ")" : "",
+            request_id ? " [request id " : "", request_id ? request_id : "", request_id ? "]" : "");
     pkce_error_free(error);
     return exit_code(st);
 }

@@ -354,6 +354,30 @@ static void test_send_and_workos(void) {
     pkce_token_free(token);
     pkce_attempt_free(attempt);
 
+    /* WorkOS's 403 for one more step: the whole answer stays with the error,
+     * with the request id from the header. */
+    pkce_attempt_new(client, &attempt);
+    pkce_attempt_add_parameter(attempt, "test_outcome", "organization_selection_required");
+    pkce_attempt_authorization_url(attempt, &url);
+    callback = browse(url);
+    pkce_string_free(url);
+    CHECK_STATUS(pkce_attempt_handle_callback(attempt, callback, NULL), PKCE_OK);
+    free(callback);
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &token, &err), PKCE_ERR_OAUTH);
+    CHECK(err && pkce_error_http_status(err) == 403);
+    CHECK_STR(pkce_error_oauth_error(err), "organization_selection_required");
+    CHECK_STR(pkce_error_description(err), "The user must choose an organization to finish their authentication.");
+    CHECK(pkce_error_request_id(err) && strncmp(pkce_error_request_id(err), "req_", 4) == 0 &&
+          strlen(pkce_error_request_id(err)) == 20);
+    CHECK_STATUS(pkce_error_pointer_string(err, "/organizations/1/id", &s), PKCE_OK);
+    CHECK_STR(s, "org_01B");
+    pkce_string_free(s);
+    CHECK_STATUS(pkce_error_pointer_string(err, "/pending_authentication_token", &s), PKCE_OK);
+    CHECK(s && strncmp(s, "pat_", 4) == 0 && strstr(pkce_error_message(err), s) == NULL);
+    pkce_string_free(s);
+    pkce_error_free(err); err = NULL;
+    pkce_attempt_free(attempt);
+
     /* pkce_client_send: any request the library built, status and body as they are */
     pkce_client *plain = new_client();
     char *revoke_url = url_for("/revoke");

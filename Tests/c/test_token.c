@@ -111,7 +111,10 @@ static void test_token_errors(void) {
     CHECK_STATUS(parse_only(302, ""), PKCE_ERR_HTTP_STATUS);
     CHECK_STATUS(parse_only(200, "[1]"), PKCE_ERR_RESPONSE_INVALID);
     CHECK_STATUS(parse_only(200, "\"a\""), PKCE_ERR_RESPONSE_INVALID);
-    CHECK_STATUS(parse_only(400, "{\"error\":5}"), PKCE_ERR_RESPONSE_INVALID);
+    /* an `error` that is no string: with 2xx a broken answer; otherwise that
+     * status's error (Google's APIs send {"error": {"code": ...}}) */
+    CHECK_STATUS(parse_only(200, "{\"error\":5}"), PKCE_ERR_RESPONSE_INVALID);
+    CHECK_STATUS(parse_only(400, "{\"error\":5}"), PKCE_ERR_HTTP_STATUS);
 
     /* malformed JSON */
     const char *malformed[] = {
@@ -259,8 +262,64 @@ static void test_token_pointers(void) {
     pkce_token_free(token);
 }
 
+/* A WorkOS failure keeps its whole answer: code and message as the OAuth
+ * error, the members the application must act on by pointer, the body. */
+static void test_error_answers(void) {
+    const char *body = "{\"code\":\"organization_selection_required\",\"message\":\"The user must choose an organization.\","
+                       "\"pending_authentication_token\":\"pat_secret_1\",\"user\":{\"id\":\"user_01\",\"email\":\"ada@example.com\"},"
+                       "\"organizations\":[{\"id\":\"org_1\",\"name\":\"One\"},{\"id\":\"org_2\",\"name\":\"Two\"}]}";
+    pkce_token *t = NULL;
+    pkce_error *err = NULL;
+    CHECK_STATUS(parse(403, body, &t, &err), PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(err), "organization_selection_required");
+    CHECK_STR(pkce_error_description(err), "The user must choose an organization.");
+    CHECK(strstr(pkce_error_message(err), "pat_secret") == NULL);
+    size_t length = 0;
+    CHECK_STR(pkce_error_body(err, &length), body);
+    CHECK(length == strlen(body));
+    CHECK(pkce_error_request_id(err) == NULL);  /* parsed from the caller's bytes: no headers */
+    char *text = NULL;
+    CHECK_STATUS(pkce_error_pointer_string(err, "/pending_authentication_token", &text), PKCE_OK);
+    CHECK_STR(text, "pat_secret_1");
+    pkce_string_free(text);
+    CHECK_STATUS(pkce_error_pointer_string(err, "/organizations/1/name", &text), PKCE_OK);
+    CHECK_STR(text, "Two");
+    pkce_string_free(text);
+    CHECK_STATUS(pkce_error_pointer_json(err, "/user", &text), PKCE_OK);
+    CHECK_STR(text, "{\"id\":\"user_01\",\"email\":\"ada@example.com\"}");
+    pkce_string_free(text);
+    int64_t n = 0;
+    int flag = 0;
+    CHECK_STATUS(pkce_error_pointer_int(err, "/user/id", &n), PKCE_ERR_RESPONSE_INVALID);
+    CHECK_STATUS(pkce_error_pointer_bool(err, "/user/missing", &flag), PKCE_ERR_NOT_FOUND);
+    pkce_error_free(err); err = NULL;
+
+    /* Not JSON: the body is kept, members are refused as malformed. */
+    CHECK_STATUS(parse(502, "<html>Bad Gateway</html>", &t, &err), PKCE_ERR_HTTP_STATUS);
+    CHECK_STR(pkce_error_body(err, NULL), "<html>Bad Gateway</html>");
+    CHECK_STATUS(pkce_error_pointer_string(err, "/x", &text), PKCE_ERR_RESPONSE_MALFORMED);
+    pkce_error_free(err); err = NULL;
+    /* Empty: said so. */
+    CHECK_STATUS(pkce_token_parse(500, "", 0, &t, &err), PKCE_ERR_HTTP_STATUS);
+    CHECK_STR(pkce_error_message(err), "HTTP status 500 with an empty body");
+    CHECK_STR(pkce_error_body(err, &length), "");
+    CHECK(length == 0);
+    pkce_error_free(err); err = NULL;
+    /* An error with no answer: no body, members not found. */
+    CHECK_STATUS(pkce_token_parse(99, "{}", 2, &t, &err), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(pkce_error_body(err, &length) == NULL && pkce_error_request_id(err) == NULL);
+    text = (char *)&text;
+    CHECK_STATUS(pkce_error_pointer_string(err, "", &text), PKCE_ERR_NOT_FOUND);
+    CHECK_STATUS(pkce_error_pointer_json(err, "", &text), PKCE_ERR_NOT_FOUND);
+    CHECK(text == (char *)&text);
+    pkce_error_free(err);
+    CHECK(pkce_error_body(NULL, NULL) == NULL && pkce_error_request_id(NULL) == NULL);
+    CHECK_STATUS(pkce_error_pointer_int(NULL, "/x", &n), PKCE_ERR_INVALID_ARGUMENT);
+}
+
 int main(void) {
     test_token_pointers();
+    test_error_answers();
     test_token_success();
     test_token_errors();
     return check_summary();

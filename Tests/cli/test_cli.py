@@ -97,6 +97,7 @@ def test_login_refresh_revoke(tmp_path: Path) -> None:
     # From standard input too; the old refresh token was rotated away: the server says invalid_grant.
     stale = pkce("refresh", *SERVER, "--token-file", "-", stdin=json.dumps(saved))
     assert stale.returncode == 3 and "invalid_grant" in stale.stderr
+    assert re.search(r" \[request id req_[0-9a-f]{16}\]\n$", stale.stderr), stale.stderr
     revoked = pkce("revoke", *SERVER, "--token", refreshed["refresh_token"], "--hint", "refresh_token")
     assert revoked.returncode == 0 and json.loads(revoked.stdout) == {"revoked": True, "token_type_hint": "refresh_token"}
     again = pkce("refresh", *SERVER, "--refresh-token", refreshed["refresh_token"])

@@ -557,7 +557,8 @@ def create_app(issuer):
         recorded["authorize"] = request.args.to_dict(flat=False)
         code = "wos_code_" + secrets.token_urlsafe(16)
         with lock:
-            workos_codes[code] = {"challenge": request.args.get("code_challenge"), "client_id": request.args.get("client_id")}
+            workos_codes[code] = {"challenge": request.args.get("code_challenge"), "client_id": request.args.get("client_id"),
+                                  "outcome": request.args.get("test_outcome")}
         sep = "&" if "?" in request.args["redirect_uri"] else "?"
         return redirect(f"{request.args['redirect_uri']}{sep}code={code}&state={request.args.get('state', '')}")
 
@@ -571,8 +572,29 @@ def create_app(issuer):
         expected = base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
         if entry is None or entry["challenge"] not in (None, expected) or entry["client_id"] != body.get("client_id"):
             return jsonify({"error": "invalid_grant", "error_description": "The code or verifier is invalid."}), 400
+        # The answers WorkOS gives when the sign-in needs one more step
+        # (shapes from the SDK's EmailVerificationRequiredException and
+        # OrganizationSelectionRequiredException models).
+        pending = "pat_" + secrets.token_urlsafe(16)
+        if entry["outcome"] == "email_verification_required":
+            return jsonify({"code": "email_verification_required",
+                            "message": "Email ownership must be verified before authentication.",
+                            "pending_authentication_token": pending, "email": USER["email"],
+                            "email_verification_id": "email_verification_01TEST"}), 403
+        if entry["outcome"] == "organization_selection_required":
+            return jsonify({"code": "organization_selection_required",
+                            "message": "The user must choose an organization to finish their authentication.",
+                            "pending_authentication_token": pending, "user": USER,
+                            "organizations": [{"id": "org_01A", "name": "Alpha"}, {"id": "org_01B", "name": "Beta"}]}), 403
         return jsonify({"user": USER, "organization_id": "org_01TEST", "access_token": "wos_at_" + secrets.token_urlsafe(8),
                         "refresh_token": "wos_rt_" + secrets.token_urlsafe(8), "authentication_method": "GoogleOAuth"})
+
+    @app.after_request
+    def request_id(response):
+        # WorkOS (and Okta, Auth0, ...) name every answer; SDKs' errors carry the id.
+        if request.path.startswith("/user_management/") or request.path == "/token":
+            response.headers["X-Request-ID"] = "req_" + secrets.token_hex(8)
+        return response
 
     @app.get("/_recorded")
     def get_recorded():

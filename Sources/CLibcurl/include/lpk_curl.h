@@ -53,6 +53,9 @@ CURLcode lpk_curl_set_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value);
 CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value); /* owned by the handle */
+/* The value of response header `name` of the last transfer, owned by the
+ * handle until its next transfer; NULL when absent or libcurl is older than 7.84. */
+const char *lpk_curl_header(CURL *handle, const char *name);
 
 /* A share handle for TLS sessions and DNS answers, with one mutex per kind
  * of shared data, so that easy handles in different threads may use it at

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, TypeVar, Union
 
 if TYPE_CHECKING:  # imported where used: a command-line program feels every import at start-up
     import datetime
@@ -26,7 +26,7 @@ from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError
                       DeviceError, DeviceExpiredError, DiscoveryError, IDTokenAlgorithmError, IDTokenClaimError,
                       IDTokenError, IDTokenExpiredError, IDTokenKeyNotFoundError, IDTokenMalformedError,
                       IDTokenMissingError, IDTokenNonceError, IDTokenSignatureError, InvalidArgumentError,
-                      IssuerMismatchError, JWKSError, JWKSUnknownError, ListenerError, NotConfiguredError, OAuthError,
+                      IssuerMismatchError, IssuerMissingError, JWKSError, JWKSUnknownError, ListenerError, NotConfiguredError, OAuthError,
                       PKCEError, PortInUseError, ResponseError, S256UnsupportedError, SignInError, SignInTimeoutError,
                       SlowDownError, StateMismatchError, Status, TLSError, TransportError, TransportTimeoutError,
                       error_slot, raise_for)
@@ -263,6 +263,10 @@ def _jwks_bytes(jwks: Union[str, bytes, Dict[str, Any]]) -> bytes:
     return jwks.encode() if isinstance(jwks, str) else bytes(jwks)
 
 
+#: Any handle class, so that ``with Client(...) as c`` keeps c's type.
+_H = TypeVar("_H", bound="_Handle")
+
+
 class _Handle:
     """An owned library handle, released by close(), ``with``, or garbage collection."""
 
@@ -284,7 +288,7 @@ class _Handle:
             type(self)._free(self._handle)
             self._handle = None
 
-    def __enter__(self) -> Any:
+    def __enter__(self: _H) -> _H:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -337,7 +341,7 @@ class AuthorizationAttempt(_Handle):
     def handle_callback(self, redirect_url: str) -> None:
         """Checks the redirect back (iss, state, error, code, in that order) and keeps the code.
 
-        Raises IssuerMismatchError, StateMismatchError, OAuthError or CallbackError.
+        Raises IssuerMismatchError, IssuerMissingError, StateMismatchError, OAuthError or CallbackError.
         """
         err = error_slot()
         raise_for(lib.pkce_attempt_handle_callback(self.handle, _to_c(redirect_url, "redirect URL"), ctypes.byref(err)),
@@ -479,15 +483,16 @@ class Client(_Handle):
         return info
 
     @classmethod
-    def discover(cls, issuer: str, client_id: str, redirect_uri: str, **options: Any) -> Client:
+    def discover(cls, discovery_issuer: str, client_id: str, redirect_uri: str, /, **options: Any) -> Client:
         """A client configured from the issuer's metadata (RFC 8414, then OpenID Connect). Endpoints,
-        an issuer requirement and algorithms given as options win over what the metadata says."""
+        ``issuer=``, ``require_iss=`` and algorithms given as options win over what the metadata says
+        (``require_iss`` alone keeps the discovered issuer)."""
         explicit = {name: options.pop(name) for name in cls._SERVER_OPTIONS if name in options}
         if "require_iss" in explicit:
-            explicit.setdefault("issuer", issuer)
+            explicit.setdefault("issuer", discovery_issuer)
         client = cls(client_id, redirect_uri, **options)
         err = error_slot()
-        raise_for(lib.pkce_client_discover(client.handle, _to_c(issuer, "issuer"), ctypes.byref(err)), err)
+        raise_for(lib.pkce_client_discover(client.handle, _to_c(discovery_issuer, "issuer"), ctypes.byref(err)), err)
         client._set_server(**explicit)
         return client
 
@@ -730,7 +735,7 @@ __all__ = [
     "IDTokenClaimError", "IDTokenError", "IDTokenExpiredError", "IDTokenKeyNotFoundError", "IDTokenMalformedError",
     "IDTokenMissingError", "IDTokenNonceError", "IDTokenSignatureError", "InvalidArgumentError", "JWKSError",
     "JWKSUnknownError",
-    "IssuerMismatchError", "Method", "NotConfiguredError", "OAuthError", "PKCEError", "ResponseError",
+    "IssuerMismatchError", "IssuerMissingError", "Method", "NotConfiguredError", "OAuthError", "PKCEError", "ResponseError",
     "S256UnsupportedError", "StateMismatchError", "Status", "TLSError", "Token", "TransportError", "TransportTimeoutError",
     "VERIFIER_MAX_LENGTH", "VERIFIER_MIN_LENGTH", "challenge", "check_verifier", "generate_pair",
     "generate_verifier", "library_version", "metadata_urls", "random_string", "state_matches",

@@ -5,8 +5,9 @@ Messages are the library's; they never contain a secret.
 
 from __future__ import annotations
 
+import ctypes
 import enum
-from typing import Dict, Optional, Type
+from typing import Any, Dict, Optional, Type
 
 from ._native import handle_t, lib, text
 
@@ -74,14 +75,36 @@ class PKCEError(Exception):
 
     ``code`` is the C library's pkce_status (a :class:`Status`), ``status`` the
     HTTP status of the server's answer (0 when there was none), ``message``
-    the library's sentence, which never holds a secret.
+    the library's sentence, which never holds a secret. When the failure came
+    with a server's answer, ``body`` is that answer as received, ``raw`` its
+    JSON object (as for :class:`Token`; WorkOS's ``pending_authentication_token``
+    is ``error.raw["pending_authentication_token"]``) and ``request_id`` the
+    server's X-Request-ID. The body may hold secrets: it is left out of the repr.
     """
 
-    def __init__(self, code: int, message: str, status: int = 0) -> None:
+    def __init__(self, code: int, message: str, status: int = 0, body: Optional[bytes] = None,
+                 request_id: Optional[str] = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
         self.status = status
+        self.body = body
+        self.request_id = request_id
+
+    @property
+    def raw(self) -> Optional[Dict[str, Any]]:
+        """The answer's JSON object; None without an answer or when the body is not one."""
+        if not self.body:
+            return None
+        import json
+        try:
+            value = json.loads(self.body)
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) else None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({self.code!r}, {self.message!r}, status={self.status})"
 
 
 class InvalidArgumentError(PKCEError, ValueError):
@@ -101,18 +124,26 @@ class StateMismatchError(CallbackError):
 
 
 class IssuerMismatchError(CallbackError):
-    """The callback's iss is missing or names another server (RFC 9207)."""
+    """The callback's iss names another server (RFC 9207): possible mix-up."""
+
+
+class IssuerMissingError(CallbackError):
+    """The callback has no iss although the client requires one (RFC 9207)."""
 
 
 class OAuthError(PKCEError):
     """The authorization server answered with an OAuth error (RFC 6749 4.1.2.1, 5.2)."""
 
-    def __init__(self, code: int, message: str, status: int, error: str,
-                 description: Optional[str], uri: Optional[str]) -> None:
-        super().__init__(code, message, status)
+    def __init__(self, code: int, message: str, status: int, error: str, description: Optional[str],
+                 uri: Optional[str], body: Optional[bytes] = None, request_id: Optional[str] = None) -> None:
+        super().__init__(code, message, status, body, request_id)
         self.error = error
         self.description = description
         self.uri = uri
+
+    def __str__(self) -> str:
+        """As Authlib words it: ``invalid_grant: Invalid 'code' in request.``"""
+        return self.error if self.description is None else f"{self.error}: {self.description}"
 
 
 class ResponseError(PKCEError):
@@ -235,7 +266,7 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.LENGTH: InvalidArgumentError, Status.URL_INVALID: InvalidArgumentError,
     Status.URL_INSECURE: InvalidArgumentError, Status.PARAMETER_RESERVED: InvalidArgumentError,
     Status.CALLBACK_INVALID: CallbackError, Status.CALLBACK_DUPLICATE: CallbackError,
-    Status.ISSUER_MISSING: IssuerMismatchError, Status.ISSUER_MISMATCH: IssuerMismatchError,
+    Status.ISSUER_MISSING: IssuerMissingError, Status.ISSUER_MISMATCH: IssuerMismatchError,
     Status.STATE_MISMATCH: StateMismatchError, Status.CODE_MISSING: CallbackError, Status.ATTEMPT_USED: CallbackError,
     Status.HTTP_STATUS: ResponseError, Status.RESPONSE_MALFORMED: ResponseError, Status.RESPONSE_INVALID: ResponseError,
     Status.RESPONSE_TOO_LARGE: ResponseError, Status.CONNECT: TransportError, Status.TLS: TLSError,
@@ -260,17 +291,22 @@ def raise_for(status: int, error: Optional[handle_t] = None) -> None:
     message = text(lib.pkce_strerror(status)) or "unknown status"
     http_status = 0
     oauth_error: Optional[str] = None
-    description = uri = None
+    description = uri = request_id = None
+    body: Optional[bytes] = None
     if error is not None and error.value:
         message = text(lib.pkce_error_message(error)) or message
         http_status = lib.pkce_error_http_status(error)
         oauth_error = text(lib.pkce_error_oauth_error(error))
         description = text(lib.pkce_error_description(error))
         uri = text(lib.pkce_error_uri(error))
+        request_id = text(lib.pkce_error_request_id(error))
+        length = ctypes.c_size_t()
+        data = lib.pkce_error_body(error, ctypes.byref(length))
+        body = None if data is None else ctypes.string_at(data, length.value)
         lib.pkce_error_free(error)
     if status == Status.OAUTH and oauth_error is not None:
-        raise OAuthError(status, message, http_status, oauth_error, description, uri)
-    raise _BY_STATUS.get(status, PKCEError)(status, message, http_status)
+        raise OAuthError(status, message, http_status, oauth_error, description, uri, body, request_id)
+    raise _BY_STATUS.get(status, PKCEError)(status, message, http_status, body, request_id)
 
 
 def error_slot() -> handle_t:
@@ -280,7 +316,7 @@ def error_slot() -> handle_t:
 
 __all__ = [
     "Status", "PKCEError", "InvalidArgumentError", "NotConfiguredError", "CallbackError", "StateMismatchError",
-    "IssuerMismatchError", "OAuthError", "ResponseError", "TransportError", "TLSError",
+    "IssuerMismatchError", "IssuerMissingError", "OAuthError", "ResponseError", "TransportError", "TLSError",
     "TransportTimeoutError", "DiscoveryError", "S256UnsupportedError", "IDTokenError", "IDTokenMalformedError",
     "IDTokenAlgorithmError", "IDTokenKeyNotFoundError", "IDTokenSignatureError", "IDTokenClaimError",
     "IDTokenExpiredError", "IDTokenNonceError", "IDTokenMissingError", "JWKSError", "JWKSUnknownError",

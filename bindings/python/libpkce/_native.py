@@ -100,6 +100,8 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_error_description": ([handle_t], _str),
     "pkce_error_uri": ([handle_t], _str),
     "pkce_error_http_status": ([handle_t], _int),
+    "pkce_error_request_id": ([handle_t], _str),
+    "pkce_error_body": ([handle_t, _P(_size)], ctypes.c_void_p),
     "pkce_error_free": ([handle_t], None),
     "pkce_verifier_generate": ([_size, ctypes.c_char_p, _size], status_t),
     "pkce_verifier_check": ([_str], status_t),

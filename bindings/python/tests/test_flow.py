@@ -71,7 +71,7 @@ def test_callback_oauth_error_and_issuer() -> None:
             attempt.handle_callback("?error=access_denied&error_description=No+thanks&state=xyz")
         assert (info.value.error, info.value.description, info.value.status) == ("access_denied", "No thanks", 0)
     with client(issuer="https://as.example") as c, c.restore(RFC_VERIFIER, "xyz") as attempt:
-        with pytest.raises(libpkce.IssuerMismatchError):
+        with pytest.raises(libpkce.IssuerMissingError):
             attempt.handle_callback("?code=c&state=xyz")
         with pytest.raises(libpkce.IssuerMismatchError):
             attempt.handle_callback("?code=c&state=xyz&iss=https%3A%2F%2Fevil.example")

@@ -31,6 +31,9 @@ def test_happy_path_refresh_revoke(server: Server) -> None:
         with pytest.raises(libpkce.OAuthError) as info:
             client.exchange(attempt)  # a code works once
         assert info.value.error == "invalid_grant" and info.value.status == 400
+        # As Authlib and requests-oauthlib word it, with the server's description.
+        assert info.value.description and str(info.value) == f"invalid_grant: {info.value.description}"
+        assert info.value.raw is not None and info.value.raw["error"] == "invalid_grant"
         fresh = client.refresh(token.refresh_token)
         assert fresh.access_token != token.access_token
         assert fresh.refresh_token is not None
@@ -58,9 +61,32 @@ def test_state_and_issuer_mismatch(server: Server) -> None:
         with pytest.raises(libpkce.StateMismatchError):
             attempt.handle_callback(callback.replace("state=", "state=X"))
         head, _, _ = callback.partition("&iss=")
-        with pytest.raises(libpkce.IssuerMismatchError):
+        with pytest.raises(libpkce.IssuerMismatchError) as mismatch:
             attempt.handle_callback(head + "&iss=https%3A%2F%2Fimpostor.example")
+        assert "'https://impostor.example'" in str(mismatch.value) and f"'{server.issuer}'" in str(mismatch.value)
+        with pytest.raises(libpkce.IssuerMissingError) as missing:
+            attempt.handle_callback(head)
+        assert not isinstance(missing.value, libpkce.IssuerMismatchError) and server.issuer in str(missing.value)
         attempt.handle_callback(callback)
+
+
+def test_discover_takes_issuer_and_require_iss_as_options(server: Server) -> None:
+    with libpkce.Client.discover(server.issuer, CLIENT_ID, REDIRECT_URI, ca_file=server.ca,
+                                 issuer="https://elsewhere.example", require_iss=False) as client:
+        assert client.endpoints["issuer"] == "https://elsewhere.example" and not client.requires_iss
+    with libpkce.Client.discover(server.issuer, CLIENT_ID, REDIRECT_URI, ca_file=server.ca,
+                                 require_iss=False) as client:
+        assert client.endpoints["issuer"] == server.issuer and not client.requires_iss
+
+
+def test_failed_discovery_names_what_it_tried(server: Server) -> None:
+    with pytest.raises(libpkce.DiscoveryError) as info:
+        libpkce.Client.discover(server.url("/nowhere"), CLIENT_ID, REDIRECT_URI, ca_file=server.ca)
+    assert str(info.value).count(server.url("/.well-known/")) == 1 and "(HTTP 404)" in str(info.value)
+    assert "/nowhere/.well-known/openid-configuration (HTTP 404)" in str(info.value)
+    with pytest.raises(libpkce.DiscoveryError) as info:
+        libpkce.Client.discover(server.url("/impostor"), CLIENT_ID, REDIRECT_URI, ca_file=server.ca)
+    assert "'https://impostor.example'" in str(info.value) and f"'{server.url('/impostor')}'" in str(info.value)
 
 
 def misbehaving(server: Server, path: str, **options: object) -> libpkce.Client:
@@ -87,6 +113,14 @@ def test_misbehaving_token_endpoints(server: Server, path: str, error: type, htt
             exchange_at(client)
         if http_status:
             assert info.value.status == http_status
+
+
+def test_an_error_page_stays_with_the_error(server: Server) -> None:
+    with misbehaving(server, "/misbehave/html500") as client:
+        with pytest.raises(libpkce.ResponseError) as info:
+            exchange_at(client)
+    assert info.value.body is not None and b"Internal Server Error" in info.value.body
+    assert info.value.raw is None and info.value.request_id is None
 
 
 def test_timeout(server: Server) -> None:

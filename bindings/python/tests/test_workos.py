@@ -44,3 +44,53 @@ def test_same_url_and_same_authenticate_body(server: Server) -> None:
     assert recorded[-2] == recorded[-1]
     assert set(recorded[-1]) == {"grant_type", "code", "client_id", "code_verifier"}
     ours.close()
+
+
+def _sdk(server: Server):  # type: ignore[no-untyped-def]
+    return create_public_client(client_id=CLIENT_ID, base_url=server.issuer,
+                                http_client=httpx2.Client(verify=ssl.create_default_context(cafile=server.ca)))
+
+
+def _code_for(server: Server, client: libpkce.Client, outcome: str) -> "tuple[libpkce.AuthorizationAttempt, str]":
+    attempt = client.start(test_outcome=outcome)
+    callback = server.browse(attempt.authorization_url)
+    attempt.handle_callback(callback)
+    return attempt, urllib.parse.parse_qs(urllib.parse.urlsplit(callback).query)["code"][0]
+
+
+def test_a_sign_in_that_needs_one_more_step_keeps_the_whole_answer(server: Server) -> None:
+    """WorkOS's 403 email_verification_required: what the SDK's
+    EmailVerificationRequiredError gives, ours gives too."""
+    from workos._errors import EmailVerificationRequiredError
+
+    with libpkce.Client.workos(CLIENT_ID, REDIRECT_URI, api_base=server.issuer, ca_file=server.ca) as ours:
+        attempt, _ = _code_for(server, ours, "email_verification_required")
+        with pytest.raises(libpkce.OAuthError) as info:
+            ours.exchange(attempt)
+        mine = info.value
+        second, code = _code_for(server, ours, "email_verification_required")
+    with pytest.raises(EmailVerificationRequiredError) as sdk_info:
+        _sdk(server).user_management.authenticate_with_code(code=code, code_verifier=second.verifier)
+    theirs = sdk_info.value
+
+    assert (mine.status, mine.error, mine.description) == (theirs.status_code, theirs.code, str(theirs.message))
+    assert mine.raw is not None and theirs.response_json is not None
+    assert set(mine.raw) == set(theirs.response_json)
+    assert mine.raw["email_verification_id"] == theirs.email_verification_id == "email_verification_01TEST"
+    assert mine.raw["pending_authentication_token"].startswith("pat_")
+    assert theirs.pending_authentication_token is not None
+    assert mine.request_id is not None and mine.request_id.startswith("req_") and theirs.request_id is not None
+    assert mine.request_id != theirs.request_id  # one per answer
+    assert str(mine) == "email_verification_required: Email ownership must be verified before authentication."
+    # The pending token is a credential: it stays out of the message and the repr.
+    assert mine.raw["pending_authentication_token"] not in mine.message + repr(mine)
+
+
+def test_organization_selection(server: Server) -> None:
+    with libpkce.Client.workos(CLIENT_ID, REDIRECT_URI, api_base=server.issuer, ca_file=server.ca) as ours:
+        attempt, _ = _code_for(server, ours, "organization_selection_required")
+        with pytest.raises(libpkce.OAuthError) as info:
+            ours.exchange(attempt)
+    raw = info.value.raw
+    assert info.value.error == "organization_selection_required" and raw is not None
+    assert [o["id"] for o in raw["organizations"]] == ["org_01A", "org_01B"] and raw["user"]["id"] == "user_01TEST"
