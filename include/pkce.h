@@ -321,8 +321,20 @@ pkce_status pkce_client_set_revocation_endpoint(pkce_client *client, const char 
  * and the token endpoint to {api_base}/user_management/authenticate, which
  * takes a JSON body ({"grant_type", "code", "client_id", "code_verifier"})
  * instead of a form. Add `provider`, `connection_id` or `organization_id`
- * to each attempt with pkce_attempt_add_parameter(). */
+ * to each attempt with pkce_attempt_add_parameter(); the authenticate
+ * request's optional fields (`ip_address`, `user_agent`, `device_id`,
+ * `invitation_token`; `organization_id` on a refresh) with
+ * pkce_http_request_add_field() and pkce_client_send_token(). */
 pkce_status pkce_client_use_workos(pkce_client *client, const char *api_base);
+/* The URL to open in the browser to end a WorkOS session:
+ * {api_base}/user_management/sessions/logout?session_id=...&return_to=...,
+ * as the WorkOS SDK's get_logout_url builds it. session_id is the access
+ * token's `sid` claim; return_to (NULL for none) follows the redirect URI
+ * rules. Free with pkce_string_free().
+ * Errors: PKCE_ERR_NOT_CONFIGURED (no pkce_client_use_workos),
+ * PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_URL_INVALID, PKCE_ERR_URL_INSECURE. */
+pkce_status pkce_client_workos_logout_url(const pkce_client *client, const char *session_id,
+                                          const char *return_to, char **url_out);
 
 /* Space-separated scopes, sent as `scope`; NULL or "" sends none. When the
  * scope list contains `openid`, each attempt also sends a fresh `nonce`. */
@@ -438,6 +450,17 @@ pkce_status pkce_client_allow_loopback_http(pkce_client *client, int allow);
  * redirects are errors here; any other status is returned as it is. */
 pkce_status pkce_client_send(pkce_client *client, const pkce_http_request *request,
                              int *http_status, char **body_out, size_t *body_length, pkce_error **error);
+
+/* Sends a token request the library built (pkce_attempt_token_request,
+ * pkce_client_refresh_request, pkce_device_token_request), perhaps
+ * extended, and parses the answer: with the attempt whose code it carries,
+ * as pkce_client_exchange does (ID token verified with its nonce); with
+ * attempt NULL, as pkce_client_refresh does. */
+pkce_status pkce_client_send_token(pkce_client *client, const pkce_http_request *request,
+                                   const pkce_attempt *attempt, pkce_token **out, pkce_error **error);
+/* Sends a revocation request (pkce_client_revocation_request), perhaps
+ * extended, and checks the answer as pkce_client_revoke does. */
+pkce_status pkce_client_send_revocation(pkce_client *client, const pkce_http_request *request, pkce_error **error);
 
 /* Exchanges the attempt's code and verifier at the token endpoint: the
  * request of pkce_attempt_token_request, sent, and its answer parsed as by
@@ -625,8 +648,12 @@ pkce_status pkce_attempt_handle_callback(pkce_attempt *attempt, const char *redi
 pkce_status pkce_attempt_token_request(const pkce_attempt *attempt, pkce_http_request **out);
 
 /* ------------------------------------------------------------------------
- * HTTP request (sans-I/O): exactly what to send. Immutable. The body holds
- * secrets and is wiped when the request is freed.
+ * HTTP request (sans-I/O): exactly what to send. The body and extra headers
+ * hold secrets and are wiped when the request is freed. A request can be
+ * extended with body fields and headers, then sent by you, by
+ * pkce_client_send, or, with the answer checked as the one-call functions
+ * check it, by pkce_client_send_token / pkce_client_send_revocation. Do not
+ * extend a request while another thread reads or sends it.
  * ------------------------------------------------------------------------ */
 
 const char *pkce_http_request_method(const pkce_http_request *request); /* "POST" */
@@ -641,6 +668,24 @@ pkce_status pkce_http_request_header(const pkce_http_request *request, size_t in
  * (the Content-Type header says which). */
 const char *pkce_http_request_body(const pkce_http_request *request, size_t *length);
 void pkce_http_request_free(pkce_http_request *request);
+
+/* Adds a body field the library does not set, encoded as the body is (form
+ * or JSON): WorkOS's `ip_address`, `user_agent`, `device_id` or
+ * `invitation_token` on the code exchange, `organization_id` on a refresh.
+ * A body pointer borrowed before is invalid afterwards.
+ * Errors: PKCE_ERR_PARAMETER_RESERVED (the body already has that field:
+ * the grant's own cannot be replaced), PKCE_ERR_INVALID_ARGUMENT (NULL, an
+ * empty name or one with a control character, a value that is not UTF-8,
+ * a GET request). */
+pkce_status pkce_http_request_add_field(pkce_http_request *request, const char *name, const char *value);
+/* Adds a header after the fixed ones, e.g. "Authorization" with
+ * "Bearer <access token>" for a server that wants it on revocation. It is
+ * listed by pkce_http_request_header and never logged with its value.
+ * Errors: PKCE_ERR_PARAMETER_RESERVED (Accept, Content-Type,
+ * Content-Length, Host, Expect, Transfer-Encoding, Connection, or a name
+ * added before, in any case), PKCE_ERR_INVALID_ARGUMENT (NULL, a name that
+ * is not an RFC 9110 token, a value with a control character but tab). */
+pkce_status pkce_http_request_add_header(pkce_http_request *request, const char *name, const char *value);
 
 /* ------------------------------------------------------------------------
  * Token response (RFC 6749 5.1 / 5.2). Immutable; safe to share.

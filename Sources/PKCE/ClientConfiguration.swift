@@ -40,6 +40,8 @@ public struct ClientConfiguration: Sendable {
     public var log: Log?
     /// Whether attempts send a `nonce`: when the scopes ask for OpenID Connect.
     private(set) var wantsNonce = false
+    /// WorkOS's session logout endpoint, once `useWorkOS` set the client up.
+    public internal(set) var workOSLogoutEndpoint: Endpoint?
 
     public init(clientID: String, redirectURI: String) throws(PKCEError) {
         guard !clientID.isEmpty else { throw PKCEError(.invalidArgument, "client_id is empty") }
@@ -106,18 +108,6 @@ public struct ClientConfiguration: Sendable {
         }
         self.issuer = issuer
         requiresIssuerParameter = required
-    }
-
-    /// WorkOS User Management: `{base}/user_management/authorize` and a JSON
-    /// exchange at `{base}/user_management/authenticate`.
-    public mutating func useWorkOS(apiBase: String) throws(PKCEError) {
-        var base = Substring(apiBase)
-        while base.hasSuffix("/") { base = base.dropLast() }
-        let authorize = try URLRules.endpoint(base + "/user_management/authorize")
-        let authenticate = try URLRules.endpoint(base + "/user_management/authenticate")
-        authorizationEndpoint = authorize
-        tokenEndpoint = authenticate
-        requestBodyFormat = .json
     }
 
     /// The refresh_token grant (RFC 6749 section 6), ready to send.

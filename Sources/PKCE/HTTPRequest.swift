@@ -14,6 +14,15 @@ public final class HTTPRequest: @unchecked Sendable {
 
         package var method: StaticString { self == .get ? "GET" : "POST" }
 
+        /// How the body is written; nil for a GET, which has none.
+        var bodyFormat: RequestBodyFormat? {
+            switch self {
+            case .formPost: .form
+            case .jsonPost: .json
+            case .get: nil
+            }
+        }
+
         package var headers: [Header] {
             switch self {
             case .formPost: Self.formHeaders
@@ -31,21 +40,73 @@ public final class HTTPRequest: @unchecked Sendable {
 
     package let kind: Kind
     package let urlBytes: SecureBytes
-    public let body: SecureBytes
-    /// An `Authorization` header value that holds a secret (`Bearer <access
-    /// token>`), sent by the built-in transport only; wiped with the request.
-    package let authorization: SecureBytes?
+    public private(set) var body: SecureBytes
+    /// Headers after the kind's fixed ones: `Authorization: Bearer <token>`
+    /// for UserInfo, and whatever the caller added. Values may be secrets;
+    /// they are wiped with the request.
+    public private(set) var extraHeaders: [(name: SecureBytes, value: SecureBytes)] = []
 
-    init(_ kind: Kind, url: String, body: SecureBytes, authorization: SecureBytes? = nil) throws(PKCEError) {
+    init(_ kind: Kind, url: String, body: SecureBytes) throws(PKCEError) {
         self.kind = kind
         self.urlBytes = try SecureBytes(url)
         self.body = body
-        self.authorization = authorization
     }
 
     public var method: StaticString { kind.method }
     public var headers: [Header] { kind.headers }
     public var url: String { urlBytes.string }
+    /// How many headers there are in all: the fixed ones, then the extra ones.
+    public var headerCount: Int { kind.headers.count + extraHeaders.count }
+
+    /// Adds a body field the library does not set, such as WorkOS's
+    /// `ip_address` or `organization_id` on a refresh: form-encoded or
+    /// JSON-escaped like the others. A name already in the body is
+    /// `.parameterReserved` (the grant's own fields cannot be replaced);
+    /// a GET has no body.
+    public func addField(_ name: String, _ value: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        guard let format = kind.bodyFormat else { throw PKCEError(.invalidArgument, "a GET request has no body to add a field to") }
+        guard !name.isEmpty, name.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }) else {
+            throw PKCEError(.invalidArgument, "a body field name is empty or holds a control character")
+        }
+        guard UTF8Validation.isValid(value) else { throw PKCEError(.invalidArgument, "a body field value is not UTF-8") }
+        let present = fieldNames
+        guard !present.contains(name) else {
+            throw PKCEError(.parameterReserved, "the request already has the field '\(PKCEError.printable(name))'")
+        }
+        var builder = try RequestBodyBuilder(continuing: body, format, fields: present.count)
+        builder.add(name, value)
+        body = try builder.finish()
+    }
+
+    /// The headers libcurl or the request's kind set; an extra one of these names is refused.
+    private static let ownHeaderNames: Set<String> = ["accept", "content-type", "content-length", "host", "expect",
+                                                      "transfer-encoding", "connection"]
+
+    /// Adds a header, such as `Authorization: Bearer <access token>` for a
+    /// server that wants it on revocation. The name must be an RFC 9110
+    /// token, not one the library sets and not one already added; the value
+    /// must hold no control character but tab.
+    public func addHeader(_ name: String, _ value: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        let tokenCharacters = Set("!#$%&'*+-.^_`|~".utf8)
+        guard !name.isEmpty, name.utf8.allSatisfy({ $0 < 0x80 && (tokenCharacters.contains($0) || Self.isAlphanumeric($0)) }) else {
+            throw PKCEError(.invalidArgument, "a header name is empty or not an RFC 9110 token")
+        }
+        let lowered = name.lowercased()
+        guard !Self.ownHeaderNames.contains(lowered), !extraHeaders.contains(where: { $0.name.string.lowercased() == lowered }) else {
+            throw PKCEError(.parameterReserved, "the request already has a '\(PKCEError.printable(name))' header")
+        }
+        guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else {
+            throw PKCEError(.invalidArgument, "a header value holds a control character")
+        }
+        extraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
+    }
+
+    private static func isAlphanumeric(_ byte: UInt8) -> Bool {
+        (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)
+    }
+
+    /// The names of the body's fields, as sent.
+    package var fieldNames: [String] { bodyFields.map(\.name) }
 
     /// A POST of a token, refresh or revocation body (RFC 6749 4.1.3, 6; RFC 7009 2.1).
     static func post(to endpoint: Endpoint, body: consuming RequestBodyBuilder) throws(PKCEError) -> HTTPRequest {
@@ -59,9 +120,11 @@ public final class HTTPRequest: @unchecked Sendable {
 
     /// A GET for JSON with `Authorization: Bearer <token>` (RFC 6750 2.1), such as UserInfo.
     package static func get(_ endpoint: Endpoint, bearer token: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> HTTPRequest {
-        var header = try ByteWriter(capacity: token.count + 24)
-        header.append("Authorization: Bearer ")
-        header.append(token)
-        return try HTTPRequest(.get, url: endpoint.url, body: SecureBytes(""), authorization: header.finish())
+        let request = try HTTPRequest(.get, url: endpoint.url, body: SecureBytes(""))
+        var value = try ByteWriter(capacity: token.count + 8)
+        value.append("Bearer ")
+        value.append(token)
+        try value.finish().withBytes { (bytes) throws(PKCEError) in try request.addHeader("Authorization", bytes) }
+        return request
     }
 }

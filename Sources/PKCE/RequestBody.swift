@@ -18,17 +18,35 @@ struct RequestBodyBuilder: ~Copyable {
         if format == .json { writer.append(UInt8(ascii: "{")) }
     }
 
+    /// A builder that goes on from a finished body with `fields` fields in it.
+    init(continuing body: SecureBytes, _ format: RequestBodyFormat, fields: Int) throws(PKCEError) {
+        self.format = format
+        writer = try ByteWriter(capacity: body.count + 64)
+        body.withBytes { writer.append(format == .json ? UnsafeBufferPointer(rebasing: $0.dropLast()) : $0) }
+        self.fields = fields
+    }
+
     mutating func add(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
+        name.withUTF8Buffer { add(name: $0, value) }
+    }
+
+    /// A field whose name the caller chose: encoded or escaped like a value.
+    mutating func add(_ name: String, _ value: UnsafeBufferPointer<UInt8>) {
+        var name = name
+        name.withUTF8 { add(name: $0, value) }
+    }
+
+    private mutating func add(name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
         switch format {
         case .form:
             if fields > 0 { writer.append(UInt8(ascii: "&")) }
-            writer.append(name)
+            writer.appendEncoded(name, .form)
             writer.append(UInt8(ascii: "="))
             writer.appendEncoded(value, .form)
         case .json:
             if fields > 0 { writer.append(UInt8(ascii: ",")) }
             writer.append(UInt8(ascii: "\""))
-            writer.append(name)
+            appendJSONEscaped(name)
             writer.append("\":\"")
             appendJSONEscaped(value)
             writer.append(UInt8(ascii: "\""))

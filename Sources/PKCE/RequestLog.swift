@@ -9,9 +9,9 @@ extension HTTPRequest {
 
     package var logLine: String {
         var line = "\(method) \(url)"
-        let names = headers.map { $0.name.description } + (authorization == nil ? [] : ["Authorization"])
+        let names = headers.map { $0.name.description } + extraHeaders.map { $0.name.string }
         line += " headers: " + names.joined(separator: ", ")
-        let fields = self.fields.map { field in
+        let fields = bodyFields.map { field in
             field.value.map { "\(field.name)=\($0)" } ?? "\(field.name)=(\(field.length) bytes)"
         }
         if !fields.isEmpty { line += " fields: " + fields.joined(separator: " ") }
@@ -19,7 +19,7 @@ extension HTTPRequest {
     }
 
     /// The body's fields: names, and values where public.
-    private var fields: [(name: String, value: String?, length: Int)] {
+    var bodyFields: [(name: String, value: String?, length: Int)] {
         guard body.count > 0 else { return [] }
         if kind == .jsonPost {
             guard let document = try? JSONDocument(parsing: body.buffer) else { return [] }

@@ -43,6 +43,17 @@ public func pkce_client_use_workos(_ client: OpaquePointer?, _ apiBase: UnsafePo
     configure(client) { c throws(PKCEError) in try c.useWorkOS(apiBase: string(apiBase)) }
 }
 
+@_cdecl("pkce_client_workos_logout_url") @implementation
+public func pkce_client_workos_logout_url(_ client: OpaquePointer?, _ sessionID: UnsafePointer<CChar>?,
+                                          _ returnTo: UnsafePointer<CChar>?,
+                                          _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self), out = try required(out)
+        let url = try SecureBytes(client.configuration.workOSLogoutURL(sessionID: string(sessionID), returnTo: optionalString(returnTo)))
+        out.pointee = try url.withBytes(handedOut)
+    }
+}
+
 @_cdecl("pkce_client_set_scope") @implementation
 public func pkce_client_set_scope(_ client: OpaquePointer?, _ scope: UnsafePointer<CChar>?) -> pkce_status {
     configure(client) { c throws(PKCEError) in c.setScope(try optionalString(scope)) }

@@ -49,6 +49,25 @@ public func pkce_client_revoke(_ client: OpaquePointer?, _ token: UnsafePointer<
     }
 }
 
+@_cdecl("pkce_client_send_token") @implementation
+public func pkce_client_send_token(_ client: OpaquePointer?, _ request: OpaquePointer?, _ attempt: OpaquePointer?,
+                                   _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                   _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self), request = try required(request, HTTPRequest.self)
+        let out = try required(out)
+        out.pointee = retained(try client.send(tokenRequest: request, for: object(attempt, AuthorizationAttempt.self)))
+    }
+}
+
+@_cdecl("pkce_client_send_revocation") @implementation
+public func pkce_client_send_revocation(_ client: OpaquePointer?, _ request: OpaquePointer?,
+                                        _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        try required(client, OAuthClient.self).send(revocationRequest: required(request, HTTPRequest.self))
+    }
+}
+
 @_cdecl("pkce_client_discover") @implementation
 public func pkce_client_discover(_ client: OpaquePointer?, _ issuer: UnsafePointer<CChar>?,
                                  _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {

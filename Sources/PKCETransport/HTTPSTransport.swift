@@ -193,8 +193,8 @@ private final class EasyHandle {
             handleURL = Array(url.buffer)
         }
 
-        // A request with a secret header gets a list of its own, wiped and freed after the transfer.
-        let ownHeaders = try request.authorization.map { (line) throws(PKCEError) in try Self.headers(headers, plus: line) }
+        // A request with extra headers (a bearer token, say) gets a list of its own, wiped and freed after the transfer.
+        let ownHeaders = request.extraHeaders.isEmpty ? nil : try Self.headers(headers, plus: request.extraHeaders)
         defer { ownHeaders.map(Self.wipeAndFree) }
         let sink = try ResponseSink()
         errorBuffer[0] = 0
@@ -234,24 +234,34 @@ private final class EasyHandle {
                                 requestID: lpk_curl_header(h, "X-Request-ID").map { String(cString: $0) })
     }
 
-    /// A copy of `list` with `line` appended.
-    private static func headers(_ list: UnsafeMutablePointer<curl_slist>, plus line: SecureBytes) throws(PKCEError)
+    /// A copy of `list` with `extra` appended as "Name: value" lines.
+    private static func headers(_ list: UnsafeMutablePointer<curl_slist>,
+                                plus extra: [(name: SecureBytes, value: SecureBytes)]) throws(PKCEError)
         -> UnsafeMutablePointer<curl_slist> {
         var copy: UnsafeMutablePointer<curl_slist>?
-        var node: UnsafeMutablePointer<curl_slist>? = list
-        while let current = node {
-            guard let longer = lpk_curl_slist_append(copy, current.pointee.data) else {
+        func append(_ line: UnsafePointer<CChar>?) throws(PKCEError) {
+            guard let longer = lpk_curl_slist_append(copy, line) else {
                 wipeAndFree(copy)
                 throw PKCEError(.outOfMemory)
             }
             copy = longer
+        }
+        var node: UnsafeMutablePointer<curl_slist>? = list
+        while let current = node {
+            try append(current.pointee.data)
             node = current.pointee.next
         }
-        guard let withLine = lpk_curl_slist_append(copy, line.cString) else {
-            wipeAndFree(copy)
-            throw PKCEError(.outOfMemory)
+        for header in extra {
+            var line = try ByteWriter(capacity: header.name.count + header.value.count + 2)
+            line.append(header.name.buffer)
+            line.append(": ")
+            line.append(header.value.buffer)
+            let text = try line.finish()
+            try append(text.cString)
+            withExtendedLifetime(text) {}
         }
-        return withLine
+        guard let copy else { throw PKCEError(.invalidArgument, "a request without headers") }
+        return copy
     }
 
     /// libcurl copies each line it is given and frees it unwiped: wipe the copies first.

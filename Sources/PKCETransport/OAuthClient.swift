@@ -57,11 +57,7 @@ public final class OAuthClient: @unchecked Sendable {
     /// With an `openid` scope the ID token is required and verified (see
     /// `verifyIDToken`): its claims are then in `idTokenClaims`.
     public func exchange(_ attempt: AuthorizationAttempt) throws(PKCEError) -> TokenResponse {
-        let response = try tokens(for: attempt.tokenRequest())
-        if attempt.client.isOpenID {
-            try verifyIDToken(of: response, expecting: expectations(attempt.client, attempt: attempt, accessToken: response.accessToken))
-        }
-        return response
+        try send(tokenRequest: attempt.tokenRequest(), for: attempt)
     }
 
     /// The refresh_token grant. A new ID token in the answer is verified as
@@ -69,8 +65,21 @@ public final class OAuthClient: @unchecked Sendable {
     /// is given (the original ID token's `sub`), it must name the same user.
     public func refresh(refreshToken: UnsafeBufferPointer<UInt8>, scope: String? = nil,
                         subject: SecureBytes? = nil) throws(PKCEError) -> TokenResponse {
-        let response = try tokens(for: configuration.refreshRequest(refreshToken: refreshToken, scope: scope))
-        if configuration.isOpenID && response.idToken != nil {
+        try send(tokenRequest: configuration.refreshRequest(refreshToken: refreshToken, scope: scope), for: nil, subject: subject)
+    }
+
+    /// Sends a token request the library built, which the caller may have
+    /// extended (`addField`, `addHeader`), and checks the answer as
+    /// `exchange` does for the attempt whose code it carries, or as `refresh`
+    /// does when there is no attempt.
+    public func send(tokenRequest request: HTTPRequest, for attempt: AuthorizationAttempt?,
+                     subject: SecureBytes? = nil) throws(PKCEError) -> TokenResponse {
+        let response = try TokenResponse(send(request))
+        if let attempt {
+            if attempt.client.isOpenID {
+                try verifyIDToken(of: response, expecting: expectations(attempt.client, attempt: attempt, accessToken: response.accessToken))
+            }
+        } else if configuration.isOpenID && response.idToken != nil {
             var expected = try expectations(configuration, attempt: nil, accessToken: response.accessToken)
             expected.subject = subject
             try verifyIDToken(of: response, expecting: expected)
@@ -78,13 +87,16 @@ public final class OAuthClient: @unchecked Sendable {
         return response
     }
 
-    private func tokens(for request: HTTPRequest) throws(PKCEError) -> TokenResponse {
-        try TokenResponse(send(request))
-    }
-
     /// Revokes a token (RFC 7009). Any 2xx is success; an error body becomes `.oauth`.
     public func revoke(token: UnsafeBufferPointer<UInt8>, hint: String? = nil) throws(PKCEError) {
-        try ServerAnswer.checkRevocation(send(configuration.revocationRequest(token: token, hint: hint)))
+        try send(revocationRequest: configuration.revocationRequest(token: token, hint: hint))
+    }
+
+    /// Sends a revocation request the library built, perhaps extended (a
+    /// server that wants `Authorization: Bearer <access token>` on it), and
+    /// checks the answer as `revoke` does.
+    public func send(revocationRequest request: HTTPRequest) throws(PKCEError) {
+        try ServerAnswer.checkRevocation(send(request))
     }
 
     /// Fetches the issuer's metadata (RFC 8414 path first, then OpenID

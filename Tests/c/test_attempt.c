@@ -226,8 +226,65 @@ static void test_callback(void) {
     pkce_client_free(client);
 }
 
+/* Requests the caller extends: fields encoded as the body is, headers
+ * after the fixed ones, the grant's own fields and the library's headers
+ * refused, nothing half-added on a refusal. */
+static void test_extended_requests(void) {
+    pkce_client *client = make_client(NULL);
+    pkce_http_request *req = NULL;
+    CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, &req), PKCE_OK);
+    const char *before = "grant_type=refresh_token&refresh_token=rt&client_id=my+app";
+    CHECK_STR(pkce_http_request_body(req, NULL), before);
+    CHECK_STATUS(pkce_http_request_add_field(req, "organization_id", "org 1&x=y"), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "grant_type=refresh_token&refresh_token=rt&client_id=my+app"
+                                                 "&organization_id=org+1%26x%3Dy");
+    CHECK_STATUS(pkce_http_request_add_field(req, "refresh_token", "other"), PKCE_ERR_PARAMETER_RESERVED);
+    CHECK_STATUS(pkce_http_request_add_field(req, "organization_id", "again"), PKCE_ERR_PARAMETER_RESERVED);
+    CHECK_STATUS(pkce_http_request_add_field(req, "", "v"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_http_request_add_field(req, "a\nb", "v"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_http_request_add_field(req, "bad", "\xff"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_http_request_add_field(req, NULL, "v"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_http_request_add_field(req, "n", NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_http_request_add_field(NULL, "n", "v"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(strstr(pkce_http_request_body(req, NULL), "other") == NULL);
+
+    CHECK_STATUS(pkce_http_request_add_header(req, "Authorization", "Bearer at-1"), PKCE_OK);
+    CHECK_STATUS(pkce_http_request_add_header(req, "X-Tenant", "a\tb"), PKCE_OK);
+    CHECK(pkce_http_request_header_count(req) == 4);
+    const char *name = NULL, *value = NULL;
+    CHECK_STATUS(pkce_http_request_header(req, 2, &name, &value), PKCE_OK);
+    CHECK_STR(name, "Authorization");
+    CHECK_STR(value, "Bearer at-1");
+    CHECK_STATUS(pkce_http_request_header(req, 3, &name, &value), PKCE_OK);
+    CHECK_STR(name, "X-Tenant");
+    CHECK_STATUS(pkce_http_request_header(req, 4, &name, &value), PKCE_ERR_NOT_FOUND);
+    CHECK_STATUS(pkce_http_request_add_header(req, "authorization", "Bearer other"), PKCE_ERR_PARAMETER_RESERVED);
+    CHECK_STATUS(pkce_http_request_add_header(req, "content-type", "text/plain"), PKCE_ERR_PARAMETER_RESERVED);
+    CHECK_STATUS(pkce_http_request_add_header(req, "Host", "evil.example"), PKCE_ERR_PARAMETER_RESERVED);
+    CHECK_STATUS(pkce_http_request_add_header(req, "X-A", "a\r\nX-Injected: 1"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_http_request_add_header(req, "X A", "v"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_http_request_add_header(req, "X:A", "v"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_http_request_add_header(req, "", "v"), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(pkce_http_request_header_count(req) == 4);
+    pkce_http_request_free(req);
+
+    /* A JSON body (WorkOS) gets JSON-escaped fields; a GET gets none. */
+    pkce_client *workos = NULL;
+    CHECK_STATUS(pkce_client_new("client_01", REDIRECT, &workos), PKCE_OK);
+    CHECK_STATUS(pkce_client_use_workos(workos, "https://api.workos.com"), PKCE_OK);
+    CHECK_STATUS(pkce_client_refresh_request(workos, "r1", NULL, &req), PKCE_OK);
+    CHECK_STATUS(pkce_http_request_add_field(req, "user_agent", "Mozilla \"5\"\\\x01"), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "{\"grant_type\":\"refresh_token\",\"refresh_token\":\"r1\","
+                                                 "\"client_id\":\"client_01\",\"user_agent\":\"Mozilla \\\"5\\\"\\\\\\u0001\"}");
+    CHECK_STATUS(pkce_http_request_add_field(req, "client_id", "x"), PKCE_ERR_PARAMETER_RESERVED);
+    pkce_http_request_free(req);
+    pkce_client_free(workos);
+    pkce_client_free(client);
+}
+
 int main(void) {
     test_authorization_url();
     test_callback();
+    test_extended_requests();
     return check_summary();
 }

@@ -159,9 +159,35 @@ static void test_endpoints_and_discovery_order(void) {
     pkce_client_free(client);
 }
 
+/* WorkOS's logout URL: its endpoint under the API base, values
+ * percent-encoded, return_to checked like a redirect URI. */
+static void test_workos_logout_url(void) {
+    pkce_client *client = NULL;
+    CHECK_STATUS(pkce_client_new("client_01", "http://127.0.0.1:8080/callback", &client), PKCE_OK);
+    char *url = (char *)&url;
+    CHECK_STATUS(pkce_client_workos_logout_url(client, "session_01", NULL, &url), PKCE_ERR_NOT_CONFIGURED);
+    CHECK(url == (char *)&url);
+    CHECK_STATUS(pkce_client_use_workos(client, "https://api.workos.com/"), PKCE_OK);
+    CHECK_STATUS(pkce_client_workos_logout_url(client, "session_01", NULL, &url), PKCE_OK);
+    CHECK_STR(url, "https://api.workos.com/user_management/sessions/logout?session_id=session_01");
+    pkce_string_free(url);
+    CHECK_STATUS(pkce_client_workos_logout_url(client, "s 1&x", "myapp://signed-out?a=b", &url), PKCE_OK);
+    CHECK_STR(url, "https://api.workos.com/user_management/sessions/logout?session_id=s%201%26x"
+                   "&return_to=myapp%3A%2F%2Fsigned-out%3Fa%3Db");
+    pkce_string_free(url);
+    url = (char *)&url;
+    CHECK_STATUS(pkce_client_workos_logout_url(client, "", NULL, &url), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_workos_logout_url(client, NULL, NULL, &url), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_workos_logout_url(client, "s", "http://evil.example/", &url), PKCE_ERR_URL_INSECURE);
+    CHECK_STATUS(pkce_client_workos_logout_url(client, "s", NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(url == (char *)&url);
+    pkce_client_free(client);
+}
+
 int main(void) {
     test_client_config();
     test_refresh_request();
     test_endpoints_and_discovery_order();
+    test_workos_logout_url();
     return check_summary();
 }

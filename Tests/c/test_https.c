@@ -409,6 +409,48 @@ static void test_send_and_workos(void) {
     pkce_client_free(client);
 }
 
+/* Extended requests through libpkce's own transport: a revocation endpoint
+ * that wants a bearer access token, and an exchange with an extra field. */
+static void test_extended_requests(void) {
+    pkce_client *client = new_client();
+    pkce_error *err = NULL;
+    CHECK_STATUS(pkce_client_discover(client, issuer, &err), PKCE_OK);
+    char *bearer_url = url_for("/revoke-bearer");
+    CHECK_STATUS(pkce_client_set_revocation_endpoint(client, bearer_url), PKCE_OK);
+    free(bearer_url);
+    pkce_attempt *attempt = signed_in_attempt(client, NULL);
+    pkce_http_request *request = NULL;
+    CHECK_STATUS(pkce_attempt_token_request(attempt, &request), PKCE_OK);
+    CHECK_STATUS(pkce_http_request_add_field(request, "resource", "https://api.example"), PKCE_OK);
+    pkce_token *token = NULL;
+    CHECK_STATUS(pkce_client_send_token(client, request, attempt, &token, &err), PKCE_OK);
+    if (err) { fprintf(stderr, "  %s\n", pkce_error_message(err)); pkce_error_free(err); err = NULL; }
+    pkce_http_request_free(request);
+
+    /* The one-call revocation has no bearer: refused by this server. */
+    const char *refresh_token = token ? pkce_token_refresh_token(token) : "none";
+    CHECK_STATUS(pkce_client_revoke(client, refresh_token, "refresh_token", &err), PKCE_ERR_OAUTH);
+    CHECK(err && pkce_error_http_status(err) == 401);
+    CHECK_STR(pkce_error_oauth_error(err), "invalid_client");
+    pkce_error_free(err); err = NULL;
+    /* The same request with the access token as Authorization: Bearer. */
+    CHECK_STATUS(pkce_client_revocation_request(client, refresh_token, "refresh_token", &request), PKCE_OK);
+    char bearer[512];
+    snprintf(bearer, sizeof bearer, "Bearer %s", token ? pkce_token_access_token(token) : "");
+    CHECK_STATUS(pkce_http_request_add_header(request, "Authorization", bearer), PKCE_OK);
+    CHECK_STATUS(pkce_client_send_revocation(client, request, &err), PKCE_OK);
+    if (err) { fprintf(stderr, "  %s\n", pkce_error_message(err)); pkce_error_free(err); err = NULL; }
+    pkce_http_request_free(request);
+    pkce_token *again = NULL;
+    CHECK_STATUS(pkce_client_refresh(client, refresh_token, NULL, &again, &err), PKCE_ERR_OAUTH);  /* revoked */
+    pkce_error_free(err); err = NULL;
+    CHECK_STATUS(pkce_client_send_token(client, NULL, NULL, &again, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_send_revocation(client, NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    pkce_token_free(token);
+    pkce_attempt_free(attempt);
+    pkce_client_free(client);
+}
+
 /* One client shared by several threads, each with its own sign-in. */
 static pkce_client *shared;
 static int thread_ok[4];
@@ -588,6 +630,7 @@ int main(void) {
     test_user_agent_keep_alive_and_malformed();
     test_discovery();
     test_send_and_workos();
+    test_extended_requests();
     test_threads();
     test_stalled_transfer_blocks_no_other();
     test_many_threads_one_client();

@@ -43,7 +43,11 @@ from werkzeug.serving import make_server
 
 CLIENT_ID = "libpkce-test"
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
-USER = {"id": "user_01TEST", "email": "ada@example.com"}
+# WorkOS's User object, every member its SDK's model requires.
+USER = {"object": "user", "id": "user_01TEST", "email": "ada@example.com", "email_verified": True,
+        "first_name": "Ada", "last_name": "Lovelace", "profile_picture_url": None, "external_id": None,
+        "last_sign_in_at": "2026-11-29T10:00:00.000Z", "created_at": "2026-01-01T00:00:00.000Z",
+        "updated_at": "2026-11-29T10:00:00.000Z", "metadata": {}}
 
 
 class Client:
@@ -142,6 +146,7 @@ class Token:
 CLIENT = Client()
 codes = {}
 workos_codes = {}
+workos_refresh = {}  # refresh token -> {client_id, organization_id}
 tokens = {}  # access and refresh token strings -> Token
 lock = threading.Lock()
 
@@ -438,6 +443,21 @@ def create_app(issuer):
     def revoke():
         return server.create_endpoint_response(Revocation.ENDPOINT_NAME)
 
+    # A revocation endpoint like one seen in the wild: a public client must
+    # show a live access token as `Authorization: Bearer`.
+    def bearer_token():
+        """The live token whose access token the request shows as Authorization: Bearer, or None."""
+        bearer = request.headers.get("Authorization", "")
+        with lock:
+            token = tokens.get(bearer.removeprefix("Bearer ")) if bearer.startswith("Bearer ") else None
+        return None if token is None or token.revoked else token
+
+    @app.post("/revoke-bearer")
+    def revoke_bearer():
+        if bearer_token() is None:
+            return jsonify({"error": "invalid_client", "error_description": "a bearer access token is required"}), 401
+        return server.create_endpoint_response(Revocation.ENDPOINT_NAME)
+
     # OpenID Connect: keys, UserInfo, and the test controls.
     @app.get("/jwks")
     def jwks():
@@ -447,10 +467,7 @@ def create_app(issuer):
 
     @app.get("/userinfo")
     def userinfo():
-        bearer = request.headers.get("Authorization", "")
-        with lock:
-            token = tokens.get(bearer.removeprefix("Bearer ")) if bearer.startswith("Bearer ") else None
-        if token is None or token.revoked:
+        if bearer_token() is None:
             return jsonify({"error": "invalid_token"}), 401
         sub = request.args.get("as", USER["id"])  # ?as=: answers about another user, for the refusal test
         return jsonify({"sub": sub, "email": USER["email"], "email_verified": True})
@@ -566,6 +583,13 @@ def create_app(issuer):
     def workos_authenticate():
         body = request.get_json(force=True)
         recorded.setdefault("authenticate", []).append(body)
+        recorded.setdefault("authenticate_raw", []).append(request.get_data(as_text=True))
+        if body.get("grant_type") == "refresh_token":
+            with lock:
+                session = workos_refresh.pop(body.get("refresh_token"), None)
+            if session is None or session["client_id"] != body.get("client_id"):
+                return jsonify({"error": "invalid_grant", "error_description": "Refresh token is invalid."}), 400
+            return workos_session(session["client_id"], body.get("organization_id", session["organization_id"]))
         with lock:
             entry = workos_codes.pop(body.get("code"), None)
         verifier = body.get("code_verifier", "")
@@ -586,8 +610,15 @@ def create_app(issuer):
                             "message": "The user must choose an organization to finish their authentication.",
                             "pending_authentication_token": pending, "user": USER,
                             "organizations": [{"id": "org_01A", "name": "Alpha"}, {"id": "org_01B", "name": "Beta"}]}), 403
-        return jsonify({"user": USER, "organization_id": "org_01TEST", "access_token": "wos_at_" + secrets.token_urlsafe(8),
-                        "refresh_token": "wos_rt_" + secrets.token_urlsafe(8), "authentication_method": "GoogleOAuth"})
+        return workos_session(entry["client_id"], "org_01TEST", authentication_method="GoogleOAuth")
+
+    def workos_session(client_id, organization_id, **extra):
+        # Refresh tokens rotate, as WorkOS's do.
+        refresh_token = "wos_rt_" + secrets.token_urlsafe(8)
+        with lock:
+            workos_refresh[refresh_token] = {"client_id": client_id, "organization_id": organization_id}
+        return jsonify({"user": USER, "organization_id": organization_id, "access_token": "wos_at_" + secrets.token_urlsafe(8),
+                        "refresh_token": refresh_token, **extra})
 
     @app.after_request
     def request_id(response):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ctypes
 import enum
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, TypeVar, Union
 
 if TYPE_CHECKING:  # imported where used: a command-line program feels every import at start-up
     import datetime
@@ -504,6 +504,14 @@ class Client(_Handle):
         raise_for(lib.pkce_client_use_workos(client.handle, _to_c(api_base, "api_base")))
         return client
 
+    def workos_logout_url(self, session_id: str, return_to: Optional[str] = None) -> str:
+        """The browser URL that ends WorkOS session ``session_id`` (the access token's ``sid``),
+        then goes to ``return_to``; for a client made with :meth:`workos`."""
+        out = ctypes.c_void_p()
+        raise_for(lib.pkce_client_workos_logout_url(self.handle, _to_c(session_id, "session_id"),
+                                                    _to_c_opt(return_to), ctypes.byref(out)))
+        return take_string(out) or ""
+
     def start(self, **parameters: str) -> AuthorizationAttempt:
         """A fresh attempt; keyword arguments become extra authorization URL parameters."""
         out = handle_t()
@@ -520,23 +528,45 @@ class Client(_Handle):
                                            _to_c_opt(nonce, "nonce"), ctypes.byref(out)))
         return AuthorizationAttempt(out)
 
-    def exchange(self, attempt: AuthorizationAttempt) -> Token:
-        """Exchanges the attempt's code and verifier for tokens over HTTPS."""
+    def exchange(self, attempt: AuthorizationAttempt, *, fields: Optional[Mapping[str, str]] = None,
+                 headers: Optional[Mapping[str, str]] = None) -> Token:
+        """Exchanges the attempt's code and verifier for tokens over HTTPS. ``fields`` are added to
+        the body (WorkOS's ``ip_address``, ``user_agent``, ``device_id``, ``invitation_token``),
+        ``headers`` to the request; neither may replace what the library sets."""
         out, err = handle_t(), error_slot()
-        raise_for(lib.pkce_client_exchange(self.handle, attempt.handle, ctypes.byref(out), ctypes.byref(err)), err)
+        if fields is None and headers is None:
+            raise_for(lib.pkce_client_exchange(self.handle, attempt.handle, ctypes.byref(out), ctypes.byref(err)), err)
+            return Token._take(out)
+        request = handle_t()
+        raise_for(lib.pkce_attempt_token_request(attempt.handle, ctypes.byref(request)))
+        with _Extended(request, fields, headers):
+            raise_for(lib.pkce_client_send_token(self.handle, request, attempt.handle, ctypes.byref(out),
+                                                 ctypes.byref(err)), err)
         return Token._take(out)
 
     def refresh(self, refresh_token: Union[Token, str], scope: Optional[str] = None,
-                subject: Optional[str] = None) -> Token:
+                subject: Optional[str] = None, *, fields: Optional[Mapping[str, str]] = None,
+                headers: Optional[Mapping[str, str]] = None) -> Token:
         """The refresh_token grant, over HTTPS. Given a Token, its refresh token is used and a new
-        ID token must name the same ``sub`` as its verified one (OpenID Connect Core 12.2)."""
+        ID token must name the same ``sub`` as its verified one (OpenID Connect Core 12.2).
+        ``fields`` and ``headers`` extend the request as for :meth:`exchange` (WorkOS's
+        ``organization_id`` switches organization); they do not go with ``subject``."""
         if isinstance(refresh_token, Token):
             subject = subject or refresh_token.subject
             if refresh_token.refresh_token is None:
                 raise InvalidArgumentError(Status.INVALID_ARGUMENT, "this token has no refresh token")
             refresh_token = refresh_token.refresh_token
         out, err = handle_t(), error_slot()
-        if subject is None:
+        if fields is not None or headers is not None:
+            if subject is not None:
+                raise InvalidArgumentError(Status.INVALID_ARGUMENT, "fields and headers cannot be combined with subject")
+            request = handle_t()
+            raise_for(lib.pkce_client_refresh_request(self.handle, _to_c(refresh_token, "refresh token"),
+                                                      _to_c_opt(scope), ctypes.byref(request)))
+            with _Extended(request, fields, headers):
+                raise_for(lib.pkce_client_send_token(self.handle, request, None, ctypes.byref(out),
+                                                     ctypes.byref(err)), err)
+        elif subject is None:
             raise_for(lib.pkce_client_refresh(self.handle, _to_c(refresh_token, "refresh token"), _to_c_opt(scope),
                                               ctypes.byref(out), ctypes.byref(err)), err)
         else:
@@ -545,10 +575,21 @@ class Client(_Handle):
                                                       ctypes.byref(out), ctypes.byref(err)), err)
         return Token._take(out)
 
-    def revoke(self, token: str, hint: Optional[str] = None) -> None:
-        """Revokes a token (RFC 7009); ``hint`` is "access_token" or "refresh_token"."""
+    def revoke(self, token: str, hint: Optional[str] = None, *, fields: Optional[Mapping[str, str]] = None,
+               headers: Optional[Mapping[str, str]] = None) -> None:
+        """Revokes a token (RFC 7009); ``hint`` is "access_token" or "refresh_token". ``headers``
+        extend the request, e.g. ``{"Authorization": f"Bearer {access_token}"}`` for a server
+        that wants it; ``fields`` the body."""
         err = error_slot()
-        raise_for(lib.pkce_client_revoke(self.handle, _to_c(token, "token"), _to_c_opt(hint), ctypes.byref(err)), err)
+        if fields is None and headers is None:
+            raise_for(lib.pkce_client_revoke(self.handle, _to_c(token, "token"), _to_c_opt(hint), ctypes.byref(err)),
+                      err)
+            return
+        request = handle_t()
+        raise_for(lib.pkce_client_revocation_request(self.handle, _to_c(token, "token"), _to_c_opt(hint),
+                                                     ctypes.byref(request)))
+        with _Extended(request, fields, headers):
+            raise_for(lib.pkce_client_send_revocation(self.handle, request, ctypes.byref(err)), err)
 
     def sign_in(self, *, attempt: Optional[AuthorizationAttempt] = None, listener: Optional[Listener] = None,
                 browser: str = "system", timeout: float = 300.0, address: str = "127.0.0.1",
@@ -615,6 +656,28 @@ class Client(_Handle):
         err = error_slot()
         raise_for(lib.pkce_client_apply_metadata(self.handle, _to_c(issuer, "issuer"), metadata, len(metadata),
                                                  ctypes.byref(err)), err)
+
+
+class _Extended:
+    """A request handle with the caller's fields and headers added, freed (and wiped) on exit."""
+
+    def __init__(self, request: handle_t, fields: Optional[Mapping[str, str]],
+                 headers: Optional[Mapping[str, str]]) -> None:
+        self.request = request
+        try:
+            for name, value in (fields or {}).items():
+                raise_for(lib.pkce_http_request_add_field(request, _to_c(name, "field name"), _to_c(value, name)))
+            for name, value in (headers or {}).items():
+                raise_for(lib.pkce_http_request_add_header(request, _to_c(name, "header name"), _to_c(value, name)))
+        except BaseException:
+            lib.pkce_http_request_free(request)
+            raise
+
+    def __enter__(self) -> handle_t:
+        return self.request
+
+    def __exit__(self, *exc: object) -> None:
+        lib.pkce_http_request_free(self.request)
 
 
 def _log_to(logger: Optional[logging.Logger]) -> Tuple[Any, Optional[int]]:

@@ -94,3 +94,62 @@ def test_organization_selection(server: Server) -> None:
     raw = info.value.raw
     assert info.value.error == "organization_selection_required" and raw is not None
     assert [o["id"] for o in raw["organizations"]] == ["org_01A", "org_01B"] and raw["user"]["id"] == "user_01TEST"
+
+
+def _last_raw_bodies(server: Server, count: int) -> "list[str]":
+    raw: "list[str]" = requests.get(server.url("/_recorded"), verify=server.ca, timeout=10).json()["authenticate_raw"]
+    return raw[-count:]
+
+
+EXTRAS = {"invitation_token": "inv_01TEST", "ip_address": "192.0.2.7", "device_id": "dev_01TEST",
+          "user_agent": 'Mozilla/5.0 (X11; Linux x86_64) "quoted" \\ and é'}
+
+
+def test_authenticate_extras_byte_for_byte(server: Server) -> None:
+    """The authenticate request's optional fields, in the SDK's order: the same bytes on the wire."""
+    with libpkce.Client.workos(CLIENT_ID, REDIRECT_URI, api_base=server.issuer, ca_file=server.ca) as ours:
+        attempt, code = _code_for(server, ours, "")
+        token = ours.exchange(attempt, fields=EXTRAS)
+        assert token.access_token.startswith("wos_at_")
+        # The SDK, with the same code and verifier (spent by now: refused, but recorded).
+        with pytest.raises(Exception):
+            _sdk(server).user_management.authenticate_with_code(code=code, code_verifier=attempt.verifier, **EXTRAS)
+        mine, theirs = _last_raw_bodies(server, 2)
+        assert mine == theirs
+        assert '"ip_address":"192.0.2.7"' in mine
+
+        # A field the library sets cannot be replaced.
+        with pytest.raises(libpkce.InvalidArgumentError):
+            ours.exchange(attempt, fields={"code": "other"})
+
+
+def test_refresh_into_another_organization_byte_for_byte(server: Server) -> None:
+    with libpkce.Client.workos(CLIENT_ID, REDIRECT_URI, api_base=server.issuer, ca_file=server.ca) as ours:
+        attempt, _ = _code_for(server, ours, "")
+        first = ours.exchange(attempt)
+        assert first.refresh_token is not None
+        switched = ours.refresh(first.refresh_token, fields={"organization_id": "org_01OTHER",
+                                                             "ip_address": "192.0.2.7"})
+        assert switched.raw["organization_id"] == "org_01OTHER" and switched.refresh_token != first.refresh_token
+        assert switched.refresh_token is not None
+        sdk = _sdk(server).user_management.authenticate_with_refresh_token(
+            refresh_token=switched.refresh_token, organization_id="org_01THIRD", ip_address="192.0.2.7")
+        assert sdk.organization_id == "org_01THIRD"
+        # Ours again, with the token the SDK got, and the SDK's body for comparison: the same shape.
+        again = ours.refresh(sdk.refresh_token, fields={"organization_id": "org_01THIRD", "ip_address": "192.0.2.7"})
+        theirs, mine = _last_raw_bodies(server, 2)
+        assert mine == theirs.replace(switched.refresh_token, sdk.refresh_token)
+        assert again.raw["organization_id"] == "org_01THIRD"
+
+
+def test_logout_url_as_the_sdk_builds_it(server: Server) -> None:
+    with libpkce.Client.workos(CLIENT_ID, REDIRECT_URI, api_base=server.issuer) as ours:
+        sdk = _sdk(server).user_management
+        for return_to in (None, "https://app.example/signed-out?x=1&y=a~b", "http://127.0.0.1:8080/bye"):
+            assert ours.workos_logout_url("session_01TEST", return_to) == \
+                sdk.get_logout_url(session_id="session_01TEST", return_to=return_to)
+        with pytest.raises(libpkce.InvalidArgumentError):
+            ours.workos_logout_url("session_01TEST", "http://evil.example/")  # plain http off loopback
+    with libpkce.Client(CLIENT_ID, REDIRECT_URI, authorization_endpoint="https://as.example/a") as plain:
+        with pytest.raises(libpkce.NotConfiguredError):
+            plain.workos_logout_url("session_01TEST")
