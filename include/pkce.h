@@ -313,6 +313,32 @@ pkce_status pkce_client_set_authorization_endpoint(pkce_client *client, const ch
 /* The token endpoint, with the same rules as the authorization endpoint. */
 pkce_status pkce_client_set_token_endpoint(pkce_client *client, const char *url);
 
+/* How a client with a secret authenticates (RFC 6749 2.3.1). */
+typedef enum pkce_client_auth {
+    PKCE_CLIENT_AUTH_AUTOMATIC = 0, /* basic, unless discovery found only client_secret_post */
+    PKCE_CLIENT_AUTH_BASIC = 1,     /* Authorization: Basic base64(id:secret), each form-encoded */
+    PKCE_CLIENT_AUTH_POST = 2       /* client_secret in the body */
+} pkce_client_auth;
+
+/* Makes the client confidential: `secret` goes with every request to the
+ * token, revocation and device endpoints (exchange, refresh, revocation,
+ * device grant) as `method` says, alongside PKCE, which OAuth 2.1 asks of
+ * every client. It is held in memory wiped when the client and its
+ * attempts are freed, and never appears in a URL, a log line or an error.
+ * A WorkOS client (pkce_client_use_workos) sends it in the JSON body as
+ * `client_secret`, as the WorkOS SDK sends an API key. NULL makes the
+ * client public again.
+ *
+ * When a secret belongs in a program: only where its users cannot read the
+ * program or its files, such as a web application's server or a daemon on
+ * a machine you run. A desktop app, command-line tool or mobile app that
+ * you hand to users cannot keep one: anyone can extract it (RFC 8252 8.5),
+ * so it proves nothing; such a program is a public client and PKCE is what
+ * protects its codes.
+ * Errors: PKCE_ERR_INVALID_ARGUMENT (empty, over 4096 bytes, not UTF-8 or
+ * holding control characters, an unknown method). */
+pkce_status pkce_client_set_secret(pkce_client *client, const char *secret, pkce_client_auth method);
+
 /* The revocation endpoint (RFC 7009), same rules; NULL removes it. */
 pkce_status pkce_client_set_revocation_endpoint(pkce_client *client, const char *url);
 

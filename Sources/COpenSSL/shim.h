@@ -7,6 +7,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 
 /* Whether OpenSSL's error queue on this thread holds an allocation failure
  * (the last entry is the outermost one, e.g. "generate error", so every

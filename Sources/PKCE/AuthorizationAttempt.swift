@@ -161,8 +161,8 @@ public final class AuthorizationAttempt {
         body.add("code", code)
         // WorkOS's JSON exchange takes no redirect_uri; RFC 6749 4.1.3 requires it.
         if configuration.value.requestBodyFormat == .form { body.add("redirect_uri", redirectURI) }
-        body.add("client_id", configuration.value.clientID)
+        configuration.value.addClient(to: &body)
         body.add("code_verifier", verifier)
-        return try HTTPRequest.post(to: tokenEndpoint, body: body)
+        return try configuration.value.post(to: tokenEndpoint, body: body)
     }
 }

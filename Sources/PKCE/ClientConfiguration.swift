@@ -40,6 +40,10 @@ public struct ClientConfiguration: Sendable {
     public var log: Log?
     /// Whether attempts send a `nonce`: when the scopes ask for OpenID Connect.
     private(set) var wantsNonce = false
+    /// A confidential client's secret and how it is sent; nil for a public client.
+    public internal(set) var clientSecret: ClientSecret?
+    /// `token_endpoint_auth_methods_supported` from discovery, for `ClientAuthMethod.automatic`.
+    public internal(set) var tokenEndpointAuthMethods: [String]?
     /// WorkOS's session logout endpoint, once `useWorkOS` set the client up.
     public internal(set) var workOSLogoutEndpoint: Endpoint?
 
@@ -117,9 +121,9 @@ public struct ClientConfiguration: Sendable {
         var body = try RequestBodyBuilder(requestBodyFormat)
         body.add("grant_type", "refresh_token")
         body.add("refresh_token", refreshToken)
-        body.add("client_id", clientID)
+        addClient(to: &body)
         if let scope, !scope.isEmpty { body.add("scope", scope) }
-        return try HTTPRequest.post(to: tokenEndpoint, body: body)
+        return try post(to: tokenEndpoint, body: body)
     }
 
     public func refreshRequest(refreshToken: String, scope: String? = nil) throws(PKCEError) -> HTTPRequest {
@@ -139,8 +143,8 @@ public struct ClientConfiguration: Sendable {
         var body = try RequestBodyBuilder(requestBodyFormat)
         body.add("token", token)
         if let hint { body.add("token_type_hint", hint) }
-        body.add("client_id", clientID)
-        return try HTTPRequest.post(to: revocationEndpoint, body: body)
+        addClient(to: &body)
+        return try post(to: revocationEndpoint, body: body)
     }
 }
 

@@ -62,8 +62,8 @@ public final class DeviceAuthorization: @unchecked Sendable {
         var body = try RequestBodyBuilder(client.requestBodyFormat)
         body.add("grant_type", Self.grantType)
         body.add("device_code", deviceCode)
-        body.add("client_id", client.clientID)
-        return try HTTPRequest.post(to: tokenEndpoint, body: body)
+        client.addClient(to: &body)
+        return try client.post(to: tokenEndpoint, body: body)
     }
 
     /// `tokens(from:)` for an answer the caller received (sans-I/O).
@@ -102,8 +102,8 @@ extension ClientConfiguration {
             throw PKCEError(.notConfigured, "no device authorization endpoint configured")
         }
         var body = try RequestBodyBuilder(requestBodyFormat)
-        body.add("client_id", clientID)
+        addClient(to: &body)
         if let scope = scope ?? self.scope, !scope.isEmpty { body.add("scope", scope) }
-        return try HTTPRequest.post(to: endpoint, body: body)
+        return try post(to: endpoint, body: body)
     }
 }

@@ -64,6 +64,7 @@ extension ClientConfiguration {
         let jwks = try endpoint("jwks_uri")
         let userinfo = try endpoint("userinfo_endpoint")
         let algorithms = try strings("id_token_signing_alg_values_supported").map { Set($0) }
+        let authMethods = try strings("token_endpoint_auth_methods_supported")
         authorizationEndpoint = authorization
         tokenEndpoint = token
         revocationEndpoint = revocation
@@ -71,6 +72,7 @@ extension ClientConfiguration {
         jwksURI = jwks
         userinfoEndpoint = userinfo
         idTokenAlgorithms = algorithms
+        tokenEndpointAuthMethods = authMethods
         try discoveredIssuer(issuer, sendsIss: sendsIss)
     }
 }

@@ -43,6 +43,17 @@ public func pkce_client_use_workos(_ client: OpaquePointer?, _ apiBase: UnsafePo
     configure(client) { c throws(PKCEError) in try c.useWorkOS(apiBase: string(apiBase)) }
 }
 
+@_cdecl("pkce_client_set_secret") @implementation
+public func pkce_client_set_secret(_ client: OpaquePointer?, _ secret: UnsafePointer<CChar>?,
+                                   _ method: pkce_client_auth) -> pkce_status {
+    configure(client) { c throws(PKCEError) in
+        guard let value = Int32(exactly: method.rawValue), let method = ClientAuthMethod(rawValue: value) else {
+            throw PKCEError(.invalidArgument, "unknown pkce_client_auth")
+        }
+        try c.setClientSecret(secret.map { bytes($0) }, method: method)
+    }
+}
+
 @_cdecl("pkce_client_workos_logout_url") @implementation
 public func pkce_client_workos_logout_url(_ client: OpaquePointer?, _ sessionID: UnsafePointer<CChar>?,
                                           _ returnTo: UnsafePointer<CChar>?,

@@ -184,10 +184,65 @@ static void test_workos_logout_url(void) {
     pkce_client_free(client);
 }
 
+/* A confidential client's requests (sans-I/O): the secret as Basic
+ * credentials or in the body, as chosen or as the metadata offers; never in
+ * a URL; a JSON (WorkOS) body always takes it, after client_id. */
+static void test_client_secret(void) {
+    pkce_client *client = NULL;
+    CHECK_STATUS(pkce_client_new("my app", "http://127.0.0.1:8080/callback", &client), PKCE_OK);
+    CHECK_STATUS(pkce_client_set_token_endpoint(client, "https://as.example/token"), PKCE_OK);
+    CHECK_STATUS(pkce_client_set_secret(client, "s p&c:\xc3\xa9", PKCE_CLIENT_AUTH_AUTOMATIC), PKCE_OK);
+    pkce_http_request *req = NULL;
+    CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "grant_type=refresh_token&refresh_token=rt&client_id=my+app");
+    const char *name = NULL, *value = NULL;
+    CHECK(pkce_http_request_header_count(req) == 3);
+    CHECK_STATUS(pkce_http_request_header(req, 2, &name, &value), PKCE_OK);
+    CHECK_STR(name, "Authorization");
+    /* base64("my%20app:s%20p%26c%3A%C3%A9") */
+    CHECK_STR(value, "Basic bXklMjBhcHA6cyUyMHAlMjZjJTNBJUMzJUE5");
+    pkce_http_request_free(req);
+
+    const char *post_only = "{\"issuer\":\"https://as.example\",\"authorization_endpoint\":\"https://as.example/a\","
+                            "\"token_endpoint\":\"https://as.example/token\","
+                            "\"token_endpoint_auth_methods_supported\":[\"client_secret_post\",\"private_key_jwt\"]}";
+    CHECK_STATUS(pkce_client_apply_metadata(client, "https://as.example", post_only, strlen(post_only), NULL), PKCE_OK);
+    CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL),
+              "grant_type=refresh_token&refresh_token=rt&client_id=my+app&client_secret=s+p%26c%3A%C3%A9");
+    CHECK(pkce_http_request_header_count(req) == 2);
+    pkce_http_request_free(req);
+    CHECK_STATUS(pkce_client_set_secret(client, "s", PKCE_CLIENT_AUTH_BASIC), PKCE_OK);  /* the caller's choice wins */
+    CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, &req), PKCE_OK);
+    CHECK(pkce_http_request_header_count(req) == 3);
+    pkce_http_request_free(req);
+
+    CHECK_STATUS(pkce_client_set_secret(client, "", PKCE_CLIENT_AUTH_BASIC), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_secret(client, "a\nb", PKCE_CLIENT_AUTH_BASIC), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_secret(client, "\xff", PKCE_CLIENT_AUTH_BASIC), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_secret(client, "s", (pkce_client_auth)3), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_secret(NULL, "s", PKCE_CLIENT_AUTH_BASIC), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_secret(client, NULL, PKCE_CLIENT_AUTH_BASIC), PKCE_OK);  /* public again */
+    CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, &req), PKCE_OK);
+    CHECK(pkce_http_request_header_count(req) == 2);
+    CHECK_STR(pkce_http_request_body(req, NULL), "grant_type=refresh_token&refresh_token=rt&client_id=my+app");
+    pkce_http_request_free(req);
+
+    CHECK_STATUS(pkce_client_use_workos(client, "https://api.workos.com"), PKCE_OK);
+    CHECK_STATUS(pkce_client_set_secret(client, "sk_test_1", PKCE_CLIENT_AUTH_BASIC), PKCE_OK);
+    CHECK_STATUS(pkce_client_refresh_request(client, "r1", NULL, &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "{\"grant_type\":\"refresh_token\",\"refresh_token\":\"r1\","
+                                                 "\"client_id\":\"my app\",\"client_secret\":\"sk_test_1\"}");
+    CHECK(pkce_http_request_header_count(req) == 2);
+    pkce_http_request_free(req);
+    pkce_client_free(client);
+}
+
 int main(void) {
     test_client_config();
     test_refresh_request();
     test_endpoints_and_discovery_order();
     test_workos_logout_url();
+    test_client_secret();
     return check_summary();
 }

@@ -451,6 +451,55 @@ static void test_extended_requests(void) {
     pkce_client_free(client);
 }
 
+/* A confidential client against Authlib: the secret in the Authorization
+ * header (automatic: the metadata offers basic) or the body, PKCE still
+ * required, for the exchange, refresh and revocation; a wrong secret refused. */
+#define CONFIDENTIAL_SECRET "s3cret: with spaces & symbols=+%/\xc3\xa9"
+static void test_confidential_client(void) {
+    pkce_client *client = NULL;
+    pkce_error *err = NULL;
+    CHECK_STATUS(pkce_client_new("libpkce-confidential", REDIRECT, &client), PKCE_OK);
+    pkce_client_set_ca_file(client, ca);
+    CHECK_STATUS(pkce_client_discover(client, issuer, &err), PKCE_OK);
+    CHECK_STATUS(pkce_client_set_secret(client, CONFIDENTIAL_SECRET, PKCE_CLIENT_AUTH_AUTOMATIC), PKCE_OK);
+    free(server_request("/_client-auth", NULL, NULL));  /* forget what came before */
+
+    pkce_attempt *attempt = signed_in_attempt(client, NULL);
+    pkce_token *token = NULL;
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &token, &err), PKCE_OK);
+    if (err) { fprintf(stderr, "  %s\n", pkce_error_message(err)); pkce_error_free(err); err = NULL; }
+    pkce_attempt_free(attempt);
+    CHECK_STATUS(pkce_client_set_secret(client, CONFIDENTIAL_SECRET, PKCE_CLIENT_AUTH_POST), PKCE_OK);
+    pkce_token *refreshed = NULL;
+    CHECK_STATUS(pkce_client_refresh(client, token ? pkce_token_refresh_token(token) : "x", NULL, &refreshed, &err), PKCE_OK);
+    if (err) { fprintf(stderr, "  %s\n", pkce_error_message(err)); pkce_error_free(err); err = NULL; }
+    CHECK_STATUS(pkce_client_set_secret(client, CONFIDENTIAL_SECRET, PKCE_CLIENT_AUTH_BASIC), PKCE_OK);
+    CHECK_STATUS(pkce_client_revoke(client, refreshed ? pkce_token_refresh_token(refreshed) : "x", NULL, &err), PKCE_OK);
+    char *seen = server_request("/_client-auth", NULL, NULL);
+    CHECK_STR(seen, "[\"client_secret_basic\",\"client_secret_post\",\"client_secret_basic\"]\n");
+    free(seen);
+
+    /* A wrong secret: invalid_client, and the secret is in no message. */
+    CHECK_STATUS(pkce_client_set_secret(client, "wrong-secret-value", PKCE_CLIENT_AUTH_BASIC), PKCE_OK);
+    attempt = signed_in_attempt(client, NULL);
+    pkce_token *refused = NULL;
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &refused, &err), PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(err), "invalid_client");
+    CHECK(err && strstr(pkce_error_message(err), "wrong-secret") == NULL);
+    pkce_error_free(err); err = NULL;
+    pkce_attempt_free(attempt);
+    /* The same client made public again: Authlib wants its secret. */
+    CHECK_STATUS(pkce_client_set_secret(client, NULL, PKCE_CLIENT_AUTH_AUTOMATIC), PKCE_OK);
+    attempt = signed_in_attempt(client, NULL);
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &refused, &err), PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(err), "invalid_client");
+    pkce_error_free(err);
+    pkce_attempt_free(attempt);
+    pkce_token_free(refreshed);
+    pkce_token_free(token);
+    pkce_client_free(client);
+}
+
 /* One client shared by several threads, each with its own sign-in. */
 static pkce_client *shared;
 static int thread_ok[4];
@@ -631,6 +680,7 @@ int main(void) {
     test_discovery();
     test_send_and_workos();
     test_extended_requests();
+    test_confidential_client();
     test_threads();
     test_stalled_transfer_blocks_no_other();
     test_many_threads_one_client();

@@ -89,6 +89,10 @@ def sign_in_enums() -> None:
     browsers = {k.removeprefix("PKCE_BROWSER_"): v for k, v in header_enum("pkce_browser").items()}
     same("libpkce.Browser = pkce_browser", browsers, {m.name: int(m) for m in libpkce.Browser})
     check("pkce.h has three browser kinds", len(browsers) == 3)
+    auth = {k.removeprefix("PKCE_CLIENT_AUTH_"): v for k, v in header_enum("pkce_client_auth").items()}
+    same("ClientAuthMethod (Sources/PKCE/ClientAuthentication.swift) = pkce_client_auth", auth,
+         swift_enum("Sources/PKCE/ClientAuthentication.swift", "ClientAuthMethod"))
+    same("libpkce.ClientAuth = pkce_client_auth", auth, {m.name: int(m) for m in libpkce.ClientAuth})
     endpoints = {k.removeprefix("PKCE_ENDPOINT_"): v for k, v in header_enum("pkce_endpoint").items()}
     same("libpkce.Endpoint = pkce_endpoint", endpoints, {m.name: int(m) for m in libpkce.Endpoint})
 

@@ -42,6 +42,9 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 from werkzeug.serving import make_server
 
 CLIENT_ID = "libpkce-test"
+CONFIDENTIAL_ID = "libpkce-confidential"
+# Characters that must be encoded in Basic credentials (RFC 6749 2.3.1).
+CONFIDENTIAL_SECRET = "s3cret: with spaces & symbols=+%/é"
 REDIRECT_URI = "http://127.0.0.1:8765/callback"
 # WorkOS's User object, every member its SDK's model requires.
 USER = {"object": "user", "id": "user_01TEST", "email": "ada@example.com", "email_verified": True,
@@ -144,6 +147,29 @@ class Token:
 
 
 CLIENT = Client()
+
+
+class ConfidentialClient(Client):
+    """A registered confidential client: a secret, sent in the Authorization
+    header or the body (OAuth 2.1 asks PKCE of it too). Each method it is
+    authenticated by is noted, for the tests to see which one came."""
+
+    client_id = CONFIDENTIAL_ID
+
+    def check_client_secret(self, client_secret):
+        return hmac.compare_digest(client_secret.encode(), CONFIDENTIAL_SECRET.encode())
+
+    def check_endpoint_auth_method(self, method, endpoint):
+        # Authlib asks about "none" first, as the body names the client too.
+        accepted = method in ("client_secret_basic", "client_secret_post")
+        if accepted:
+            with lock:
+                AUTH_METHODS.append(method)
+        return accepted
+
+
+CONFIDENTIAL = ConfidentialClient()
+AUTH_METHODS = []
 codes = {}
 workos_codes = {}
 workos_refresh = {}  # refresh token -> {client_id, organization_id}
@@ -152,7 +178,7 @@ lock = threading.Lock()
 
 
 class CodeGrant(grants.AuthorizationCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"]
 
     def save_authorization_code(self, code, request):
         with lock:
@@ -171,7 +197,7 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
 
 class RefreshGrant(grants.RefreshTokenGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"]
     INCLUDE_NEW_REFRESH_TOKEN = True
 
     def authenticate_refresh_token(self, refresh_token):
@@ -189,7 +215,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
 
 
 class Revocation(RevocationEndpoint):
-    CLIENT_AUTH_METHODS = ["none"]
+    CLIENT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"]
 
     def query_token(self, token_string, token_type_hint):
         with lock:
@@ -332,7 +358,7 @@ DEVICE = {"credentials": {}, "grants": {}, "slow_down": set(), "expires_in": 180
 
 
 class DeviceEndpoint(DeviceAuthorizationEndpoint):
-    CLIENT_AUTH_METHODS = ["none"]
+    CLIENT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"]
 
     def get_verification_uri(self):
         return ISSUER[0] + "/device"
@@ -349,7 +375,7 @@ class DeviceEndpoint(DeviceAuthorizationEndpoint):
 
 
 class DeviceGrant(DeviceCodeGrant):
-    TOKEN_ENDPOINT_AUTH_METHODS = ["none"]
+    TOKEN_ENDPOINT_AUTH_METHODS = ["none", "client_secret_basic", "client_secret_post"]
 
     def query_device_credential(self, device_code):
         with lock:
@@ -370,7 +396,7 @@ class DeviceGrant(DeviceCodeGrant):
 def create_app(issuer):
     app = Flask(__name__)
     app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
-    server = AuthorizationServer(app, query_client=lambda cid: CLIENT if cid == CLIENT_ID else None,
+    server = AuthorizationServer(app, query_client=lambda cid: {CLIENT_ID: CLIENT, CONFIDENTIAL_ID: CONFIDENTIAL}.get(cid),
                                  save_token=save_token)
     ISSUER[0] = issuer
     server.register_grant(CodeGrant, [CodeChallenge(required=True), SignIn(require_nonce=True)])
@@ -395,6 +421,7 @@ def create_app(issuer):
             "response_types_supported": ["code"],
             "grant_types_supported": ["authorization_code", "refresh_token", DeviceCodeGrant.GRANT_TYPE],
             "code_challenge_methods_supported": ["S256"],
+            "token_endpoint_auth_methods_supported": ["none", "client_secret_basic", "client_secret_post"],
             "authorization_response_iss_parameter_supported": True,
             "jwks_uri": issuer + "/jwks",
             "userinfo_endpoint": issuer + "/userinfo",
@@ -626,6 +653,14 @@ def create_app(issuer):
         if request.path.startswith("/user_management/") or request.path == "/token":
             response.headers["X-Request-ID"] = "req_" + secrets.token_hex(8)
         return response
+
+    @app.get("/_client-auth")
+    def client_auth():
+        """How the confidential client authenticated since the last look."""
+        with lock:
+            seen = list(AUTH_METHODS)
+            AUTH_METHODS.clear()
+        return jsonify(seen)
 
     @app.get("/_recorded")
     def get_recorded():

@@ -59,6 +59,14 @@ class Endpoint(enum.IntEnum):
     ISSUER = 6
 
 
+class ClientAuth(enum.IntEnum):
+    """``pkce_client_auth`` of pkce.h: how a client secret is sent; `make test` fails when the two differ."""
+
+    AUTOMATIC = 0
+    BASIC = 1
+    POST = 2
+
+
 class LogLevel(enum.IntEnum):
     """``pkce_log_level`` of pkce.h; `make test` fails when the two differ."""
 
@@ -372,8 +380,13 @@ class Client(_Handle):
                  userinfo_endpoint: Optional[str] = None, id_token_algorithms: Optional[Sequence[str]] = None,
                  clock_skew: int = 60, time: Optional[int] = None,
                  device_authorization_endpoint: Optional[str] = None,
-                 logger: Optional[logging.Logger] = None) -> None:
-        """The library's debug log goes to ``logger`` (default: the ``libpkce`` logger) as
+                 logger: Optional[logging.Logger] = None, client_secret: Optional[str] = None,
+                 client_auth: ClientAuth = ClientAuth.AUTOMATIC) -> None:
+        """``client_secret`` makes a confidential client (only for a program whose users cannot read
+        it, such as a server: a desktop app or CLI cannot keep a secret), sent as ``client_auth``
+        says; the library holds it in wiped memory.
+
+        The library's debug log goes to ``logger`` (default: the ``libpkce`` logger) as
         ``logging`` records, secrets masked, at the levels that logger is enabled for when the
         client is made: configure logging first.
 
@@ -387,6 +400,8 @@ class Client(_Handle):
         super().__init__(handle)
         h = self.handle
         raise_for(lib.pkce_client_set_scope(h, _to_c_opt(scope)))
+        if client_secret is not None:
+            raise_for(lib.pkce_client_set_secret(h, _to_c(client_secret, "client_secret"), int(client_auth)))
         raise_for(lib.pkce_client_set_ca_file(h, _to_c_opt(ca_file)))
         raise_for(lib.pkce_client_set_ca_path(h, _to_c_opt(ca_path)))
         raise_for(lib.pkce_client_set_timeouts(h, int(connect_timeout * 1000), int(timeout * 1000)))
@@ -791,7 +806,8 @@ def metadata_urls(issuer: str) -> List[str]:
 
 
 __all__ = [
-    "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "Endpoint", "LogLevel", "CancelledError", "DeviceAuthorization",
+    "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "ClientAuth", "Endpoint",
+    "LogLevel", "CancelledError", "DeviceAuthorization",
     "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",
     "SignInTimeoutError", "SlowDownError", "open_browser",
     "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "IDTokenAlgorithmError",

@@ -116,6 +116,7 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_client_set_revocation_endpoint": ([handle_t, _str], status_t),
     "pkce_client_use_workos": ([handle_t, _str], status_t),
     "pkce_client_set_scope": ([handle_t, _str], status_t),
+    "pkce_client_set_secret": ([handle_t, _str, _int], status_t),
     "pkce_client_set_issuer": ([handle_t, _str, _int], status_t),
     "pkce_client_refresh_request": ([handle_t, _str, _str, _out_handle], status_t),
     "pkce_client_revocation_request": ([handle_t, _str, _str, _out_handle], status_t),

@@ -1,11 +1,13 @@
 """The full flow against the Authlib server, over HTTPS on 127.0.0.1."""
 
+import logging
 import socket
 import threading
 import time
 from typing import List
 
 import pytest
+import requests
 
 import libpkce
 from conftest import CLIENT_ID, REDIRECT_URI, Server
@@ -203,3 +205,32 @@ def test_a_stalled_transfer_holds_up_no_other_thread(server: Server) -> None:
         assert time.monotonic() - started >= 1.9
         assert len(outcome) == 1 and isinstance(outcome[0], libpkce.TransportTimeoutError)
         assert outcome[0].code == libpkce.Status.TIMEOUT
+
+
+@pytest.mark.parametrize("how,expected", [(libpkce.ClientAuth.AUTOMATIC, "client_secret_basic"),
+                                          (libpkce.ClientAuth.BASIC, "client_secret_basic"),
+                                          (libpkce.ClientAuth.POST, "client_secret_post")])
+def test_confidential_client(server: Server, how: libpkce.ClientAuth, expected: str,
+                             caplog: pytest.LogCaptureFixture) -> None:
+    """OAuth 2.1: a client with a secret sends PKCE too; Authlib checks both. The log shows
+    how the secret went, never the secret."""
+    caplog.set_level(logging.DEBUG, logger="libpkce")
+    secret = "s3cret: with spaces & symbols=+%/é"
+    requests.get(server.url("/_client-auth"), verify=server.ca, timeout=10)
+    with libpkce.Client.discover(server.issuer, "libpkce-confidential", REDIRECT_URI, ca_file=server.ca,
+                                 client_secret=secret, client_auth=how) as client:
+        token = client.exchange(signed_in(server, client))
+        assert token.refresh_token is not None
+        client.revoke(token.refresh_token)
+        seen = requests.get(server.url("/_client-auth"), verify=server.ca, timeout=10).json()
+        assert seen == [expected, expected]
+        request = client.refresh_request(token.refresh_token)
+        assert secret not in request.url and secret not in repr(request)
+    log = caplog.text
+    assert "client_secret=(" in log if expected == "client_secret_post" else "Authorization" in log
+    assert "s3cret" not in log and "s3cret%3A" not in log and "czNjcmV0" not in log  # nor its base64
+    with libpkce.Client.discover(server.issuer, "libpkce-confidential", REDIRECT_URI, ca_file=server.ca,
+                                 client_secret="not the secret", client_auth=how) as client:
+        with pytest.raises(libpkce.OAuthError) as info:
+            client.exchange(signed_in(server, client))
+        assert info.value.error == "invalid_client" and "not the secret" not in str(info.value) + repr(info.value)

@@ -153,3 +153,20 @@ def test_logout_url_as_the_sdk_builds_it(server: Server) -> None:
     with libpkce.Client(CLIENT_ID, REDIRECT_URI, authorization_endpoint="https://as.example/a") as plain:
         with pytest.raises(libpkce.NotConfiguredError):
             plain.workos_logout_url("session_01TEST")
+
+
+def test_api_key_goes_in_the_body_as_the_sdk_sends_it(server: Server) -> None:
+    """A server-side WorkOS client with an API key: `client_secret` in the JSON body, same bytes."""
+    from workos import WorkOSClient
+
+    api_key = "sk_test_" + "a1B2" * 8
+    with libpkce.Client.workos(CLIENT_ID, REDIRECT_URI, api_base=server.issuer, ca_file=server.ca,
+                               client_secret=api_key, client_auth=libpkce.ClientAuth.BASIC) as ours:
+        attempt, code = _code_for(server, ours, "")
+        assert ours.exchange(attempt).access_token.startswith("wos_at_")
+    sdk = WorkOSClient(api_key=api_key, client_id=CLIENT_ID, base_url=server.issuer,
+                       http_client=httpx2.Client(verify=ssl.create_default_context(cafile=server.ca)))
+    with pytest.raises(Exception):
+        sdk.user_management.authenticate_with_code(code=code, code_verifier=attempt.verifier)
+    mine, theirs = _last_raw_bodies(server, 2)
+    assert mine == theirs and f'"client_secret":"{api_key}"' in mine
