@@ -12,6 +12,8 @@
 //                  exchange, refresh, revocation, discovery, device grant.
 //   PKCEListener   the loopback redirect listener (RFC 8252). Core only.
 //   PKCESignIn     the browser and the one-call sign-in over the two above.
+//   PKCETokens     a token source that refreshes once for all threads and
+//                  processes, and the file store it keeps tokens in.
 //   PKCECABI       the C ABI of include/pkce.h, a thin wrapper over all.
 import PackageDescription
 
@@ -19,7 +21,7 @@ let package = Package(
     name: "libpkce",
     products: [
         // The Swift core and its HTTPS client, for Swift programs that use libpkce directly.
-        .library(name: "PKCE", targets: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn"]),
+        .library(name: "PKCE", targets: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens"]),
         // libpkce.so: the C ABI declared in include/pkce.h. The Makefile adds
         // the SONAME, the version script and the static standard library.
         .library(name: "pkce", type: .dynamic, targets: ["PKCECABI"]),
@@ -41,7 +43,9 @@ let package = Package(
         .target(name: "PKCETransport", dependencies: ["PKCE", "PKCEOIDC", "CLibcurl"]),
         .target(name: "PKCEListener", dependencies: ["PKCE"]),
         .target(name: "PKCESignIn", dependencies: ["PKCE", "PKCETransport", "PKCEListener"]),
-        .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "CPKCEHeader"],
+        .target(name: "PKCETokens", dependencies: ["PKCE", "PKCETransport"]),
+        .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens",
+                                                 "CPKCEHeader"],
                 exclude: ["exports.map"]),
         .testTarget(name: "PKCETests", dependencies: ["PKCE"]),
         // COpenSSL too: the tests sign their own ID tokens.

@@ -143,7 +143,11 @@ typedef enum pkce_status {
     PKCE_ERR_AUTHORIZATION_PENDING = 75, /* device grant: not approved yet, poll again */
     PKCE_ERR_SLOW_DOWN = 76,          /* device grant: poll again, 5 seconds more apart */
     PKCE_ERR_ACCESS_DENIED = 77,      /* device grant: the user refused */
-    PKCE_ERR_DEVICE_EXPIRED = 78      /* device grant: the code expired before it was approved */
+    PKCE_ERR_DEVICE_EXPIRED = 78,     /* device grant: the code expired before it was approved */
+
+    /* 80-89: tokens kept over time (token source and store) */
+    PKCE_ERR_STORE = 80,              /* the token store could not be read or written (see the message) */
+    PKCE_ERR_TOKEN_EXPIRED = 81       /* the access token expired and there is no refresh token */
 } pkce_status;
 
 /* A static, never-freed English description of a status. Unknown values
@@ -920,6 +924,76 @@ pkce_status pkce_device_parse(int http_status, const char *body, size_t body_len
 pkce_status pkce_device_token_request(const pkce_client *client, const pkce_device *device, pkce_http_request **out);
 pkce_status pkce_device_parse_token(pkce_device *device, int http_status, const char *body, size_t body_length,
                                     pkce_token **out, pkce_error **error);
+
+/* ------------------------------------------------------------------------
+ * Token source and store: a valid access token whenever asked
+ *
+ * A program that signs in once and calls an API for hours asks the source
+ * for an access token before each call. The source refreshes it when it is
+ * within a leeway (60 s by default) of expiry, computed from expires_in when
+ * the answer arrived; one refresh is in flight however many threads ask,
+ * and the others wait for its result (a server that rotates refresh tokens
+ * would otherwise see the old one reused and revoke the whole family); a
+ * server that sends no new refresh token leaves the old one in use.
+ *
+ * With a store, tokens survive restarts, and processes share them: the
+ * store's lock is held while refreshing and the store read again under it,
+ * since another process may have refreshed already. The file store keeps
+ * several accounts (by issuer, client and subject) in one JSON file, mode
+ * 0600, replaced atomically (temporary file, fsync, rename), locked with
+ * flock on FILE.lock. Its tokens are as secret as a password: keep the file
+ * where only the user can read it.
+ *
+ * Sources are thread-safe; stores are too.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_token_store pkce_token_store;
+typedef struct pkce_token_source pkce_token_source;
+
+/* A store in the file at `path` (created on first save; its directory must
+ * exist). Opening reads nothing. Errors: PKCE_ERR_INVALID_ARGUMENT. */
+pkce_status pkce_token_store_open_file(const char *path, pkce_token_store **out);
+void pkce_token_store_free(pkce_token_store *store);
+/* Entry `index` (from 0) of the store: whose it is and where it refreshes,
+ * for a program that has only the file. Each out-parameter may be NULL;
+ * the others receive strings to free with pkce_string_free (token_endpoint
+ * and subject may be ""). PKCE_ERR_NOT_FOUND past the last entry,
+ * PKCE_ERR_STORE when the file cannot be read or is not a token file. */
+pkce_status pkce_token_store_entry(pkce_token_store *store, size_t index, char **client_id, char **token_endpoint,
+                                   char **issuer, char **subject, pkce_error **error);
+
+/* A source for `token` (an answer just received, which is saved to `store`
+ * when one is given), or, with token NULL, for the entry the store holds
+ * for this client's issuer (or token endpoint, without an issuer), its
+ * client_id and `subject`. subject NULL means the verified ID token's `sub`
+ * when token has one, else "". The client refreshes, so it must outlive the
+ * source. Errors: PKCE_ERR_NOT_CONFIGURED (no token endpoint),
+ * PKCE_ERR_NOT_FOUND (no such entry), PKCE_ERR_STORE, PKCE_ERR_INVALID_ARGUMENT. */
+pkce_status pkce_token_source_new(pkce_client *client, const pkce_token *token, pkce_token_store *store,
+                                  const char *subject, pkce_token_source **out, pkce_error **error);
+void pkce_token_source_free(pkce_token_source *source);
+/* Seconds before expiry at which the token counts as expired (>= 0; default 60). */
+pkce_status pkce_token_source_set_leeway(pkce_token_source *source, int64_t seconds);
+/* A fixed "now" in Unix seconds, for tests; 0 returns to the system clock. */
+pkce_status pkce_token_source_set_time(pkce_token_source *source, int64_t unix_seconds);
+
+/* token is the server's answer to a refresh (borrowed for the call; its
+ * refresh token is NULL when the server sent none and the old one stays). */
+typedef void (*pkce_token_refreshed_fn)(const pkce_token *token, void *user_data);
+/* Called on the refreshing thread after each refresh this source made (not
+ * when it found that another process had refreshed); NULL for none. */
+pkce_status pkce_token_source_on_refresh(pkce_token_source *source, pkce_token_refreshed_fn fn, void *user_data);
+
+/* Writes a valid access token and a NUL into out (out_size bytes; 4096 is
+ * plenty for the tokens servers issue), its length to *length when not
+ * NULL; refreshes first when needed (blocking, over HTTPS). Without a
+ * refresh, it takes a lock and copies the token: well under a microsecond.
+ * Errors: PKCE_ERR_TOKEN_EXPIRED (expired, no refresh token: sign in
+ * again), PKCE_ERR_BUFFER_TOO_SMALL (the message says how much is needed),
+ * PKCE_ERR_STORE, and those of pkce_client_refresh. A failed refresh is
+ * the error of every thread that waited for it. */
+pkce_status pkce_token_source_access_token(pkce_token_source *source, char *out, size_t out_size, size_t *length,
+                                           pkce_error **error);
 
 /* ------------------------------------------------------------------------
  * Debug log

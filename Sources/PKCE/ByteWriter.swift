@@ -86,6 +86,35 @@ package struct ByteWriter: ~Copyable {
         }
     }
 
+    /// A JSON string (RFC 8259 7): quoted, with quote, backslash and
+    /// control characters escaped; other bytes as they are (valid UTF-8 in,
+    /// valid JSON out).
+    package mutating func appendJSONString(_ value: UnsafeBufferPointer<UInt8>) {
+        append(UInt8(ascii: "\""))
+        for byte in value {
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                append(UInt8(ascii: "\\"))
+                append(byte)
+            case 0x0A: append("\\n")
+            case 0x0D: append("\\r")
+            case 0x09: append("\\t")
+            case ..<0x20:
+                append("\\u00")
+                append(Hex.lower[Int(byte >> 4)])
+                append(Hex.lower[Int(byte & 0x0F)])
+            default:
+                append(byte)
+            }
+        }
+        append(UInt8(ascii: "\""))
+    }
+
+    package mutating func appendJSONString(_ value: String) {
+        var value = value
+        value.withUTF8 { appendJSONString($0) }
+    }
+
     mutating func appendEncoded(_ string: String, _ encoding: PercentEncoding) {
         var string = string
         string.withUTF8 { appendEncoded($0, encoding) }

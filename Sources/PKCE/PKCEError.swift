@@ -53,6 +53,8 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case slowDown = 76
         case accessDenied = 77
         case deviceExpired = 78
+        case store = 80
+        case tokenExpired = 81
 
         /// The static sentence behind `pkce_strerror`.
         public var summary: StaticString {
@@ -108,6 +110,8 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .slowDown: "the server asks to poll more slowly"
             case .accessDenied: "the user denied the authorization"
             case .deviceExpired: "the device code expired before it was approved"
+            case .store: "the token store could not be read or written"
+            case .tokenExpired: "the access token expired and there is no refresh token"
             }
         }
     }

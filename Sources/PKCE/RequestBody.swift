@@ -45,11 +45,9 @@ struct RequestBodyBuilder: ~Copyable {
             writer.appendEncoded(value, .form)
         case .json:
             if fields > 0 { writer.append(UInt8(ascii: ",")) }
-            writer.append(UInt8(ascii: "\""))
-            appendJSONEscaped(name)
-            writer.append("\":\"")
-            appendJSONEscaped(value)
-            writer.append(UInt8(ascii: "\""))
+            writer.appendJSONString(name)
+            writer.append(UInt8(ascii: ":"))
+            writer.appendJSONString(value)
         }
         fields += 1
     }
@@ -66,25 +64,5 @@ struct RequestBodyBuilder: ~Copyable {
     consuming func finish() throws(PKCEError) -> SecureBytes {
         if format == .json { writer.append(UInt8(ascii: "}")) }
         return try writer.finish()
-    }
-
-    /// RFC 8259 string escaping: quote, backslash and control characters.
-    private mutating func appendJSONEscaped(_ value: UnsafeBufferPointer<UInt8>) {
-        for byte in value {
-            switch byte {
-            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
-                writer.append(UInt8(ascii: "\\"))
-                writer.append(byte)
-            case 0x0A: writer.append("\\n")
-            case 0x0D: writer.append("\\r")
-            case 0x09: writer.append("\\t")
-            case ..<0x20:
-                writer.append("\\u00")
-                writer.append(Hex.lower[Int(byte >> 4)])
-                writer.append(Hex.lower[Int(byte & 0x0F)])
-            default:
-                writer.append(byte)
-            }
-        }
     }
 }

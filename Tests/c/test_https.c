@@ -22,24 +22,6 @@ static char *url_for(const char *path) {
     return url;
 }
 
-/* A client configured by discovery, with one attempt that has been through
- * the browser and holds its code. */
-static pkce_attempt *signed_in_attempt(pkce_client *client, char **callback_out) {
-    pkce_attempt *attempt = NULL;
-    char *url = NULL;
-    pkce_attempt_new(client, &attempt);
-    pkce_attempt_authorization_url(attempt, &url);
-    char *callback = browse(url);
-    pkce_string_free(url);
-    CHECK(callback != NULL);
-    if (callback_out) *callback_out = callback;
-    else {
-        CHECK_STATUS(pkce_attempt_handle_callback(attempt, callback, NULL), PKCE_OK);
-        free(callback);
-    }
-    return attempt;
-}
-
 static void test_happy_path_and_reuse(void) {
     pkce_client *client = new_client();
     pkce_error *err = NULL;

@@ -79,6 +79,24 @@ static inline char *browse(const char *authorization_url) {
     return result;
 }
 
+/* An attempt of `client` that has been through the browser and, unless
+ * callback_out takes the callback URL, holds its code. */
+static inline pkce_attempt *signed_in_attempt(pkce_client *client, char **callback_out) {
+    pkce_attempt *attempt = NULL;
+    char *url = NULL;
+    pkce_attempt_new(client, &attempt);
+    pkce_attempt_authorization_url(attempt, &url);
+    char *callback = browse(url);
+    pkce_string_free(url);
+    CHECK(callback != NULL);
+    if (callback_out) *callback_out = callback;
+    else {
+        CHECK_STATUS(pkce_attempt_handle_callback(attempt, callback, NULL), PKCE_OK);
+        free(callback);
+    }
+    return attempt;
+}
+
 /* A request to the server's `path` (a POST of `form` when it is not NULL);
  * the body, malloc'ed, or NULL. */
 static inline char *server_request(const char *path, const char *form, size_t *length) {

@@ -173,6 +173,7 @@ AUTH_METHODS = []
 codes = {}
 workos_codes = {}
 workos_refresh = {}  # refresh token -> {client_id, organization_id}
+NO_ROTATE = {"refreshes": 0}
 tokens = {}  # access and refresh token strings -> Token
 lock = threading.Lock()
 
@@ -582,6 +583,21 @@ def create_app(issuer):
     @app.post("/misbehave/nul")
     def misbehave_nul():
         return Response(b'not json\x00after the NUL', status=500, mimetype="text/plain")
+
+    # A token endpoint that does not rotate refresh tokens: a refresh answers
+    # without one (the client must keep the old), and says which it got.
+    # Each refresh counts, for the tests of one refresh among many callers.
+    @app.post("/no-rotate/token")
+    def no_rotate_token():
+        with lock:
+            NO_ROTATE["refreshes"] += 1
+        return jsonify({"access_token": "nr-" + secrets.token_urlsafe(8), "token_type": "Bearer", "expires_in": 600,
+                        "received_refresh_token": request.form.get("refresh_token", "")})
+
+    @app.get("/no-rotate/count")
+    def no_rotate_count():
+        with lock:
+            return jsonify({"refreshes": NO_ROTATE["refreshes"]})
 
     @app.post("/echo/user-agent")
     def echo_user_agent():

@@ -68,6 +68,8 @@ class Status(enum.IntEnum):
     SLOW_DOWN = 76
     ACCESS_DENIED = 77
     DEVICE_EXPIRED = 78
+    STORE = 80
+    TOKEN_EXPIRED = 81
 
 
 class PKCEError(Exception):
@@ -255,6 +257,14 @@ class AccessDeniedError(DeviceError):
     """The user refused the device authorization."""
 
 
+class StoreError(PKCEError, OSError):
+    """The token store could not be read or written: the message says which file and why."""
+
+
+class TokenExpiredError(PKCEError):
+    """The access token expired and there is no refresh token: sign in again."""
+
+
 class DeviceExpiredError(DeviceError, TimeoutError):
     """The device code expired before it was approved."""
 
@@ -281,6 +291,7 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.BROWSER: BrowserError, Status.LISTENER: ListenerError,
     Status.AUTHORIZATION_PENDING: AuthorizationPendingError, Status.SLOW_DOWN: SlowDownError,
     Status.ACCESS_DENIED: AccessDeniedError, Status.DEVICE_EXPIRED: DeviceExpiredError,
+    Status.STORE: StoreError, Status.TOKEN_EXPIRED: TokenExpiredError,
 }
 
 
@@ -320,5 +331,5 @@ __all__ = [
     "TransportTimeoutError", "DiscoveryError", "S256UnsupportedError", "IDTokenError", "IDTokenMalformedError",
     "IDTokenAlgorithmError", "IDTokenKeyNotFoundError", "IDTokenSignatureError", "IDTokenClaimError",
     "IDTokenExpiredError", "IDTokenNonceError", "IDTokenMissingError", "JWKSError", "JWKSUnknownError",
-    "raise_for", "error_slot",
+    "StoreError", "TokenExpiredError", "raise_for", "error_slot",
 ]

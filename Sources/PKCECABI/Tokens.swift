@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CPKCEHeader
+import PKCE
+import PKCETokens
+import PKCETransport
+
+@_cdecl("pkce_token_store_open_file") @implementation
+public func pkce_token_store_open_file(_ path: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let out = try required(out)
+        out.pointee = retained(try FileTokenStore(path: string(path)))
+    }
+}
+
+@_cdecl("pkce_token_store_free") @implementation
+public func pkce_token_store_free(_ store: OpaquePointer?) {
+    release(store, FileTokenStore.self)
+}
+
+@_cdecl("pkce_token_store_entry") @implementation
+public func pkce_token_store_entry(_ store: OpaquePointer?, _ index: Int,
+                                   _ clientID: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                   _ tokenEndpoint: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                   _ issuer: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                   _ subject: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                   _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let store = try required(store, FileTokenStore.self)
+        let entries = try store.loadAll()
+        guard index >= 0, index < entries.count else { throw PKCEError(.notFound, "the store has \(entries.count) entries") }
+        let entry = entries[index]
+        // All four copies first, so that a failure hands out none.
+        var copies: [UnsafeMutablePointer<CChar>] = []
+        for text in [entry.key.clientID, entry.tokenEndpoint ?? "", entry.key.issuer, entry.key.subject] {
+            do throws(PKCEError) {
+                copies.append(try SecureBytes(text).withBytes(handedOut))
+            } catch {
+                copies.forEach(releaseHandedOut)
+                throw error
+            }
+        }
+        for (slot, copy) in zip([clientID, tokenEndpoint, issuer, subject], copies) {
+            if let slot { slot.pointee = copy } else { releaseHandedOut(copy) }
+        }
+    }
+}
+
+@_cdecl("pkce_token_source_new") @implementation
+public func pkce_token_source_new(_ client: OpaquePointer?, _ token: OpaquePointer?, _ store: OpaquePointer?,
+                                  _ subject: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                  _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let client = try required(client, OAuthClient.self), out = try required(out)
+        let source = try TokenSource(client: client, token: object(token, TokenResponse.self),
+                                     store: object(store, FileTokenStore.self), subject: optionalString(subject))
+        out.pointee = retained(source)
+    }
+}
+
+@_cdecl("pkce_token_source_free") @implementation
+public func pkce_token_source_free(_ source: OpaquePointer?) {
+    release(source, TokenSource.self)
+}
+
+@_cdecl("pkce_token_source_set_leeway") @implementation
+public func pkce_token_source_set_leeway(_ source: OpaquePointer?, _ seconds: Int64) -> pkce_status {
+    status { () throws(PKCEError) in
+        guard seconds >= 0 else { throw PKCEError(.invalidArgument, "the leeway is negative") }
+        try required(source, TokenSource.self).leeway = seconds
+    }
+}
+
+@_cdecl("pkce_token_source_set_time") @implementation
+public func pkce_token_source_set_time(_ source: OpaquePointer?, _ unixSeconds: Int64) -> pkce_status {
+    status { () throws(PKCEError) in
+        guard unixSeconds >= 0 else { throw PKCEError(.invalidArgument, "the time is negative") }
+        let source = try required(source, TokenSource.self)
+        if unixSeconds == 0 {
+            source.clock = TokenSource.systemClock
+        } else {
+            source.clock = { unixSeconds }
+        }
+    }
+}
+
+@_cdecl("pkce_token_source_on_refresh") @implementation
+public func pkce_token_source_on_refresh(_ source: OpaquePointer?, _ function: pkce_token_refreshed_fn?,
+                                         _ userData: UnsafeMutableRawPointer?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let source = try required(source, TokenSource.self)
+        guard let function else {
+            source.onRefresh = nil
+            return
+        }
+        // The caller's pointer, carried as a number so that the closure is Sendable.
+        let context = UInt(bitPattern: userData)
+        source.onRefresh = { (answer: TokenResponse) in
+            function(OpaquePointer(Unmanaged.passUnretained(answer).toOpaque()), UnsafeMutableRawPointer(bitPattern: context))
+        }
+    }
+}
+
+@_cdecl("pkce_token_source_access_token") @implementation
+public func pkce_token_source_access_token(_ source: OpaquePointer?, _ out: UnsafeMutablePointer<CChar>?, _ outSize: Int,
+                                           _ length: UnsafeMutablePointer<Int>?,
+                                           _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let source = try required(source, TokenSource.self), out = try required(out)
+        let token = try source.accessToken()
+        guard outSize > token.count else { throw PKCEError(.bufferTooSmall, "the access token needs \(token.count + 1) bytes") }
+        UnsafeMutableRawPointer(out).copyMemory(from: token.base, byteCount: token.count + 1)
+        length?.pointee = token.count
+    }
+}

@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import PKCE
+
+/// Tokens in one JSON file, mode 0600, several accounts side by side:
+///
+///     {"libpkce_tokens":1,"entries":[{"issuer":"...","client_id":"...","subject":"...",
+///      "token_endpoint":"...","access_token":"...","refresh_token":"...","token_type":"Bearer",
+///      "scope":"...","expires_at":1764412345}]}
+///
+/// Written whole to a temporary file in the same directory, flushed and
+/// renamed over the old one, so a reader sees the old file or the new one,
+/// never half of one. `FILE.lock` carries an advisory lock (flock) that
+/// each refresh holds, in this process and others.
+public final class FileTokenStore: TokenStore, @unchecked Sendable {
+    public let path: String
+    static let formatVersion = 1
+
+    public init(path: String) throws(PKCEError) {
+        guard !path.isEmpty, !path.utf8.contains(0) else { throw PKCEError(.invalidArgument, "the token file path is empty") }
+        self.path = path
+    }
+
+    public func withLock<R>(_ body: () throws(PKCEError) -> R) throws(PKCEError) -> R {
+        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw Self.failure("cannot open", path + ".lock") }
+        defer { close(fd) }  // closing releases the lock
+        while flock(fd, LOCK_EX) != 0 {
+            guard errno == EINTR else { throw Self.failure("cannot lock", path + ".lock") }
+        }
+        return try body()
+    }
+
+    public func load(_ key: StoredToken.Key) throws(PKCEError) -> StoredToken? {
+        try loadAll().first { $0.key == key }
+    }
+
+    public func loadAll() throws(PKCEError) -> [StoredToken] {
+        guard let contents = try read() else { return [] }
+        return try Self.entries(contents, path: path)
+    }
+
+    public func save(_ token: StoredToken) throws(PKCEError) {
+        var entries = try loadAll().filter { $0.key != token.key }
+        entries.append(token)
+        try write(Self.serialized(entries))
+    }
+
+    // MARK: the file
+
+    private static func failure(_ what: String, _ file: String, _ code: Int32 = errno) -> PKCEError {
+        PKCEError(.store, "\(what) \(PKCEError.printable(file, limit: 200)): \(String(cString: strerror(code)))")
+    }
+
+    /// The whole file in wiped memory; nil when there is none yet.
+    private func read() throws(PKCEError) -> SecureBytes? {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            if errno == ENOENT { return nil }
+            throw Self.failure("cannot open", path)
+        }
+        defer { close(fd) }
+        var writer = try ByteWriter(capacity: 4096)
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        defer { wipe(&buffer, buffer.count) }
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw Self.failure("cannot read", path)
+            }
+            if n == 0 { break }
+            buffer.withUnsafeBufferPointer { writer.append(UnsafeBufferPointer(rebasing: $0.prefix(n))) }
+            guard writer.count <= HTTPResponse.maxBodyBytes else {
+                throw PKCEError(.store, "\(PKCEError.printable(path, limit: 200)) is larger than a token file can be")
+            }
+        }
+        return try writer.finish()
+    }
+
+    /// Temporary file, flushed, renamed over the old one: all or nothing.
+    private func write(_ contents: SecureBytes) throws(PKCEError) {
+        let temporary = path + ".tmp.\(getpid())"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw Self.failure("cannot create", temporary) }
+        var written = 0
+        while written < contents.count {
+            let n = Glibc.write(fd, contents.base + written, contents.count - written)
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else {
+                let code = errno
+                close(fd)
+                unlink(temporary)
+                throw Self.failure("cannot write", temporary, code)
+            }
+            written += n
+        }
+        // fchmod too: O_CREAT's mode is masked by the umask, and an old temporary may have survived a crash.
+        guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 else {
+            let code = errno
+            close(fd)
+            unlink(temporary)
+            throw Self.failure("cannot flush", temporary, code)
+        }
+        close(fd)
+        guard rename(temporary, path) == 0 else {
+            let code = errno
+            unlink(temporary)
+            throw Self.failure("cannot replace", path, code)
+        }
+    }
+
+    // MARK: the format
+
+    private static func serialized(_ entries: [StoredToken]) throws(PKCEError) -> SecureBytes {
+        var out = try ByteWriter(capacity: 512 * max(entries.count, 1))
+        out.append("{\"libpkce_tokens\":\(formatVersion),\"entries\":[")
+        for (i, entry) in entries.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ",")) }
+            out.append("{\"issuer\":")
+            out.appendJSONString(entry.key.issuer)
+            out.append(",\"client_id\":")
+            out.appendJSONString(entry.key.clientID)
+            out.append(",\"subject\":")
+            out.appendJSONString(entry.key.subject)
+            if let endpoint = entry.tokenEndpoint {
+                out.append(",\"token_endpoint\":")
+                out.appendJSONString(endpoint)
+            }
+            out.append(",\"access_token\":")
+            out.appendJSONString(entry.accessToken.buffer)
+            if let refreshToken = entry.refreshToken {
+                out.append(",\"refresh_token\":")
+                out.appendJSONString(refreshToken.buffer)
+            }
+            if let tokenType = entry.tokenType {
+                out.append(",\"token_type\":")
+                out.appendJSONString(tokenType)
+            }
+            if let scope = entry.scope {
+                out.append(",\"scope\":")
+                out.appendJSONString(scope)
+            }
+            if let expiresAt = entry.expiresAt { out.append(",\"expires_at\":\(expiresAt)") }
+            out.append(UInt8(ascii: "}"))
+        }
+        out.append("]}\n")
+        return try out.finish()
+    }
+
+    private static func entries(_ contents: SecureBytes, path: String) throws(PKCEError) -> [StoredToken] {
+        let invalid = PKCEError(.store, "\(PKCEError.printable(path, limit: 200)) is not a libpkce token file")
+        let document: JSONDocument
+        do { document = try JSONDocument(parsing: contents.buffer) } catch { throw invalid }
+        guard document.nodes[document.root].kind == .object,
+              let version = document.member("libpkce_tokens"),
+              String(decoding: document.text(version), as: UTF8.self) == "\(formatVersion)",
+              let list = document.member("entries"), document.nodes[list].kind == .array else { throw invalid }
+        var result: [StoredToken] = []
+        for entry in document.elements(of: list) {
+            guard document.nodes[entry].kind == .object else { throw invalid }
+            func text(_ name: String) throws(PKCEError) -> SecureBytes? {
+                try document.stringMember(name, of: entry, wrongType: invalid)
+            }
+            guard let issuer = try text("issuer"), let clientID = try text("client_id"), let subject = try text("subject"),
+                  let accessToken = try text("access_token") else { throw invalid }
+            var expiresAt: Int64?
+            if let node = document.member("expires_at", of: entry), document.nodes[node].kind != .null {
+                guard document.nodes[node].kind == .number,
+                      let value = Int64(String(decoding: document.text(node), as: UTF8.self)) else { throw invalid }
+                expiresAt = value
+            }
+            result.append(StoredToken(key: .init(issuer: issuer.string, clientID: clientID.string, subject: subject.string),
+                                      tokenEndpoint: try text("token_endpoint")?.string, accessToken: accessToken,
+                                      refreshToken: try text("refresh_token"), tokenType: try text("token_type")?.string,
+                                      scope: try text("scope")?.string, expiresAt: expiresAt))
+        }
+        return result
+    }
+}

@@ -1,0 +1,72 @@
+import PKCE
+
+/// One account's tokens as a store keeps them: whose they are, where they
+/// are refreshed, and when the access token expires, as an absolute time
+/// computed when the answer arrived. The tokens stay in wiped memory.
+public struct StoredToken: Sendable {
+    /// Several accounts coexist in one store: one entry per issuer, client and subject.
+    public struct Key: Hashable, Sendable {
+        /// The issuer, or the token endpoint's URL when no issuer is configured.
+        public var issuer: String
+        public var clientID: String
+        /// The user (the ID token's `sub`), or "" when unknown.
+        public var subject: String
+
+        public init(issuer: String, clientID: String, subject: String) {
+            self.issuer = issuer
+            self.clientID = clientID
+            self.subject = subject
+        }
+    }
+
+    public var key: Key
+    /// Where to refresh, so that a program with only the store can (`pkce token FILE`).
+    public var tokenEndpoint: String?
+    public var accessToken: SecureBytes
+    public var refreshToken: SecureBytes?
+    public var tokenType: String?
+    public var scope: String?
+    /// Unix seconds; nil when the server did not say (the token is then used until refused).
+    public var expiresAt: Int64?
+
+    public init(key: Key, tokenEndpoint: String?, accessToken: SecureBytes, refreshToken: SecureBytes?,
+                tokenType: String?, scope: String?, expiresAt: Int64?) {
+        self.key = key
+        self.tokenEndpoint = tokenEndpoint
+        self.accessToken = accessToken
+        self.refreshToken = refreshToken
+        self.tokenType = tokenType
+        self.scope = scope
+        self.expiresAt = expiresAt
+    }
+
+    /// A token endpoint's answer received at `now`. A server that does not
+    /// rotate refresh tokens sends none on a refresh: `previousRefreshToken`
+    /// is carried forward.
+    public init(_ answer: TokenResponse, key: Key, tokenEndpoint: String?, receivedAt now: Int64,
+                previousRefreshToken: SecureBytes? = nil) {
+        self.init(key: key, tokenEndpoint: tokenEndpoint, accessToken: answer.accessToken,
+                  refreshToken: answer.refreshToken ?? previousRefreshToken, tokenType: answer.tokenType?.string,
+                  scope: answer.scope?.string, expiresAt: answer.expiresIn.map { now + $0 })
+    }
+
+    /// Whether the access token is still good `leeway` seconds from `now`.
+    public func isFresh(at now: Int64, leeway: Int64) -> Bool {
+        guard let expiresAt else { return true }
+        return expiresAt - leeway > now
+    }
+}
+
+/// Where a token source keeps tokens across restarts and processes. A file
+/// (`FileTokenStore`) now; a desktop keyring can be another.
+public protocol TokenStore: AnyObject, Sendable {
+    /// Runs `body` holding a lock that excludes other processes and threads
+    /// using the same store, so that only one of them refreshes a token.
+    func withLock<R>(_ body: () throws(PKCEError) -> R) throws(PKCEError) -> R
+    /// The entry for `key`; nil when there is none.
+    func load(_ key: StoredToken.Key) throws(PKCEError) -> StoredToken?
+    /// Every entry, for a program that has only the store (`pkce token FILE`).
+    func loadAll() throws(PKCEError) -> [StoredToken]
+    /// Adds or replaces the entry for `token.key`. Call it holding the lock.
+    func save(_ token: StoredToken) throws(PKCEError)
+}
