@@ -961,6 +961,10 @@ void pkce_token_store_free(pkce_token_store *store);
  * PKCE_ERR_STORE when the file cannot be read or is not a token file. */
 pkce_status pkce_token_store_entry(pkce_token_store *store, size_t index, char **client_id, char **token_endpoint,
                                    char **issuer, char **subject, pkce_error **error);
+/* The tokens of entry `index` as a token (access_token, refresh_token,
+ * token_type, scope, and expires_in counted from now, 0 once past), to
+ * free with pkce_token_free. Errors as for pkce_token_store_entry. */
+pkce_status pkce_token_store_token(pkce_token_store *store, size_t index, pkce_token **out, pkce_error **error);
 
 /* A source for `token` (an answer just received, which is saved to `store`
  * when one is given), or, with token NULL, for the entry the store holds

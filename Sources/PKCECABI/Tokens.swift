@@ -47,6 +47,17 @@ public func pkce_token_store_entry(_ store: OpaquePointer?, _ index: Int,
     }
 }
 
+@_cdecl("pkce_token_store_token") @implementation
+public func pkce_token_store_token(_ store: OpaquePointer?, _ index: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?,
+                                   _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let store = try required(store, FileTokenStore.self), out = try required(out)
+        let entries = try store.loadAll()
+        guard index >= 0, index < entries.count else { throw PKCEError(.notFound, "the store has \(entries.count) entries") }
+        out.pointee = retained(try entries[index].asTokenResponse(at: TokenSource.systemClock()))
+    }
+}
+
 @_cdecl("pkce_token_source_new") @implementation
 public func pkce_token_source_new(_ client: OpaquePointer?, _ token: OpaquePointer?, _ store: OpaquePointer?,
                                   _ subject: UnsafePointer<CChar>?, _ out: UnsafeMutablePointer<OpaquePointer?>?,

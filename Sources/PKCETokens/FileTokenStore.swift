@@ -6,7 +6,7 @@ import PKCE
 /// Tokens in one JSON file, mode 0600, several accounts side by side:
 ///
 ///     {"libpkce_tokens":1,"entries":[{"issuer":"...","client_id":"...","subject":"...",
-///      "token_endpoint":"...","access_token":"...","refresh_token":"...","token_type":"Bearer",
+///      "token_endpoint":"...","access_token":"...","refresh_token":"...","id_token":"...","token_type":"Bearer",
 ///      "scope":"...","expires_at":1764412345}]}
 ///
 /// Written whole to a temporary file in the same directory, flushed and
@@ -134,6 +134,10 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
                 out.append(",\"refresh_token\":")
                 out.appendJSONString(refreshToken.buffer)
             }
+            if let idToken = entry.idToken {
+                out.append(",\"id_token\":")
+                out.appendJSONString(idToken.buffer)
+            }
             if let tokenType = entry.tokenType {
                 out.append(",\"token_type\":")
                 out.appendJSONString(tokenType)
@@ -173,7 +177,8 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
             }
             result.append(StoredToken(key: .init(issuer: issuer.string, clientID: clientID.string, subject: subject.string),
                                       tokenEndpoint: try text("token_endpoint")?.string, accessToken: accessToken,
-                                      refreshToken: try text("refresh_token"), tokenType: try text("token_type")?.string,
+                                      refreshToken: try text("refresh_token"), idToken: try text("id_token"),
+                                      tokenType: try text("token_type")?.string,
                                       scope: try text("scope")?.string, expiresAt: expiresAt))
         }
         return result

@@ -24,30 +24,60 @@ public struct StoredToken: Sendable {
     public var tokenEndpoint: String?
     public var accessToken: SecureBytes
     public var refreshToken: SecureBytes?
+    public var idToken: SecureBytes?
     public var tokenType: String?
     public var scope: String?
     /// Unix seconds; nil when the server did not say (the token is then used until refused).
     public var expiresAt: Int64?
 
     public init(key: Key, tokenEndpoint: String?, accessToken: SecureBytes, refreshToken: SecureBytes?,
-                tokenType: String?, scope: String?, expiresAt: Int64?) {
+                idToken: SecureBytes?, tokenType: String?, scope: String?, expiresAt: Int64?) {
         self.key = key
         self.tokenEndpoint = tokenEndpoint
         self.accessToken = accessToken
         self.refreshToken = refreshToken
+        self.idToken = idToken
         self.tokenType = tokenType
         self.scope = scope
         self.expiresAt = expiresAt
     }
 
     /// A token endpoint's answer received at `now`. A server that does not
-    /// rotate refresh tokens sends none on a refresh: `previousRefreshToken`
-    /// is carried forward.
+    /// rotate refresh tokens sends none on a refresh, and a refresh often
+    /// brings no ID token: those of `previous` are carried forward.
     public init(_ answer: TokenResponse, key: Key, tokenEndpoint: String?, receivedAt now: Int64,
-                previousRefreshToken: SecureBytes? = nil) {
+                previous: StoredToken? = nil) {
         self.init(key: key, tokenEndpoint: tokenEndpoint, accessToken: answer.accessToken,
-                  refreshToken: answer.refreshToken ?? previousRefreshToken, tokenType: answer.tokenType?.string,
+                  refreshToken: answer.refreshToken ?? previous?.refreshToken, idToken: answer.idToken ?? previous?.idToken,
+                  tokenType: answer.tokenType?.string,
                   scope: answer.scope?.string, expiresAt: answer.expiresIn.map { now + $0 })
+    }
+
+    /// The tokens as a token response would carry them, `expires_in`
+    /// counted from `now` (0 once past): for a program that reads a store.
+    public func asTokenResponse(at now: Int64) throws(PKCEError) -> TokenResponse {
+        var out = try ByteWriter(capacity: accessToken.count + (refreshToken?.count ?? 0) + 256)
+        out.append("{\"access_token\":")
+        out.appendJSONString(accessToken.buffer)
+        if let refreshToken {
+            out.append(",\"refresh_token\":")
+            out.appendJSONString(refreshToken.buffer)
+        }
+        if let idToken {
+            out.append(",\"id_token\":")
+            out.appendJSONString(idToken.buffer)
+        }
+        if let tokenType {
+            out.append(",\"token_type\":")
+            out.appendJSONString(tokenType)
+        }
+        if let scope {
+            out.append(",\"scope\":")
+            out.appendJSONString(scope)
+        }
+        if let expiresAt { out.append(",\"expires_in\":\(max(expiresAt - now, 0))") }
+        out.append(UInt8(ascii: "}"))
+        return try out.finish().withBytes { (json) throws(PKCEError) in try TokenResponse(httpStatus: 200, body: json) }
     }
 
     /// Whether the access token is still good `leeway` seconds from `now`.

@@ -170,8 +170,7 @@ public final class TokenSource: @unchecked Sendable {
             throw PKCEError(.tokenExpired, "the access token expired and there is no refresh token: sign in again")
         }
         let answer = try refreshToken.withBytes { (bytes) throws(PKCEError) in try client.refresh(refreshToken: bytes) }
-        let fresh = StoredToken(answer, key: key, tokenEndpoint: stale.tokenEndpoint, receivedAt: clock(),
-                                previousRefreshToken: refreshToken)
+        let fresh = StoredToken(answer, key: key, tokenEndpoint: stale.tokenEndpoint, receivedAt: clock(), previous: stale)
         return (fresh, answer)
     }
 }

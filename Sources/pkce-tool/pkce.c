@@ -71,7 +71,7 @@ static int usage_error(const char *format, ...) {
 struct options {
     const char *issuer, *authorization_endpoint, *token_endpoint, *revocation_endpoint, *client_id;
     const char *redirect_uri, *scope, *ca_file, *redirect_path, *browser_command, *refresh_token, *token, *token_file;
-    const char *hint, *save, *method;
+    const char *hint, *save, *method, *subject;
     const char *params[MAX_PARAMS];
     int param_count;
     uint16_t *ports;
@@ -135,6 +135,7 @@ static int parse(int argc, char **argv, struct options *o) {
         else if (strcmp(a, "--hint") == 0) TAKE(hint);
         else if (strcmp(a, "--save") == 0) TAKE(save);
         else if (strcmp(a, "--method") == 0) TAKE(method);
+        else if (strcmp(a, "--subject") == 0) TAKE(subject);
         else if (strcmp(a, "--param") == 0) {
             if (!value || !strchr(value, '=') || value[0] == '=') return usage_error("--param needs NAME=VALUE");
             if (o->param_count == MAX_PARAMS) return usage_error("at most %d --param options", MAX_PARAMS);
@@ -229,17 +230,24 @@ static void print_shortened(const char *json) {
     putchar('\n');
 }
 
-static int print_token(const struct options *o, pkce_token *token) {
-    const char *json = pkce_token_json(token, NULL);
+/* Prints the token response (secrets shortened unless --show-secrets) and,
+ * with --save FILE, keeps it in the token store FILE, which `pkce token`
+ * and --token-file read: a token source made with a token saves it. */
+static int print_token(const struct options *o, pkce_client *client, pkce_token *token) {
     if (o->save) {
-        int fd = open(o->save, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-        if (!f || fputs(json, f) < 0 || fputc('\n', f) < 0 || fclose(f) != 0) {
-            fprintf(stderr, "pkce: cannot write %s: %s\n", o->save, strerror(errno));
+        pkce_token_store *store = NULL;
+        pkce_token_source *source = NULL;
+        pkce_error *error = NULL;
+        pkce_status st = pkce_token_store_open_file(o->save, &store);
+        if (st == PKCE_OK) st = pkce_token_source_new(client, token, store, o->subject, &source, &error);
+        pkce_token_source_free(source);
+        pkce_token_store_free(store);
+        if (st != PKCE_OK) {
             pkce_token_free(token);
-            return EXIT_OTHER;
+            return fail("save", st, error);
         }
     }
+    const char *json = pkce_token_json(token, NULL);
     if (o->show_secrets) puts(json); else print_shortened(json);
     pkce_token_free(token);
     return EXIT_OK;
@@ -293,8 +301,25 @@ static int add_params(const struct options *o, pkce_attempt *attempt) {
     return EXIT_OK;
 }
 
-/* A value of the token response saved by --save (refresh_token, access_token). */
+/* A value (refresh_token, access_token) of the first entry of the token
+ * store saved by --save, or of a token response as printed (- reads stdin). */
 static char *token_file_member(const char *path, const char *member, int *code) {
+    if (strcmp(path, "-") != 0) {
+        pkce_token_store *store = NULL;
+        pkce_token *token = NULL;
+        char *value = NULL;
+        pkce_status st = pkce_token_store_open_file(path, &store);
+        if (st == PKCE_OK) st = pkce_token_store_token(store, 0, &token, NULL);
+        if (st == PKCE_OK) st = pkce_token_member_string(token, member, &value);
+        pkce_token_free(token);
+        pkce_token_store_free(store);
+        if (st == PKCE_OK) return value;
+        if (st != PKCE_ERR_STORE) {  /* a store without that: say so; anything else may be a saved response */
+            fprintf(stderr, "pkce: %s holds no %s: %s\n", path, member, pkce_strerror(st));
+            *code = EXIT_USAGE;
+            return NULL;
+        }
+    }
     FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     static char json[1 << 20];
     size_t n = f ? fread(json, 1, sizeof json - 1, f) : 0;
@@ -382,7 +407,7 @@ static int login_device(const struct options *o, pkce_client *client) {
     pkce_token *token = NULL;
     st = pkce_client_device_poll(client, device, &token, &error);
     pkce_device_free(device);
-    return st == PKCE_OK ? print_token(o, token) : fail("device sign-in", st, error);
+    return st == PKCE_OK ? print_token(o, client, token) : fail("device sign-in", st, error);
 }
 
 static int cmd_login(const struct options *o) {
@@ -411,7 +436,7 @@ static int cmd_login(const struct options *o) {
         pkce_browser browser = o->no_browser ? PKCE_BROWSER_PRINT
                              : o->browser_command ? PKCE_BROWSER_PROGRAM : PKCE_BROWSER_SYSTEM;
         st = pkce_client_sign_in(client, attempt, listener, browser, o->browser_command, o->timeout * 1000, &token, &error);
-        code = st == PKCE_OK ? print_token(o, token) : fail("sign-in", st, error);
+        code = st == PKCE_OK ? print_token(o, client, token) : fail("sign-in", st, error);
     }
     pkce_attempt_free(attempt);
     pkce_listener_free(listener);
@@ -430,7 +455,7 @@ static int cmd_refresh(const struct options *o) {
         pkce_token *token = NULL;
         pkce_error *error = NULL;
         pkce_status st = pkce_client_refresh(client, from_file ? from_file : o->refresh_token, NULL, &token, &error);
-        code = st == PKCE_OK ? print_token(o, token) : fail("refresh", st, error);
+        code = st == PKCE_OK ? print_token(o, client, token) : fail("refresh", st, error);
         pkce_client_free(client);
     }
     pkce_string_free(from_file);
@@ -487,6 +512,71 @@ static int cmd_discover(struct options *o) {
     return EXIT_OK;
 }
 
+/* The entry of the store `subject` names (the first when NULL): 1 with its
+ * strings (to free), or 0 with *code set. */
+static int find_entry(pkce_token_store *store, const char *subject, char **client_id, char **token_endpoint,
+                      char **issuer, char **sub, int *code) {
+    for (size_t i = 0;; i++) {
+        pkce_error *error = NULL;
+        pkce_status st = pkce_token_store_entry(store, i, client_id, token_endpoint, issuer, sub, &error);
+        if (st == PKCE_ERR_NOT_FOUND) {
+            pkce_error_free(error);
+            fprintf(stderr, "pkce: token: no saved token%s%s\n", subject ? " for subject " : "", subject ? subject : "");
+            *code = EXIT_USAGE;
+            return 0;
+        }
+        if (st != PKCE_OK) {
+            *code = fail("token", st, error);
+            return 0;
+        }
+        if (!subject || strcmp(*sub, subject) == 0) return 1;
+        char **strings[] = { client_id, token_endpoint, issuer, sub };
+        for (size_t k = 0; k < 4; k++) { pkce_string_free(*strings[k]); *strings[k] = NULL; }
+    }
+}
+
+/* A valid access token from the store FILE, refreshed (once, whatever
+ * other processes do at the same time) and saved when it is about to expire. */
+static int cmd_token(const struct options *o) {
+    if (o->positional_count != 1) return usage_error("token needs one FILE");
+    pkce_token_store *store = NULL;
+    pkce_status st = pkce_token_store_open_file(o->positional[0], &store);
+    if (st != PKCE_OK) return fail("token", st, NULL);
+    char *client_id = NULL, *token_endpoint = NULL, *issuer = NULL, *subject = NULL;
+    int code = EXIT_OK;
+    if (!find_entry(store, o->subject, &client_id, &token_endpoint, &issuer, &subject, &code)) {
+        pkce_token_store_free(store);
+        return code;
+    }
+    /* Only refreshes: the redirect URI is never used. */
+    pkce_client *client = NULL;
+    pkce_token_source *source = NULL;
+    pkce_error *error = NULL;
+    st = pkce_client_new(client_id, "http://127.0.0.1/callback", &client);
+    if (st == PKCE_OK && o->verbose) pkce_client_set_log(client, PKCE_LOG_DEBUG, log_to_stderr, NULL);
+    if (st == PKCE_OK && o->ca_file) st = pkce_client_set_ca_file(client, o->ca_file);
+    if (st == PKCE_OK) st = pkce_client_set_token_endpoint(client, token_endpoint);
+    /* The entry is keyed by the issuer, or by the token endpoint when there was none. */
+    if (st == PKCE_OK && strcmp(issuer, token_endpoint) != 0) st = pkce_client_set_issuer(client, issuer, 0);
+    if (st == PKCE_OK) st = pkce_token_source_new(client, NULL, store, subject, &source, &error);
+    char access_token[16384];
+    if (st == PKCE_OK) st = pkce_token_source_access_token(source, access_token, sizeof access_token, NULL, &error);
+    if (st == PKCE_OK) {
+        puts(access_token);
+        memset(access_token, 0, sizeof access_token);
+    } else {
+        code = fail("token", st, error);
+    }
+    pkce_token_source_free(source);
+    pkce_client_free(client);
+    pkce_string_free(client_id);
+    pkce_string_free(token_endpoint);
+    pkce_string_free(issuer);
+    pkce_string_free(subject);
+    pkce_token_store_free(store);
+    return code;
+}
+
 /* ---- help ---- */
 
 static const struct { const char *name, *usage; } commands[] = {
@@ -498,16 +588,20 @@ static const struct { const char *name, *usage; } commands[] = {
     { "login", "pkce login (--issuer URL | --authorization-endpoint URL --token-endpoint URL) --client-id ID\n"
                "           [--scope S] [--param NAME=VALUE]... [--ca-file FILE] [--port N | --ports N-M]\n"
                "           [--redirect-path PATH] [--timeout SECONDS] [--browser-command PROGRAM | --no-browser]\n"
-               "           [--device] [--save FILE] [--show-secrets] [--verbose]\n"
-               "  Signs in with a loopback redirect (or the device grant) and prints the token response." },
+               "           [--device] [--save FILE [--subject SUB]] [--show-secrets] [--verbose]\n"
+               "  Signs in with a loopback redirect (or the device grant) and prints the token response;\n"
+               "  --save keeps it in the token store FILE (mode 0600) for pkce token." },
     { "refresh", "pkce refresh (--issuer URL | --token-endpoint URL) --client-id ID\n"
                  "             (--refresh-token TOKEN | --token-file FILE) [--ca-file FILE] [--save FILE]\n"
                  "             [--show-secrets] [--verbose]\n"
-                 "  The refresh_token grant; FILE is a token response saved by --save (- reads stdin)." },
+                 "  The refresh_token grant; FILE is a token store saved by --save, or a token response (- reads stdin)." },
     { "revoke", "pkce revoke (--issuer URL | --revocation-endpoint URL) --client-id ID\n"
                 "            (--token TOKEN | --token-file FILE) [--hint access_token|refresh_token] [--ca-file FILE]\n"
                 "  Revokes a token (RFC 7009); from a FILE, its refresh token unless --hint access_token." },
     { "discover", "pkce discover ISSUER [--ca-file FILE] [--verbose]\n  The endpoints found in the issuer's metadata, as JSON." },
+    { "token", "pkce token FILE [--subject SUB] [--ca-file FILE] [--verbose]\n"
+               "  A valid access token from the token store FILE (saved by login --save), refreshed and saved\n"
+               "  when it is about to expire, once however many processes ask at the same time." },
 };
 
 static int help(const char *command) {
@@ -538,6 +632,7 @@ int main(int argc, char **argv) {
         else if (strcmp(command, "refresh") == 0) code = cmd_refresh(&o);
         else if (strcmp(command, "revoke") == 0) code = cmd_revoke(&o);
         else if (strcmp(command, "discover") == 0) code = cmd_discover(&o);
+        else if (strcmp(command, "token") == 0) code = cmd_token(&o);
         else code = usage_error("unknown command %s", command);
     }
     free(o.ports);

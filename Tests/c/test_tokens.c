@@ -125,6 +125,15 @@ static void test_one_refresh_for_all_threads(void) {
     pkce_string_free(iss);
     pkce_string_free(subject);
     CHECK_STATUS(pkce_token_store_entry(store, 1, NULL, NULL, NULL, NULL, NULL), PKCE_ERR_NOT_FOUND);
+    pkce_token *stored = NULL;
+    CHECK_STATUS(pkce_token_store_token(store, 0, &stored, NULL), PKCE_OK);
+    CHECK_STR(pkce_token_access_token(stored), newest);
+    CHECK(pkce_token_refresh_token(stored) != NULL);
+    int64_t left = -1;
+    CHECK_STATUS(pkce_token_expires_in(stored, &left), PKCE_OK);
+    CHECK(left > 3600);  /* refreshed "a day on" for an hour: from now, still more than an hour */
+    pkce_token_free(stored);
+    CHECK_STATUS(pkce_token_store_token(store, 1, &stored, NULL), PKCE_ERR_NOT_FOUND);
 
     /* The file holds the tokens. */
     size_t size = 0;

@@ -13,7 +13,7 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 import requests
@@ -39,9 +39,17 @@ def login(tmp_path: Path, *extra: str, browser: str = "follow") -> subprocess.Co
                 browser=browser)
 
 
+def saved_entry(path: Path) -> Dict[str, Any]:
+    """The one account in a token store written by --save."""
+    store = json.loads(path.read_text())
+    assert store["libpkce_tokens"] == 1 and len(store["entries"]) == 1
+    entry: Dict[str, Any] = store["entries"][0]
+    return entry
+
+
 def test_help_and_usage_errors() -> None:
     assert pkce("--help").returncode == 0
-    for command in ("pair", "challenge", "url", "login", "refresh", "revoke", "discover"):
+    for command in ("pair", "challenge", "url", "login", "refresh", "revoke", "discover", "token"):
         answer = pkce(command, "--help")
         assert answer.returncode == 0 and answer.stdout.startswith("usage: pkce " + command)
     for args in (["nonsense"], ["pair", "--length", "20"], ["login", "--issuer", ISSUER], ["pair", "--bogus"],
@@ -83,10 +91,12 @@ def test_url_and_discover() -> None:
 def test_login_refresh_revoke(tmp_path: Path) -> None:
     answer = login(tmp_path, "--scope", "profile")
     assert answer.returncode == 0, answer.stderr
-    saved = json.loads((tmp_path / "token.json").read_text())
+    saved = saved_entry(tmp_path / "token.json")
     assert oct((tmp_path / "token.json").stat().st_mode & 0o777) == "0o600"
     shown = json.loads(answer.stdout)
-    assert shown["token_type"] == saved["token_type"] and shown["expires_in"] == saved["expires_in"]
+    assert shown["token_type"] == saved["token_type"]
+    assert abs(saved["expires_at"] - (time.time() + shown["expires_in"])) < 30
+    assert (saved["client_id"], saved["issuer"], saved["token_endpoint"]) == ("libpkce-test", ISSUER, ISSUER + "/token")
     for secret in ("access_token", "refresh_token"):
         assert shown[secret] == f"{saved[secret][:6]}…({len(saved[secret])} chars)"
         assert saved[secret] not in answer.stdout + answer.stderr
@@ -134,7 +144,7 @@ def test_exit_codes(tmp_path: Path) -> None:
 def test_verbose_log_holds_no_secret(tmp_path: Path) -> None:
     answer = login(tmp_path, "--scope", "openid email", "--verbose")
     assert answer.returncode == 0, answer.stderr
-    saved = json.loads((tmp_path / "token.json").read_text())
+    saved = saved_entry(tmp_path / "token.json")
     assert "pkce: [info] request: POST " + ISSUER + "/token" in answer.stderr
     assert "code_verifier=(43 bytes)" in answer.stderr and "answer: HTTP 200" in answer.stderr
     for secret in (saved["access_token"], saved["refresh_token"], saved["id_token"]):
@@ -190,9 +200,42 @@ def test_valgrind_clean(tmp_path: Path) -> None:
     token = str(tmp_path / "token.json")
     runs = [(["login", *SERVER, "--browser-command", BROWSER, "--save", token, "--verbose"], 0),
             (["refresh", *SERVER, "--token-file", token, "--save", token], 0),
+            (["token", token, "--ca-file", CA], 0),
             (["revoke", *SERVER, "--token-file", token], 0), (["pair"], 0),
             (["login", *SERVER, "--port", "99999"], 2)]  # a usage error: the early exit path
     for args, expected in runs:
         # valgrind's --error-exitcode=1 turns any error or leak into status 1
         result = subprocess.run([*valgrind, PKCE, *args], capture_output=True, text=True, env=environment, timeout=120)
         assert result.returncode == expected, (args, result.stderr)
+
+
+def test_token_from_the_store(tmp_path: Path) -> None:
+    """pkce token FILE: the saved access token while it is good; once it is about to expire,
+    one refresh however many processes ask at the same time (Authlib rotates refresh tokens,
+    so a second refresh with the same one would be refused), saved for the next."""
+    store = tmp_path / "token.json"
+    assert login(tmp_path, "--scope", "profile").returncode == 0
+    saved = saved_entry(store)
+    first = pkce("token", str(store), "--ca-file", CA)
+    assert first.returncode == 0 and first.stdout == saved["access_token"] + "\n"
+
+    expired = json.loads(store.read_text())
+    expired["entries"][0]["expires_at"] = int(time.time()) - 10
+    store.write_text(json.dumps(expired))
+    environment = dict(os.environ, LD_LIBRARY_PATH=str(ROOT / "build"))
+    runs = [subprocess.Popen([PKCE, "token", str(store), "--ca-file", CA, "--verbose"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, env=environment) for _ in range(6)]
+    outputs = [run.communicate(timeout=60) for run in runs]
+    assert [run.returncode for run in runs] == [0] * 6, [err for _, err in outputs]
+    tokens = {out for out, _ in outputs}
+    assert len(tokens) == 1 and tokens != {saved["access_token"] + "\n"}
+    refreshes = sum(err.count("request: POST " + ISSUER + "/token") for _, err in outputs)
+    assert refreshes == 1
+    assert saved_entry(store)["access_token"] + "\n" in tokens and saved_entry(store)["refresh_token"] != saved["refresh_token"]
+    for _, err in outputs:
+        assert saved["refresh_token"] not in err
+
+    assert pkce("token", str(tmp_path / "none.json")).returncode == 2
+    assert pkce("token", str(store), "--subject", "someone-else").returncode == 2
+    assert pkce("token").returncode == 2
+
