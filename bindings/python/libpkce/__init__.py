@@ -28,7 +28,8 @@ from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError
                       IDTokenMissingError, IDTokenNonceError, IDTokenSignatureError, InvalidArgumentError,
                       IssuerMismatchError, IssuerMissingError, JWKSError, JWKSUnknownError, ListenerError, NotConfiguredError, OAuthError,
                       PKCEError, PortInUseError, ResponseError, S256UnsupportedError, SignInError, SignInTimeoutError,
-                      SlowDownError, StateMismatchError, Status, TLSError, TransportError, TransportTimeoutError,
+                      SlowDownError, StateMismatchError, Status, StoreError, TLSError, TokenExpiredError,
+                      TransportError, TransportTimeoutError,
                       error_slot, raise_for)
 from ._native import handle_t, lib, take_string, text
 
@@ -236,23 +237,36 @@ class Token(NamedTuple):
 
     @staticmethod
     def _take(handle: handle_t) -> Token:
-        import datetime
-        import json
         try:
-            seconds = ctypes.c_int64()
-            expires_in = seconds.value if lib.pkce_token_expires_in(handle, ctypes.byref(seconds)) == 0 else None
-            now = datetime.datetime.now(datetime.timezone.utc)
-            length = ctypes.c_size_t()
-            raw = json.loads(ctypes.string_at(lib.pkce_token_json(handle, ctypes.byref(length)), length.value))
-            verified = lib.pkce_token_id_token_claims(handle)
-            return Token(access_token=text(lib.pkce_token_access_token(handle)) or "",
-                         token_type=text(lib.pkce_token_token_type(handle)), expires_in=expires_in,
-                         expires_at=None if expires_in is None else now + datetime.timedelta(seconds=expires_in),
-                         refresh_token=text(lib.pkce_token_refresh_token(handle)),
-                         scope=text(lib.pkce_token_scope(handle)), id_token=text(lib.pkce_token_id_token(handle)),
-                         raw=raw, claims=_claims(verified) if verified else None)
+            return Token._read(handle)
         finally:
             lib.pkce_token_free(handle)
+
+    @staticmethod
+    def _read(handle: handle_t) -> Token:
+        """A Token from a borrowed pkce_token handle."""
+        import datetime
+        import json
+        seconds = ctypes.c_int64()
+        expires_in = seconds.value if lib.pkce_token_expires_in(handle, ctypes.byref(seconds)) == 0 else None
+        now = datetime.datetime.now(datetime.timezone.utc)
+        length = ctypes.c_size_t()
+        raw = json.loads(ctypes.string_at(lib.pkce_token_json(handle, ctypes.byref(length)), length.value))
+        verified = lib.pkce_token_id_token_claims(handle)
+        return Token(access_token=text(lib.pkce_token_access_token(handle)) or "",
+                     token_type=text(lib.pkce_token_token_type(handle)), expires_in=expires_in,
+                     expires_at=None if expires_in is None else now + datetime.timedelta(seconds=expires_in),
+                     refresh_token=text(lib.pkce_token_refresh_token(handle)),
+                     scope=text(lib.pkce_token_scope(handle)), id_token=text(lib.pkce_token_id_token(handle)),
+                     raw=raw, claims=_claims(verified) if verified else None)
+
+    def _handle(self) -> handle_t:
+        """A pkce_token of this token's answer (to free), for calls that take one."""
+        import json
+        body = json.dumps(self.raw).encode()
+        out = handle_t()
+        raise_for(lib.pkce_token_parse(200, body, len(body), ctypes.byref(out), None))
+        return out
 
 
 def _claims(handle: Any) -> Dict[str, Any]:
@@ -565,7 +579,9 @@ class Client(_Handle):
         """The refresh_token grant, over HTTPS. Given a Token, its refresh token is used and a new
         ID token must name the same ``sub`` as its verified one (OpenID Connect Core 12.2).
         ``fields`` and ``headers`` extend the request as for :meth:`exchange` (WorkOS's
-        ``organization_id`` switches organization); they do not go with ``subject``."""
+        ``organization_id`` switches organization); they do not go with ``subject``. A server that
+        does not rotate refresh tokens answers without one: the returned Token carries the old one
+        forward, so that it can be refreshed again."""
         if isinstance(refresh_token, Token):
             subject = subject or refresh_token.subject
             if refresh_token.refresh_token is None:
@@ -588,7 +604,8 @@ class Client(_Handle):
             raise_for(lib.pkce_client_refresh_subject(self.handle, _to_c(refresh_token, "refresh token"),
                                                       _to_c_opt(scope), _to_c(subject, "subject"),
                                                       ctypes.byref(out), ctypes.byref(err)), err)
-        return Token._take(out)
+        fresh = Token._take(out)
+        return fresh if fresh.refresh_token is not None else fresh._replace(refresh_token=refresh_token)
 
     def revoke(self, token: str, hint: Optional[str] = None, *, fields: Optional[Mapping[str, str]] = None,
                headers: Optional[Mapping[str, str]] = None) -> None:
@@ -764,6 +781,63 @@ class Listener(_Handle):
             lib.pkce_listener_cancel(self._handle)
 
 
+class FileTokenStore(_Handle):
+    """Tokens kept in one JSON file (mode 0600, replaced atomically, locked while refreshing), several
+    accounts side by side by issuer, client and subject; created on the first save."""
+
+    _free = lib.pkce_token_store_free
+
+    def __init__(self, path: str) -> None:
+        handle = handle_t()
+        raise_for(lib.pkce_token_store_open_file(_to_c(str(path), "path"), ctypes.byref(handle)))
+        super().__init__(handle)
+
+
+class TokenSource(_Handle):
+    """A valid access token whenever asked, from any number of threads (and, with a store,
+    processes): refreshed within ``leeway`` seconds of expiry, once however many ask, the old
+    refresh token kept when the server sends none, ``on_refresh`` called with each new
+    :class:`Token`. Without ``token``, the store's tokens for this client (a program's restart)."""
+
+    _free = lib.pkce_token_source_free
+
+    def __init__(self, client: Client, token: Optional[Token] = None, *, store: Optional[FileTokenStore] = None,
+                 subject: Optional[str] = None, leeway: int = 60,
+                 on_refresh: Optional[Callable[[Token], None]] = None) -> None:
+        given = token._handle() if token is not None else None
+        handle, err = handle_t(), error_slot()
+        try:
+            subject = subject if subject is not None or token is None else token.subject
+            raise_for(lib.pkce_token_source_new(client.handle, given, None if store is None else store.handle,
+                                                _to_c_opt(subject), ctypes.byref(handle), ctypes.byref(err)), err)
+        finally:
+            if given is not None:
+                lib.pkce_token_free(given)
+        super().__init__(handle)
+        self._client, self._store = client, store  # the source uses both: keep them alive
+        raise_for(lib.pkce_token_source_set_leeway(self.handle, leeway))
+        self._callback: Any = None
+        if on_refresh is not None:
+            def forward(answer: handle_t, _user_data: Any) -> None:
+                on_refresh(Token._read(answer))
+            self._callback = _native.TokenRefreshedFunction(forward)
+            raise_for(lib.pkce_token_source_on_refresh(self.handle, ctypes.cast(self._callback, ctypes.c_void_p), None))
+
+    def access_token(self) -> str:
+        """A valid access token, refreshed (and saved) first when need be."""
+        out, err, length = ctypes.create_string_buffer(16384), error_slot(), ctypes.c_size_t()
+        try:
+            raise_for(lib.pkce_token_source_access_token(self.handle, out, len(out), ctypes.byref(length),
+                                                         ctypes.byref(err)), err)
+            return out.raw[:length.value].decode()
+        finally:
+            ctypes.memset(out, 0, len(out))
+
+    def set_time(self, unix_seconds: int) -> None:
+        """A fixed "now" for tests; 0 returns to the system clock."""
+        raise_for(lib.pkce_token_source_set_time(self.handle, unix_seconds))
+
+
 class DeviceAuthorization(_Handle):
     """A started device authorization grant (RFC 8628): what to show the user."""
 
@@ -807,6 +881,7 @@ def metadata_urls(issuer: str) -> List[str]:
 
 __all__ = [
     "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "ClientAuth", "Endpoint",
+    "FileTokenStore", "TokenSource", "StoreError", "TokenExpiredError",
     "LogLevel", "CancelledError", "DeviceAuthorization",
     "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",
     "SignInTimeoutError", "SlowDownError", "open_browser",

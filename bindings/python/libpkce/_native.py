@@ -117,6 +117,14 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_client_use_workos": ([handle_t, _str], status_t),
     "pkce_client_set_scope": ([handle_t, _str], status_t),
     "pkce_client_set_secret": ([handle_t, _str, _int], status_t),
+    "pkce_token_store_open_file": ([_str, _out_handle], status_t),
+    "pkce_token_store_free": ([handle_t], None),
+    "pkce_token_source_new": ([handle_t, handle_t, handle_t, _str, _out_handle, _out_handle], status_t),
+    "pkce_token_source_free": ([handle_t], None),
+    "pkce_token_source_set_leeway": ([handle_t, ctypes.c_int64], status_t),
+    "pkce_token_source_set_time": ([handle_t, ctypes.c_int64], status_t),
+    "pkce_token_source_on_refresh": ([handle_t, ctypes.c_void_p, ctypes.c_void_p], status_t),
+    "pkce_token_source_access_token": ([handle_t, ctypes.c_char_p, _size, _P(_size), _out_handle], status_t),
     "pkce_client_set_issuer": ([handle_t, _str, _int], status_t),
     "pkce_client_refresh_request": ([handle_t, _str, _str, _out_handle], status_t),
     "pkce_client_revocation_request": ([handle_t, _str, _str, _out_handle], status_t),
@@ -203,6 +211,9 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_client_endpoint": ([handle_t, _int, _out_string], status_t),
     "pkce_client_requires_iss": ([handle_t], _int),
 }
+
+#: The C type of pkce_token_refreshed_fn: (token, user_data).
+TokenRefreshedFunction = ctypes.CFUNCTYPE(None, handle_t, ctypes.c_void_p)
 
 #: The C type of pkce_log_fn: (level, message, user_data).
 LogFunction = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
