@@ -130,7 +130,7 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 C_EXAMPLES := quickstart signin_demo
 C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
 	test_secrets test_oom test_signin test_tokens
-C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener
+C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener bench_tokens
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
 LIBS_test_oidc   = -lcurl -lpthread
@@ -144,6 +144,7 @@ LIBS_bench_pkce  = -lcrypto $(IDDAWC_FLAGS)
 LIBS_bench_https = -lcurl -lpthread $(IDDAWC_FLAGS)
 LIBS_bench_oidc  = -lcrypto
 LIBS_bench_listener = -lpthread
+LIBS_bench_tokens = -lpthread
 STATUS_LIST := $(BUILD)/pkce_statuses.h
 C_RULE = $(CC) $(CFLAGS_STRICT) -I$(BUILD) $< -o $@ $(LDFLAGS_PKCE) $(LIBS_$(@F))
 
@@ -366,9 +367,9 @@ test-facts: $(LIB) venv
 IDDAWC := $(BUILD)/iddawc
 IDDAWC_FLAGS = -DHAVE_IDDAWC -I$(IDDAWC)/usr/include -I$(IDDAWC)/usr/include/$(MULTIARCH) \
 	-l:libiddawc.so.1.1 -l:liborcania.so.2.3
-BENCH_APT_PACKAGES := nginx-light
+BENCH_APT_PACKAGES := nginx-light jq
 
-bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/bench_oidc $(BUILD)/bench_listener \
+bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/bench_oidc $(BUILD)/bench_listener $(BUILD)/bench_tokens \
 	$(BUILD)/pkce venv
 	@$(MAKE) -s deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/bench_pkce
@@ -379,6 +380,8 @@ bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/b
 	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python BENCH_LIBRARY=$(LIB) \
 	    BENCH_WHEEL_DIR=$(WHEEL_DIR)/repaired $(PYTHON) Tests/bench/bench_python.py
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(PYTHON) Tests/bench/bench_signin.py ./$(BUILD)/bench_listener ./$(BUILD)/pkce
+	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(PYTHON) Tests/bench/bench_tokens.py ./$(BUILD)/bench_tokens ./$(BUILD)/pkce \
+	    $(BUILD)/bench-tokens
 
 $(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h
 $(IDDAWC)/usr/include/iddawc.h:

@@ -118,10 +118,14 @@ public func pkce_token_source_access_token(_ source: OpaquePointer?, _ out: Unsa
                                            _ length: UnsafeMutablePointer<Int>?,
                                            _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
-        let source = try required(source, TokenSource.self), out = try required(out)
-        let token = try source.accessToken()
-        guard outSize > token.count else { throw PKCEError(.bufferTooSmall, "the access token needs \(token.count + 1) bytes") }
-        UnsafeMutableRawPointer(out).copyMemory(from: token.base, byteCount: token.count + 1)
-        length?.pointee = token.count
+        guard let source else { throw PKCEError(.invalidArgument) }
+        let out = try required(out)
+        // Borrowed, not retained: eight threads asking at once would otherwise
+        // contend for the source's reference count on every call.
+        let copied = Unmanaged<TokenSource>.fromOpaque(UnsafeRawPointer(source))._withUnsafeGuaranteedRef { source in
+            Result { () throws(PKCEError) in try source.copyAccessToken(into: UnsafeMutableRawBufferPointer(start: out, count: outSize)) }
+        }
+        let count = try copied.get()  // not on the right of `length?.pointee =`, which skips it when length is NULL
+        length?.pointee = count
     }
 }

@@ -18,12 +18,12 @@ public final class TokenSource: @unchecked Sendable {
     /// Seconds before expiry at which a token counts as expired (default 60).
     public var leeway: Int64 {
         get { locked { leewaySeconds } }
-        set { locked { leewaySeconds = max(newValue, 0) } }
+        set { locked { published { leewaySeconds = max(newValue, 0) } } }
     }
     /// Unix seconds now; the system clock unless a test sets another.
     public var clock: @Sendable () -> Int64 {
         get { locked { now } }
-        set { locked { now = newValue } }
+        set { locked { published { now = newValue } } }
     }
     /// Called on the refreshing thread, with the server's answer, after each
     /// refresh that yields new tokens (not when another process refreshed).
@@ -32,8 +32,16 @@ public final class TokenSource: @unchecked Sendable {
         set { locked { refreshed = newValue } }
     }
 
-    private var current: StoredToken
-    private var leewaySeconds: Int64 = 60
+    private var current: StoredToken { didSet { updateFastPath() } }
+    private var leewaySeconds: Int64 = 60 { didSet { updateFastPath() } }
+    // What the common call reads, kept beside `current` so that it touches
+    // no reference count: the token's bytes (owned by `current`) and the
+    // last second at which they count as fresh. Guarded by `hot`, a
+    // read-write lock: callers only read, so they do not queue behind each
+    // other; a change (under `mutex` too) takes it for writing.
+    private var freshUntil = Int64.min
+    private var fastToken: UnsafePointer<UInt8>?
+    private var fastCount = 0
     private var now: @Sendable () -> Int64 = TokenSource.systemClock
     /// Unix seconds from the system's real-time clock.
     public static let systemClock: @Sendable () -> Int64 = { Int64(time(nil)) }
@@ -44,6 +52,7 @@ public final class TokenSource: @unchecked Sendable {
     private var lastFailure: (generation: Int, error: PKCEError)?
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
+    private let hot: UnsafeMutablePointer<pthread_rwlock_t>
 
     /// A source for `token`, the answer just received (saved to `store` when
     /// given), or, without one, for the entry `store` holds for this client,
@@ -70,15 +79,33 @@ public final class TokenSource: @unchecked Sendable {
         // Only now that nothing can throw: a failed init runs no deinit.
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
+        hot = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
+        pthread_rwlock_init(hot, nil)
+        updateFastPath()
+    }
+
+    private func updateFastPath() {
+        freshUntil = current.expiresAt.map { $0 - leewaySeconds - 1 } ?? .max
+        fastToken = UnsafePointer(current.accessToken.base)
+        fastCount = current.accessToken.count
     }
 
     deinit {
+        pthread_rwlock_destroy(hot)
         pthread_cond_destroy(condition)
         pthread_mutex_destroy(mutex)
+        hot.deallocate()
         condition.deallocate()
         mutex.deallocate()
+    }
+
+    /// Runs a change of what the fast path reads, holding `hot` for writing.
+    private func published(_ change: () -> Void) {
+        pthread_rwlock_wrlock(hot)
+        change()
+        pthread_rwlock_unlock(hot)
     }
 
     private func locked<R>(_ body: () throws(PKCEError) -> R) throws(PKCEError) -> R {
@@ -123,7 +150,7 @@ public final class TokenSource: @unchecked Sendable {
         generation += 1
         switch outcome {
         case .success(let (fresh, _)):
-            current = fresh
+            published { current = fresh }
             lastFailure = nil
         case .failure(let error):
             lastFailure = (generation, error)
@@ -137,6 +164,29 @@ public final class TokenSource: @unchecked Sendable {
         case .failure(let error):
             throw error
         }
+    }
+
+    /// Copies a valid access token and a NUL into `out` and returns its
+    /// length (see `token()`); `.bufferTooSmall` when it does not fit. The
+    /// common case, no refresh due, takes the lock once, copies the bytes,
+    /// and retains nothing: what `pkce_token_source_access_token` costs.
+    public func copyAccessToken(into out: UnsafeMutableRawBufferPointer) throws(PKCEError) -> Int {
+        pthread_rwlock_rdlock(hot)
+        if now() <= freshUntil, let fastToken {
+            let count = fastCount
+            guard count < out.count else {
+                pthread_rwlock_unlock(hot)
+                throw PKCEError(.bufferTooSmall, "the access token needs \(count + 1) bytes")
+            }
+            out.baseAddress?.copyMemory(from: fastToken, byteCount: count + 1)
+            pthread_rwlock_unlock(hot)
+            return count
+        }
+        pthread_rwlock_unlock(hot)
+        let token = try token().accessToken
+        guard token.count < out.count else { throw PKCEError(.bufferTooSmall, "the access token needs \(token.count + 1) bytes") }
+        out.baseAddress?.copyMemory(from: token.base, byteCount: token.count + 1)
+        return token.count
     }
 
     /// A valid access token (see `token()`). The common case, a token that

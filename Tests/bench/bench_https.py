@@ -28,7 +28,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_nginx(state: Path) -> tuple[subprocess.Popen, str, str]:
+def start_nginx(state: Path, access_log: bool = False) -> tuple[subprocess.Popen, str, str]:
+    """nginx on a free loopback port answering TOKEN at /token; with access_log, each request
+    is a line of STATE/access.log (for counting what reached it)."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1")
     ca.cert_pem.write_to_path(str(state / "ca.pem"))
@@ -44,7 +46,7 @@ pid {state}/nginx.pid;
 error_log {state}/error.log;
 events {{ worker_connections 64; }}
 http {{
-    access_log off;
+    access_log {f"{state}/access.log" if access_log else "off"};
     keepalive_requests 1000000;
     keepalive_timeout 60s;
     client_body_temp_path {state}/body;
