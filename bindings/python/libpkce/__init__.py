@@ -351,7 +351,8 @@ class AuthorizationAttempt(_Handle):
 
     def add_parameter(self, name: str, value: str) -> None:
         """Adds a provider parameter to the authorization URL (``provider``, ``organization_id``, ...)."""
-        raise_for(lib.pkce_attempt_add_parameter(self.handle, _to_c(name, "name"), _to_c(value, "value")))
+        raise_for(lib.pkce_attempt_add_parameter(self.handle, _to_c(name, "name"), _to_c(value, "value")),
+                  what=f"parameter {name!r}")
 
     @property
     def authorization_url(self) -> str:
@@ -409,16 +410,19 @@ class Client(_Handle):
         Unix time, for tests) are for OpenID Connect: with ``openid`` in ``scope`` the ID token
         is verified on every exchange (see pkce.h, "OpenID Connect")."""
         handle = handle_t()
+        if not client_id:
+            raise InvalidArgumentError(Status.INVALID_ARGUMENT, "client_id is empty")
         raise_for(lib.pkce_client_new(_to_c(client_id, "client_id"), _to_c(redirect_uri, "redirect_uri"),
-                                      ctypes.byref(handle)))
+                                      ctypes.byref(handle)), what="redirect_uri")
         super().__init__(handle)
         h = self.handle
-        raise_for(lib.pkce_client_set_scope(h, _to_c_opt(scope)))
+        raise_for(lib.pkce_client_set_scope(h, _to_c_opt(scope)), what="scope")
         if client_secret is not None:
-            raise_for(lib.pkce_client_set_secret(h, _to_c(client_secret, "client_secret"), int(client_auth)))
-        raise_for(lib.pkce_client_set_ca_file(h, _to_c_opt(ca_file)))
-        raise_for(lib.pkce_client_set_ca_path(h, _to_c_opt(ca_path)))
-        raise_for(lib.pkce_client_set_timeouts(h, int(connect_timeout * 1000), int(timeout * 1000)))
+            raise_for(lib.pkce_client_set_secret(h, _to_c(client_secret, "client_secret"), int(client_auth)),
+                      what="client_secret")
+        raise_for(lib.pkce_client_set_ca_file(h, _to_c_opt(ca_file)), what="ca_file")
+        raise_for(lib.pkce_client_set_ca_path(h, _to_c_opt(ca_path)), what="ca_path")
+        raise_for(lib.pkce_client_set_timeouts(h, int(connect_timeout * 1000), int(timeout * 1000)), what="timeout")
         raise_for(lib.pkce_client_allow_loopback_http(h, int(allow_loopback_http)))
         raise_for(lib.pkce_client_set_clock_skew(h, clock_skew))
         if time is not None:
@@ -445,18 +449,21 @@ class Client(_Handle):
                     id_token_algorithms: Optional[Sequence[str]] = None,
                     device_authorization_endpoint: Optional[str] = None) -> None:
         h = self.handle
-        for setter, url in ((lib.pkce_client_set_authorization_endpoint, authorization_endpoint),
-                            (lib.pkce_client_set_token_endpoint, token_endpoint),
-                            (lib.pkce_client_set_revocation_endpoint, revocation_endpoint),
-                            (lib.pkce_client_set_jwks_uri, jwks_uri),
-                            (lib.pkce_client_set_userinfo_endpoint, userinfo_endpoint),
-                            (lib.pkce_client_set_device_authorization_endpoint, device_authorization_endpoint)):
+        for setter, url, name in (
+                (lib.pkce_client_set_authorization_endpoint, authorization_endpoint, "authorization_endpoint"),
+                (lib.pkce_client_set_token_endpoint, token_endpoint, "token_endpoint"),
+                (lib.pkce_client_set_revocation_endpoint, revocation_endpoint, "revocation_endpoint"),
+                (lib.pkce_client_set_jwks_uri, jwks_uri, "jwks_uri"),
+                (lib.pkce_client_set_userinfo_endpoint, userinfo_endpoint, "userinfo_endpoint"),
+                (lib.pkce_client_set_device_authorization_endpoint, device_authorization_endpoint,
+                 "device_authorization_endpoint")):
             if url is not None:
-                raise_for(setter(h, _to_c(url)))
+                raise_for(setter(h, _to_c(url, name)), what=name)
         if issuer is not None:
-            raise_for(lib.pkce_client_set_issuer(h, _to_c(issuer), int(require_iss)))
+            raise_for(lib.pkce_client_set_issuer(h, _to_c(issuer, "issuer"), int(require_iss)), what="issuer")
         if id_token_algorithms is not None:
-            raise_for(lib.pkce_client_set_id_token_algorithms(h, _to_c(" ".join(id_token_algorithms))))
+            raise_for(lib.pkce_client_set_id_token_algorithms(h, _to_c(" ".join(id_token_algorithms))),
+                      what="id_token_algorithms")
 
     @property
     def endpoints(self) -> Dict[str, Optional[str]]:

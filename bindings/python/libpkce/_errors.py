@@ -295,8 +295,9 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
 }
 
 
-def raise_for(status: int, error: Optional[handle_t] = None) -> None:
-    """Raises the exception for a non-zero status, using and freeing a pkce_error if given."""
+def raise_for(status: int, error: Optional[handle_t] = None, what: Optional[str] = None) -> None:
+    """Raises the exception for a non-zero status, using and freeing a pkce_error if given;
+    ``what`` names the argument the call was about, at the head of the message."""
     if status == Status.OK:
         return
     message = text(lib.pkce_strerror(status)) or "unknown status"
@@ -315,6 +316,8 @@ def raise_for(status: int, error: Optional[handle_t] = None) -> None:
         data = lib.pkce_error_body(error, ctypes.byref(length))
         body = None if data is None else ctypes.string_at(data, length.value)
         lib.pkce_error_free(error)
+    if what is not None:
+        message = f"{what}: {message}"
     if status == Status.OAUTH and oauth_error is not None:
         raise OAuthError(status, message, http_status, oauth_error, description, uri, body, request_id)
     raise _BY_STATUS.get(status, PKCEError)(status, message, http_status, body, request_id)

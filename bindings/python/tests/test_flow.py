@@ -132,3 +132,16 @@ def test_closed_handles() -> None:
     c.close()
     with pytest.raises(libpkce.InvalidArgumentError):
         c.start()
+
+
+def test_messages_name_the_argument() -> None:
+    """As a user of requests-oauthlib expects: which argument was wrong, not just "invalid argument"."""
+    with pytest.raises(libpkce.InvalidArgumentError, match="^client_id is empty$"):
+        libpkce.Client("", "http://127.0.0.1/cb")
+    with pytest.raises(libpkce.InvalidArgumentError, match="^token_endpoint: URL is not https"):
+        libpkce.Client("c", "http://127.0.0.1/cb", token_endpoint="http://evil.example/token")
+    with pytest.raises(libpkce.InvalidArgumentError, match="^issuer: "):
+        libpkce.Client("c", "http://127.0.0.1/cb", issuer="https://as.example/?q=1")
+    with libpkce.Client("c", "http://127.0.0.1/cb", authorization_endpoint="https://as.example/a") as client:
+        with pytest.raises(libpkce.InvalidArgumentError, match="^parameter 'code_verifier': "):
+            client.start(code_verifier="x")
