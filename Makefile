@@ -320,7 +320,7 @@ SWIFT_RUNTIME := $(TOOLCHAIN)../lib/swift/linux
 # malloc returns NULL for a size it cannot give, as the C library's does,
 # instead of the sanitizer aborting: the tests of allocation failure need it.
 SAN_MALLOC := ASAN_OPTIONS=allocator_may_return_null=1 TSAN_OPTIONS=allocator_may_return_null=1
-SAN_C_TESTS := test_primitives test_client test_attempt test_token test_https test_oidc test_signin test_process
+SAN_C_TESTS := test_primitives test_client test_attempt test_token test_https test_oidc test_signin test_tokens test_process
 
 define sanitized
 test-$(1)san: venv $(STATUS_LIST)
@@ -331,7 +331,7 @@ test-$(1)san: venv $(STATUS_LIST)
 	for t in $(SAN_C_TESTS); do \
 	  $(SAN_CC) -fsanitize=$(2) -g -O1 -std=c11 -Wall -Wextra -Werror -Iinclude -I$(BUILD) Tests/c/$$$$t.c \
 	    -o $(BUILD)/$(1)san/$$$$t -L.build-$(1)san/debug -lpkce -Wl,-rpath,$(CURDIR)/.build-$(1)san/debug \
-	    -Wl,-rpath,$(SWIFT_RUNTIME) $$$$(case $$$$t in test_https|test_oidc|test_signin) echo -lcurl -lpthread;; \
+	    -Wl,-rpath,$(SWIFT_RUNTIME) $$$$(case $$$$t in test_https|test_oidc|test_signin|test_tokens) echo -lcurl -lpthread;; \
 	    test_process) echo -lpthread -ldl;; test_primitives) echo -lpthread;; esac) $(3) || exit 1; \
 	done
 	for t in test_primitives test_client test_attempt test_token; do ./$(BUILD)/$(1)san/$$$$t || exit 1; done
@@ -339,6 +339,7 @@ test-$(1)san: venv $(STATUS_LIST)
 	sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/$(1)san/test_https
 	sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/$(1)san/test_oidc
 	sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/$(1)san/test_signin
+	sh Tests/server/with-server.sh $(PYTHON) ./$(BUILD)/$(1)san/test_tokens
 endef
 $(eval $(call sanitized,a,address,))
 # The toolchain's ThreadSanitizer runtime intercepts libdispatch too, so it

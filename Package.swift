@@ -52,5 +52,6 @@ let package = Package(
         .testTarget(name: "PKCEOIDCTests", dependencies: ["PKCEOIDC", "COpenSSL"]),
         .testTarget(name: "PKCETransportTests", dependencies: ["PKCETransport"]),
         .testTarget(name: "PKCEListenerTests", dependencies: ["PKCEListener"]),
+        .testTarget(name: "PKCETokensTests", dependencies: ["PKCETokens"]),
     ]
 )

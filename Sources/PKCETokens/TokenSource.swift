@@ -54,16 +54,17 @@ public final class TokenSource: @unchecked Sendable {
     private let condition: UnsafeMutablePointer<pthread_cond_t>
     private let hot: UnsafeMutablePointer<pthread_rwlock_t>
 
-    /// A source for `token`, the answer just received (saved to `store` when
-    /// given), or, without one, for the entry `store` holds for this client,
-    /// its issuer and `subject` (`.notFound` when there is none).
-    public init(client: OAuthClient, token: TokenResponse?, store: TokenStore?, subject: String? = nil) throws(PKCEError) {
+    /// A source for `token`, the answer just received at `clock()` (saved to
+    /// `store` when given), or, without one, for the entry `store` holds for
+    /// this client, its issuer and `subject` (`.notFound` when there is none).
+    public init(client: OAuthClient, token: TokenResponse?, store: TokenStore?, subject: String? = nil,
+                clock: @escaping @Sendable () -> Int64 = TokenSource.systemClock) throws(PKCEError) {
         let configuration = client.configuration
         guard let tokenEndpoint = configuration.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
         let key = StoredToken.Key(issuer: configuration.issuer ?? tokenEndpoint.url, clientID: configuration.clientID,
                                   subject: subject ?? token?.idTokenClaims?.subject.string ?? "")
         if let token {
-            current = StoredToken(token, key: key, tokenEndpoint: tokenEndpoint.url, receivedAt: Int64(time(nil)))
+            current = StoredToken(token, key: key, tokenEndpoint: tokenEndpoint.url, receivedAt: clock())
             let entry = current
             try store?.withLock { () throws(PKCEError) in try store?.save(entry) }
         } else {
@@ -76,6 +77,7 @@ public final class TokenSource: @unchecked Sendable {
         self.client = client
         self.store = store
         self.key = key
+        now = clock
         // Only now that nothing can throw: a failed init runs no deinit.
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)

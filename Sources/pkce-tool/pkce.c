@@ -230,16 +230,22 @@ static void print_shortened(const char *json) {
     putchar('\n');
 }
 
+/* The subject of the store entry --token-file read, so that --save files the
+ * refreshed tokens under the same account (a refresh without --scope openid
+ * verifies no ID token, so the answer alone does not say whose they are). */
+static char *token_file_subject;
+
 /* Prints the token response (secrets shortened unless --show-secrets) and,
  * with --save FILE, keeps it in the token store FILE, which `pkce token`
  * and --token-file read: a token source made with a token saves it. */
 static int print_token(const struct options *o, pkce_client *client, pkce_token *token) {
     if (o->save) {
+        const char *subject = o->subject ? o->subject : token_file_subject;
         pkce_token_store *store = NULL;
         pkce_token_source *source = NULL;
         pkce_error *error = NULL;
         pkce_status st = pkce_token_store_open_file(o->save, &store);
-        if (st == PKCE_OK) st = pkce_token_source_new(client, token, store, o->subject, &source, &error);
+        if (st == PKCE_OK) st = pkce_token_source_new(client, token, store, subject, &source, &error);
         pkce_token_source_free(source);
         pkce_token_store_free(store);
         if (st != PKCE_OK) {
@@ -309,6 +315,7 @@ static char *token_file_member(const char *path, const char *member, int *code) 
         pkce_token *token = NULL;
         char *value = NULL;
         pkce_status st = pkce_token_store_open_file(path, &store);
+        if (st == PKCE_OK) st = pkce_token_store_entry(store, 0, NULL, NULL, NULL, &token_file_subject, NULL);
         if (st == PKCE_OK) st = pkce_token_store_token(store, 0, &token, NULL);
         if (st == PKCE_OK) st = pkce_token_member_string(token, member, &value);
         pkce_token_free(token);
@@ -636,5 +643,6 @@ int main(int argc, char **argv) {
         else code = usage_error("unknown command %s", command);
     }
     free(o.ports);
+    pkce_string_free(token_file_subject);
     return code;
 }

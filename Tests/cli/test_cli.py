@@ -214,8 +214,14 @@ def test_token_from_the_store(tmp_path: Path) -> None:
     one refresh however many processes ask at the same time (Authlib rotates refresh tokens,
     so a second refresh with the same one would be refused), saved for the next."""
     store = tmp_path / "token.json"
-    assert login(tmp_path, "--scope", "profile").returncode == 0
+    assert login(tmp_path, "--scope", "openid profile").returncode == 0
+    assert saved_entry(store)["subject"]  # the verified ID token's sub
+    # A refresh saved to the same store stays that account's (one entry), though
+    # without --scope openid it verifies no ID token to say whose it is.
+    refreshed = pkce("refresh", *SERVER, "--token-file", str(store), "--save", str(store), "--show-secrets")
+    assert refreshed.returncode == 0, refreshed.stderr
     saved = saved_entry(store)
+    assert saved["access_token"] == json.loads(refreshed.stdout)["access_token"]
     first = pkce("token", str(store), "--ca-file", CA)
     assert first.returncode == 0 and first.stdout == saved["access_token"] + "\n"
 

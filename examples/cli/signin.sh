@@ -35,7 +35,13 @@ echo "3. Refresh with the saved refresh token:"
 run pkce refresh $server --token-file "$work/token.json" --save "$work/token.json"
 
 echo
-echo "4. Revoke the new refresh token, then try it once more (the server must refuse: exit status 3):"
+echo "4. An access token for scripts, from the saved store (refreshed there when it is about to"
+echo "   expire, once however many processes ask): curl -H \"Authorization: Bearer \$(pkce token FILE)\""
+access_token=$(pkce token "$work/token.json" --ca-file "$PKCE_TEST_CA")
+echo "pkce token: ${access_token%"${access_token#??????}"}... (${#access_token} characters)"
+
+echo
+echo "5. Revoke the new refresh token, then try it once more (the server must refuse: exit status 3):"
 # shellcheck disable=SC2086
 run pkce revoke $server --token-file "$work/token.json"
 status=0
