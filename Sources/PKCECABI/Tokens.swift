@@ -54,7 +54,7 @@ public func pkce_token_store_token(_ store: OpaquePointer?, _ index: Int, _ out:
         let store = try required(store, FileTokenStore.self), out = try required(out)
         let entries = try store.loadAll()
         guard index >= 0, index < entries.count else { throw PKCEError(.notFound, "the store has \(entries.count) entries") }
-        out.pointee = retained(try entries[index].asTokenResponse(at: TokenSource.systemClock()))
+        out.pointee = retained(try entries[index].asTokenResponse(at: TokenSource.systemTime()))
     }
 }
 
@@ -88,11 +88,7 @@ public func pkce_token_source_set_time(_ source: OpaquePointer?, _ unixSeconds: 
     status { () throws(PKCEError) in
         guard unixSeconds >= 0 else { throw PKCEError(.invalidArgument, "the time is negative") }
         let source = try required(source, TokenSource.self)
-        if unixSeconds == 0 {
-            source.clock = TokenSource.systemClock
-        } else {
-            source.clock = { unixSeconds }
-        }
+        source.fixedTime = unixSeconds == 0 ? nil : unixSeconds
     }
 }
 

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import PKCE
 import PKCETransport
+import Synchronization
 
 /// A valid access token whenever asked, from any number of threads:
 /// refreshed when it is within `leeway` seconds of expiry, with one refresh
@@ -18,12 +19,12 @@ public final class TokenSource: @unchecked Sendable {
     /// Seconds before expiry at which a token counts as expired (default 60).
     public var leeway: Int64 {
         get { locked { leewaySeconds } }
-        set { locked { published { leewaySeconds = max(newValue, 0) } } }
+        set { locked { leewaySeconds = max(newValue, 0) } }
     }
-    /// Unix seconds now; the system clock unless a test sets another.
-    public var clock: @Sendable () -> Int64 {
-        get { locked { now } }
-        set { locked { published { now = newValue } } }
+    /// A fixed "now" in Unix seconds, for tests; nil reads the system clock.
+    public var fixedTime: Int64? {
+        get { locked { fixed } }
+        set { locked { fixed = newValue } }
     }
     /// Called on the refreshing thread, with the server's answer, after each
     /// refresh that yields new tokens (not when another process refreshed).
@@ -32,19 +33,10 @@ public final class TokenSource: @unchecked Sendable {
         set { locked { refreshed = newValue } }
     }
 
-    private var current: StoredToken { didSet { updateFastPath() } }
-    private var leewaySeconds: Int64 = 60 { didSet { updateFastPath() } }
-    // What the common call reads, kept beside `current` so that it touches
-    // no reference count: the token's bytes (owned by `current`) and the
-    // last second at which they count as fresh. Guarded by `hot`, a
-    // read-write lock: callers only read, so they do not queue behind each
-    // other; a change (under `mutex` too) takes it for writing.
-    private var freshUntil = Int64.min
-    private var fastToken: UnsafePointer<UInt8>?
-    private var fastCount = 0
-    private var now: @Sendable () -> Int64 = TokenSource.systemClock
-    /// Unix seconds from the system's real-time clock.
-    public static let systemClock: @Sendable () -> Int64 = { Int64(time(nil)) }
+    // Guarded by `mutex`; each change of what the common call needs publishes a new snapshot.
+    private var current: StoredToken { didSet { publishSnapshot() } }
+    private var leewaySeconds: Int64 = 60 { didSet { publishSnapshot() } }
+    private var fixed: Int64? { didSet { publishSnapshot() } }
     private var refreshed: (@Sendable (TokenResponse) -> Void)?
     private var refreshing = false
     /// Counts finished refreshes, so that a waiter knows whether the one it waited for failed.
@@ -52,19 +44,35 @@ public final class TokenSource: @unchecked Sendable {
     private var lastFailure: (generation: Int, error: PKCEError)?
     private let mutex: UnsafeMutablePointer<pthread_mutex_t>
     private let condition: UnsafeMutablePointer<pthread_cond_t>
-    private let hot: UnsafeMutablePointer<pthread_rwlock_t>
 
-    /// A source for `token`, the answer just received at `clock()` (saved to
+    // The common call, no refresh due, takes no lock and writes no shared
+    // memory: it loads the address of the current snapshot, an immutable
+    // block of [last fresh second: Int64][fixed now, 0 for none: Int64]
+    // [count: Int][the token's bytes and a NUL], and copies from it. So eight
+    // threads asking at once do not take turns on a lock's cache line. A
+    // replaced snapshot may still be read by a thread that loaded it a moment
+    // before: it is kept, and wiped and freed with the source (a refresh an
+    // hour adds a few dozen bytes).
+    private let snapshot = Atomic<UInt>(0)
+    private var retired: [UnsafeMutableRawPointer] = []
+    private static let snapshotHeader = 24
+
+    /// Unix seconds from the system's real-time clock.
+    public static func systemTime() -> Int64 { Int64(time(nil)) }
+
+    private func now() -> Int64 { fixed ?? Self.systemTime() }
+
+    /// A source for `token`, the answer just received (at `fixedTime`, or now; saved to
     /// `store` when given), or, without one, for the entry `store` holds for
     /// this client, its issuer and `subject` (`.notFound` when there is none).
     public init(client: OAuthClient, token: TokenResponse?, store: TokenStore?, subject: String? = nil,
-                clock: @escaping @Sendable () -> Int64 = TokenSource.systemClock) throws(PKCEError) {
+                fixedTime: Int64? = nil) throws(PKCEError) {
         let configuration = client.configuration
         guard let tokenEndpoint = configuration.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
         let key = StoredToken.Key(issuer: configuration.issuer ?? tokenEndpoint.url, clientID: configuration.clientID,
                                   subject: subject ?? token?.idTokenClaims?.subject.string ?? "")
         if let token {
-            current = StoredToken(token, key: key, tokenEndpoint: tokenEndpoint.url, receivedAt: clock())
+            current = StoredToken(token, key: key, tokenEndpoint: tokenEndpoint.url, receivedAt: fixedTime ?? Self.systemTime())
             let entry = current
             try store?.withLock { () throws(PKCEError) in try store?.save(entry) }
         } else {
@@ -77,37 +85,42 @@ public final class TokenSource: @unchecked Sendable {
         self.client = client
         self.store = store
         self.key = key
-        now = clock
+        fixed = fixedTime
         // Only now that nothing can throw: a failed init runs no deinit.
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
-        hot = .allocate(capacity: 1)
         pthread_mutex_init(mutex, nil)
         pthread_cond_init(condition, nil)
-        pthread_rwlock_init(hot, nil)
-        updateFastPath()
+        publishSnapshot()
     }
 
-    private func updateFastPath() {
-        freshUntil = current.expiresAt.map { $0 - leewaySeconds - 1 } ?? .max
-        fastToken = UnsafePointer(current.accessToken.base)
-        fastCount = current.accessToken.count
+    /// Makes a snapshot of what the common call needs and publishes it; the
+    /// old one is retired. Without memory for it, the common call takes the
+    /// slow path (which works) until the next change.
+    private func publishSnapshot() {
+        let token = current.accessToken
+        var block: UnsafeMutableRawPointer?
+        if let raw = malloc(Self.snapshotHeader + token.count + 1) {
+            raw.storeBytes(of: current.expiresAt.map { $0 - leewaySeconds - 1 } ?? .max, as: Int64.self)
+            raw.storeBytes(of: fixed ?? 0, toByteOffset: 8, as: Int64.self)
+            raw.storeBytes(of: token.count, toByteOffset: 16, as: Int.self)
+            (raw + Self.snapshotHeader).copyMemory(from: token.base, byteCount: token.count + 1)
+            block = raw
+        }
+        let old = snapshot.exchange(UInt(bitPattern: block), ordering: .acquiringAndReleasing)
+        if let old = UnsafeMutableRawPointer(bitPattern: old) { retired.append(old) }
     }
 
     deinit {
-        pthread_rwlock_destroy(hot)
+        if let last = UnsafeMutableRawPointer(bitPattern: snapshot.load(ordering: .acquiring)) { retired.append(last) }
+        for block in retired {
+            wipe(block, Self.snapshotHeader + block.load(fromByteOffset: 16, as: Int.self) + 1)
+            free(block)
+        }
         pthread_cond_destroy(condition)
         pthread_mutex_destroy(mutex)
-        hot.deallocate()
         condition.deallocate()
         mutex.deallocate()
-    }
-
-    /// Runs a change of what the fast path reads, holding `hot` for writing.
-    private func published(_ change: () -> Void) {
-        pthread_rwlock_wrlock(hot)
-        change()
-        pthread_rwlock_unlock(hot)
     }
 
     private func locked<R>(_ body: () throws(PKCEError) -> R) throws(PKCEError) -> R {
@@ -141,7 +154,8 @@ public final class TokenSource: @unchecked Sendable {
             if let fresh { return fresh }
         }
         refreshing = true
-        let stale = current, clock = now, leeway = leewaySeconds, callback = refreshed
+        let stale = current, time = fixed, leeway = leewaySeconds, callback = refreshed
+        let clock = { time ?? Self.systemTime() }
         pthread_mutex_unlock(mutex)
 
         var outcome: Result<(StoredToken, TokenResponse?), PKCEError>
@@ -152,7 +166,7 @@ public final class TokenSource: @unchecked Sendable {
         generation += 1
         switch outcome {
         case .success(let (fresh, _)):
-            published { current = fresh }
+            current = fresh
             lastFailure = nil
         case .failure(let error):
             lastFailure = (generation, error)
@@ -170,38 +184,27 @@ public final class TokenSource: @unchecked Sendable {
 
     /// Copies a valid access token and a NUL into `out` and returns its
     /// length (see `token()`); `.bufferTooSmall` when it does not fit. The
-    /// common case, no refresh due, takes the lock once, copies the bytes,
-    /// and retains nothing: what `pkce_token_source_access_token` costs.
+    /// common case, no refresh due, reads the snapshot: no lock, nothing
+    /// retained, nothing written but `out`.
     public func copyAccessToken(into out: UnsafeMutableRawBufferPointer) throws(PKCEError) -> Int {
-        pthread_rwlock_rdlock(hot)
-        if now() <= freshUntil, let fastToken {
-            let count = fastCount
-            guard count < out.count else {
-                pthread_rwlock_unlock(hot)
-                throw PKCEError(.bufferTooSmall, "the access token needs \(count + 1) bytes")
+        if let block = UnsafeRawPointer(bitPattern: snapshot.load(ordering: .acquiring)) {
+            let fixedNow = block.load(fromByteOffset: 8, as: Int64.self)
+            if (fixedNow != 0 ? fixedNow : Self.systemTime()) <= block.load(as: Int64.self) {
+                let count = block.load(fromByteOffset: 16, as: Int.self)
+                guard count < out.count else { throw PKCEError(.bufferTooSmall, "the access token needs \(count + 1) bytes") }
+                out.baseAddress?.copyMemory(from: block + Self.snapshotHeader, byteCount: count + 1)
+                return count
             }
-            out.baseAddress?.copyMemory(from: fastToken, byteCount: count + 1)
-            pthread_rwlock_unlock(hot)
-            return count
         }
-        pthread_rwlock_unlock(hot)
         let token = try token().accessToken
         guard token.count < out.count else { throw PKCEError(.bufferTooSmall, "the access token needs \(token.count + 1) bytes") }
         out.baseAddress?.copyMemory(from: token.base, byteCount: token.count + 1)
         return token.count
     }
 
-    /// A valid access token (see `token()`). The common case, a token that
-    /// needs no refresh, takes the lock once and copies nothing.
+    /// A valid access token (see `token()`), in wiped memory.
     public func accessToken() throws(PKCEError) -> SecureBytes {
-        pthread_mutex_lock(mutex)
-        if current.isFresh(at: now(), leeway: leewaySeconds) {
-            let accessToken = current.accessToken
-            pthread_mutex_unlock(mutex)
-            return accessToken
-        }
-        pthread_mutex_unlock(mutex)
-        return try token().accessToken
+        try token().accessToken
     }
 
     /// New tokens for `stale`: from the store when another process already
