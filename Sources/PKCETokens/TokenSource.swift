@@ -21,10 +21,10 @@ public final class TokenSource: @unchecked Sendable {
         get { locked { leewaySeconds } }
         set { locked { leewaySeconds = max(newValue, 0) } }
     }
-    /// A fixed "now" in Unix seconds, for tests; nil reads the system clock.
+    /// A fixed "now" in Unix seconds (> 0), for tests; nil reads the system clock.
     public var fixedTime: Int64? {
         get { locked { fixed } }
-        set { locked { fixed = newValue } }
+        set { locked { fixed = newValue.flatMap { $0 > 0 ? $0 : nil } } }
     }
     /// Called on the refreshing thread, with the server's answer, after each
     /// refresh that yields new tokens (not when another process refreshed).
@@ -85,7 +85,7 @@ public final class TokenSource: @unchecked Sendable {
         self.client = client
         self.store = store
         self.key = key
-        fixed = fixedTime
+        fixed = fixedTime.flatMap { $0 > 0 ? $0 : nil }
         // Only now that nothing can throw: a failed init runs no deinit.
         mutex = .allocate(capacity: 1)
         condition = .allocate(capacity: 1)
