@@ -41,18 +41,23 @@ package enum ServerAnswer {
             throw success ? failure(.responseInvalid, "response is not a JSON object")
                           : failure(.httpStatus, "HTTP status \(httpStatus) with a body that is not a JSON object")
         }
-        func text(_ name: String) -> String? { try? stringMember(name, of: document, httpStatus: httpStatus)?.string }
-        // A non-2xx answer whose `error` is not a string (Google's APIs send an
-        // object) is still that status's error, not a malformed answer.
-        let error = success ? try stringMember("error", of: document, httpStatus: httpStatus)
-                            : (try? stringMember("error", of: document, httpStatus: httpStatus)) ?? nil
+        // A member of the wrong type is left out (a non-2xx answer whose `error`
+        // is not a string, as Google's APIs send an object, is still that
+        // status's error, not a malformed answer); running out of memory is not.
+        func text(_ name: String) throws(PKCEError) -> String? {
+            do { return try stringMember(name, of: document, httpStatus: httpStatus)?.string } catch {
+                guard error.code == .responseInvalid else { throw error }
+                return nil
+            }
+        }
+        let error = success ? try stringMember("error", of: document, httpStatus: httpStatus)?.string : try text("error")
         if let error {
-            let detail = PKCEError.OAuthDetail(error: error.string, description: text("error_description"), uri: text("error_uri"))
+            let detail = PKCEError.OAuthDetail(error: error, description: try text("error_description"), uri: try text("error_uri"))
             throw failure(.oauth, "the server answered \(PKCEError.printable(detail.error))", document, oauth: detail)
         }
         guard success else {
-            if let code = text("code") {
-                let detail = PKCEError.OAuthDetail(error: code, description: text("message"), uri: nil)
+            if let code = try text("code") {
+                let detail = PKCEError.OAuthDetail(error: code, description: try text("message"), uri: nil)
                 throw failure(.oauth, "the server answered \(PKCEError.printable(code)) (HTTP \(httpStatus))", document, oauth: detail)
             }
             throw failure(.httpStatus, "HTTP status \(httpStatus) without an OAuth error", document)

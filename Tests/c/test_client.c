@@ -216,6 +216,17 @@ static void test_client_secret(void) {
     CHECK_STATUS(pkce_client_refresh_request(client, "rt", NULL, &req), PKCE_OK);
     CHECK(pkce_http_request_header_count(req) == 3);
     pkce_http_request_free(req);
+    /* The device grant's requests carry it too, and revocation. */
+    CHECK_STATUS(pkce_client_set_device_authorization_endpoint(client, "https://as.example/device"), PKCE_OK);
+    CHECK_STATUS(pkce_client_set_revocation_endpoint(client, "https://as.example/revoke"), PKCE_OK);
+    CHECK_STATUS(pkce_client_set_secret(client, "s", PKCE_CLIENT_AUTH_POST), PKCE_OK);
+    CHECK_STATUS(pkce_client_device_request(client, NULL, &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "client_id=my+app&client_secret=s");
+    pkce_http_request_free(req);
+    CHECK_STATUS(pkce_client_revocation_request(client, "tok", NULL, &req), PKCE_OK);
+    CHECK_STR(pkce_http_request_body(req, NULL), "token=tok&client_id=my+app&client_secret=s");
+    CHECK(strstr(pkce_http_request_url(req), "secret") == NULL);
+    pkce_http_request_free(req);
 
     CHECK_STATUS(pkce_client_set_secret(client, "", PKCE_CLIENT_AUTH_BASIC), PKCE_ERR_INVALID_ARGUMENT);
     CHECK_STATUS(pkce_client_set_secret(client, "a\nb", PKCE_CLIENT_AUTH_BASIC), PKCE_ERR_INVALID_ARGUMENT);
