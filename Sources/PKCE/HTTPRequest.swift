@@ -87,8 +87,7 @@ public final class HTTPRequest: @unchecked Sendable {
     /// token, not one the library sets and not one already added; the value
     /// must hold no control character but tab.
     public func addHeader(_ name: String, _ value: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
-        let tokenCharacters = Set("!#$%&'*+-.^_`|~".utf8)
-        guard !name.isEmpty, name.utf8.allSatisfy({ $0 < 0x80 && (tokenCharacters.contains($0) || Self.isAlphanumeric($0)) }) else {
+        guard !name.isEmpty, name.utf8.allSatisfy({ Self.tokenSymbols.contains($0) || Self.isAlphanumeric($0) }) else {
             throw PKCEError(.invalidArgument, "a header name is empty or not an RFC 9110 token")
         }
         let lowered = name.lowercased()
@@ -100,6 +99,9 @@ public final class HTTPRequest: @unchecked Sendable {
         }
         extraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
     }
+
+    /// RFC 9110 5.6.2's tchar, besides letters and digits.
+    private static let tokenSymbols = Set("!#$%&'*+-.^_`|~".utf8)
 
     private static func isAlphanumeric(_ byte: UInt8) -> Bool {
         (UInt8(ascii: "a")...UInt8(ascii: "z")).contains(byte | 0x20) || (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte)

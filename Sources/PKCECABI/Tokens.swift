@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import CPKCEHeader
 import PKCE
 import PKCETokens
@@ -19,6 +16,13 @@ public func pkce_token_store_free(_ store: OpaquePointer?) {
     release(store, FileTokenStore.self)
 }
 
+/// Entry `index` of the store behind the handle; `.notFound` past the last.
+private func entry(_ store: OpaquePointer?, _ index: Int) throws(PKCEError) -> StoredToken {
+    let entries = try required(store, FileTokenStore.self).loadAll()
+    guard index >= 0, index < entries.count else { throw PKCEError(.notFound, "the store has \(entries.count) entries") }
+    return entries[index]
+}
+
 @_cdecl("pkce_token_store_entry") @implementation
 public func pkce_token_store_entry(_ store: OpaquePointer?, _ index: Int,
                                    _ clientID: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
@@ -27,10 +31,7 @@ public func pkce_token_store_entry(_ store: OpaquePointer?, _ index: Int,
                                    _ subject: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
                                    _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
-        let store = try required(store, FileTokenStore.self)
-        let entries = try store.loadAll()
-        guard index >= 0, index < entries.count else { throw PKCEError(.notFound, "the store has \(entries.count) entries") }
-        let entry = entries[index]
+        let entry = try entry(store, index)
         // All four copies first, so that a failure hands out none.
         var copies: [UnsafeMutablePointer<CChar>] = []
         for text in [entry.key.clientID, entry.tokenEndpoint ?? "", entry.key.issuer, entry.key.subject] {
@@ -51,10 +52,8 @@ public func pkce_token_store_entry(_ store: OpaquePointer?, _ index: Int,
 public func pkce_token_store_token(_ store: OpaquePointer?, _ index: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?,
                                    _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
-        let store = try required(store, FileTokenStore.self), out = try required(out)
-        let entries = try store.loadAll()
-        guard index >= 0, index < entries.count else { throw PKCEError(.notFound, "the store has \(entries.count) entries") }
-        out.pointee = retained(try entries[index].asTokenResponse(at: TokenSource.systemTime()))
+        let out = try required(out)
+        out.pointee = retained(try entry(store, index).asTokenResponse(at: TokenSource.systemTime()))
     }
 }
 

@@ -123,12 +123,6 @@ public final class TokenSource: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    private func locked<R>(_ body: () throws(PKCEError) -> R) throws(PKCEError) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return try body()
-    }
-
     private func locked<R>(_ body: () -> R) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
@@ -200,11 +194,6 @@ public final class TokenSource: @unchecked Sendable {
         guard token.count < out.count else { throw PKCEError(.bufferTooSmall, "the access token needs \(token.count + 1) bytes") }
         out.baseAddress?.copyMemory(from: token.base, byteCount: token.count + 1)
         return token.count
-    }
-
-    /// A valid access token (see `token()`), in wiped memory.
-    public func accessToken() throws(PKCEError) -> SecureBytes {
-        try token().accessToken
     }
 
     /// New tokens for `stale`: from the store when another process already
