@@ -23,6 +23,7 @@ MANDIR     ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR    ?=
 SWIFT      ?= swift
+SWIFTC     ?= $(SWIFT)c
 CC         ?= cc
 
 BUILD   := build
@@ -63,11 +64,19 @@ STATIC_CXX := $(BUILD)/static-libstdc++/libstdc++.so
 # gets the build-id of what it holds (Sources/tools/reproducible.py).
 REPRODUCIBLE := -Xswiftc -file-prefix-map -Xswiftc $(CURDIR)=. -Xcc -ffile-prefix-map=$(CURDIR)=. \
 	-Xswiftc -Xfrontend -Xswiftc -no-clang-module-breadcrumbs
+# Size (docs/architecture.md, "Size"): lld, the Swift toolchain's linker,
+# instead of gold, for -z pack-relative-relocs: the Swift runtime's ~16,000
+# relative relocations as a DT_RELR bitmap, 0.38 MB less (glibc >= 2.36
+# loads it: Debian 12, and the wheel's tag below). Not GNU ld, which has it
+# too: it put the Swift metadata and the unwind tables in the writable
+# segment and made no RELRO (make test-abi checks both). --gc-sections is SwiftPM's in release. The linker
+# flags are shared with the floor library of make bench.
+SWIFT_LINK_FLAGS := -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
+	-Xlinker -L$(CURDIR)/$(dir $(STATIC_CXX)) -Xlinker -z -Xlinker nodelete -Xlinker -z -Xlinker now \
+	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map
 SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
-	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath \
-	-Xlinker -soname=$(SONAME) -Xlinker -L$(CURDIR)/$(dir $(STATIC_CXX)) \
-	-Xlinker -z -Xlinker nodelete -Xlinker -z -Xlinker now \
-	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map $(SWIFT_HARDENING) $(REPRODUCIBLE)
+	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath -Xlinker -soname=$(SONAME) \
+	$(patsubst -use-ld=%,-Xswiftc -use-ld=%,$(SWIFT_LINK_FLAGS)) $(SWIFT_HARDENING) $(REPRODUCIBLE)
 
 # Debian packages the build and the tests use: valgrind and binutils for the
 # C tests, python3-venv for the test server (Authlib) and the Python tests.
@@ -246,10 +255,12 @@ test-docs: docs
 # the system, as libcurl.so.4 is (loaded with dlopen, which auditwheel
 # cannot see): libcurl must use the same libcrypto as libpkce's TLS hook.
 WHEEL_DIR := $(BUILD)/wheel
+# 2.36: the glibc that loads DT_RELR (see Size, above).
 WHEEL_PLAT := manylinux_2_36_$(shell uname -m)
 wheel: $(LIB) venv
 	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)/src/libpkce $(WHEEL_DIR)/dist
 	cp bindings/python/pyproject.toml bindings/python/README.md $(WHEEL_DIR)/src/
+	cp docs/LICENSE $(WHEEL_DIR)/src/LICENSE
 	cp bindings/python/libpkce/*.py bindings/python/libpkce/py.typed $(WHEEL_DIR)/src/libpkce/
 	strip --strip-unneeded -o $(WHEEL_DIR)/src/libpkce/$(SONAME) $(LIB)
 	cd $(WHEEL_DIR)/src && SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(CURDIR)/$(PYTHON) -m pip wheel -q --no-deps \
@@ -371,7 +382,7 @@ IDDAWC_FLAGS = -DHAVE_IDDAWC -I$(IDDAWC)/usr/include -I$(IDDAWC)/usr/include/$(M
 BENCH_APT_PACKAGES := nginx-light jq
 
 bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/bench_oidc $(BUILD)/bench_listener $(BUILD)/bench_tokens \
-	$(BUILD)/pkce venv
+	$(BUILD)/pkce $(BUILD)/bench-floor/libfloor.so venv
 	@$(MAKE) -s deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/bench_pkce
 	$(PYTHON) Tests/bench/bench_https.py ./$(BUILD)/bench_https $(BUILD)/bench-nginx
@@ -379,10 +390,19 @@ bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/b
 	    $(PYTHON) Tests/bench/bench_oidc.py ./$(BUILD)/bench_oidc $(BUILD)/bench-oidc
 	@$(MAKE) -s wheel >/dev/null
 	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python BENCH_LIBRARY=$(LIB) \
+	    BENCH_FLOOR_LIBRARY=$(BUILD)/bench-floor/libfloor.so \
 	    BENCH_WHEEL_DIR=$(WHEEL_DIR)/repaired $(PYTHON) Tests/bench/bench_python.py
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(PYTHON) Tests/bench/bench_signin.py ./$(BUILD)/bench_listener ./$(BUILD)/pkce
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(PYTHON) Tests/bench/bench_tokens.py ./$(BUILD)/bench_tokens ./$(BUILD)/pkce \
 	    $(BUILD)/bench-tokens
+
+# What the statically linked Swift standard library and runtime weigh alone:
+# Tests/bench/floor.swift, linked as the library is (release flags, the
+# same linker flags, SwiftPM's --gc-sections).
+$(BUILD)/bench-floor/libfloor.so: Tests/bench/floor.swift | $(STATIC_CXX)
+	@mkdir -p $(@D)
+	$(SWIFTC) -O -wmo -parse-as-library -emit-library -static-stdlib -no-toolchain-stdlib-rpath $(SWIFT_LINK_FLAGS) \
+	    -Xlinker --gc-sections -module-name Floor $< -o $@
 
 $(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h
 $(IDDAWC)/usr/include/iddawc.h:
@@ -422,7 +442,7 @@ FUZZ_SOURCES := $(wildcard Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift) Source
 $(FUZZER): $(FUZZ_SOURCES) | deps
 	@mkdir -p $(@D)
 	clang -c -O1 -fsanitize=address Sources/CJOSE/lpk_jose.c -ISources/CJOSE/include -o $(BUILD)/fuzz/lpk_jose.o
-	swiftc -O -sanitize=fuzzer,address -parse-as-library -package-name libpkce -module-name PKCE \
+	$(SWIFTC) -O -sanitize=fuzzer,address -parse-as-library -package-name libpkce -module-name PKCE \
 	    Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL \
 	    -I Sources/CJOSE/include $(BUILD)/fuzz/lpk_jose.o -lcrypto -suppress-warnings -o $@
 fuzz: $(FUZZER)

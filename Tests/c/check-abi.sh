@@ -17,6 +17,20 @@ check() { # description, then a command that must succeed
 check "SONAME is libpkce.so.0" sh -c "readelf -d '$lib' | grep -q 'Library soname: \[libpkce.so.0\]'"
 check "no RUNPATH/RPATH" sh -c "! readelf -d '$lib' | grep -Eq 'RUNPATH|RPATH'"
 check "bound at load, never unloaded (-z now, -z nodelete)" sh -c "readelf -d '$lib' | grep -q 'FLAGS_1.*NOW.*NODELETE\|FLAGS_1.*NODELETE.*NOW'"
+check "relocated data made read-only after load (PT_GNU_RELRO)" sh -c "readelf -l -W '$lib' | grep -q GNU_RELRO"
+# Which sections each LOAD segment maps, with its flags: code, the Swift
+# runtime's metadata and the unwind tables must not be writable.
+segments=$(readelf -l -W "$lib" | awk '
+    /^ +[A-Z_]+ +0x/ {
+        i = n++; flags = ""; for (f = 7; f < NF; f++) flags = flags $f
+        if ($1 == "LOAD") { load[i] = 1; w[i] = index(flags, "W") ? "W" : "-"; x[i] = index(flags, "E") ? "X" : "-" }
+    }
+    /Section to Segment mapping/ { mapping = 1; next }
+    mapping && /^ +[0-9]+ / { i = $1 + 0; if (load[i]) { $1 = ""; print w[i] x[i] $0 " " } }')
+check "no segment both writable and executable" sh -c "! echo '$segments' | grep -q '^WX'"
+for section in .text swift5_protocol_conformances swift5_type_metadata .eh_frame; do
+    check "$section is in a read-only segment" sh -c "echo '$segments' | grep -F -- ' $section ' | grep -q '^-'"
+done
 check "libpkce.so.0 -> $(basename "$lib")" test "$(readlink "$dir/libpkce.so.0")" = "$(basename "$lib")"
 check "libpkce.so -> libpkce.so.0" test "$(readlink "$dir/libpkce.so")" = libpkce.so.0
 check "ldd resolves every dependency" sh -c "! ldd '$lib' | grep -q 'not found'"
