@@ -17,6 +17,7 @@ trap cleanup EXIT INT TERM
 debs=$(for p in $packages; do ls "$dir"/${p}_*.deb; done)
 check "the packages install" $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $(for d in $debs; do echo "$(realpath "$d")"; done)
 check "libpkce0 depends on no Swift runtime" sh -c "! dpkg-query -W -f='\${Depends}' libpkce0 | grep -qi swift"
+check "libpkce0 depends on libc6 >= 2.36 (packed relocations, DT_RELR)" sh -c "dpkg-query -W -f='\${Depends}' libpkce0 | grep -q 'libc6 (>= 2.36)'"
 check "libpkce0 depends on libcurl4 >= 7.85.0 (loaded with dlopen)" sh -c "dpkg-query -W -f='\${Depends}' libpkce0 | grep -q 'libcurl4 (>= 7.85.0)'"
 check "libpkce0 holds the library" sh -c "dpkg -L libpkce0 | grep -q '/libpkce.so.$version\$'"
 check "libpkce-dev holds pkce.h, libpkce.so and pkce.pc" sh -c \
