@@ -67,10 +67,10 @@ REPRODUCIBLE := -Xswiftc -file-prefix-map -Xswiftc $(CURDIR)=. -Xcc -ffile-prefi
 # Size (docs/architecture.md, "Size"): lld, the Swift toolchain's linker,
 # instead of gold, for -z pack-relative-relocs: the Swift runtime's ~16,000
 # relative relocations as a DT_RELR bitmap, 0.38 MB less (glibc >= 2.36
-# loads it: Debian 12, and the wheel's tag below). Not GNU ld, which has it
-# too: it put the Swift metadata and the unwind tables in the writable
-# segment and made no RELRO (make test-abi checks both). --gc-sections is SwiftPM's in release. The linker
-# flags are shared with the floor library of make bench.
+# loads it: Debian 12, and the wheel's tag below). Not GNU ld, which packs
+# them too but put the Swift metadata and the unwind tables in the writable
+# segment and made no RELRO (make test-abi checks both). --gc-sections is
+# SwiftPM's in release. The floor library of make bench shares these flags.
 SWIFT_LINK_FLAGS := -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
 	-Xlinker -L$(CURDIR)/$(dir $(STATIC_CXX)) -Xlinker -z -Xlinker nodelete -Xlinker -z -Xlinker now \
 	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map

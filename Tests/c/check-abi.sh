@@ -3,7 +3,9 @@
 # - the SONAME is libpkce.so.0 and the links are in place;
 # - no Swift runtime library is needed at run time (the standard library is static);
 # - libcurl is not linked: it is loaded on first use (Sources/CLibcurl);
-# - exactly the functions that include/pkce.h declares are exported.
+# - exactly the functions that include/pkce.h declares are exported;
+# - hardened as linked: RELRO, no writable code, the Swift runtime's
+#   metadata and the unwind tables read-only (GNU ld failed these).
 # Usage: check-abi.sh build/libpkce.so.X.Y.Z include/pkce.h
 set -u
 lib=$1 header=$2
