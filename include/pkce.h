@@ -144,6 +144,7 @@ typedef enum pkce_status {
     PKCE_ERR_SLOW_DOWN = 76,          /* device grant: poll again, 5 seconds more apart */
     PKCE_ERR_ACCESS_DENIED = 77,      /* device grant: the user refused */
     PKCE_ERR_DEVICE_EXPIRED = 78,     /* device grant: the code expired before it was approved */
+    PKCE_ERR_SIGN_IN_RACED = 79,      /* the listener's one-time start URL was requested twice */
 
     /* 80-89: tokens kept over time (token source and store) */
     PKCE_ERR_STORE = 80,              /* the token store could not be read or written (see the message) */
@@ -804,6 +805,21 @@ void pkce_listener_free(pkce_listener *listener);
 uint16_t pkce_listener_port(const pkce_listener *listener);
 const char *pkce_listener_redirect_uri(const pkce_listener *listener);
 
+/* A one-time start URL on the listener, http://127.0.0.1:PORT/ and 256
+ * random bits (43 characters), answered once with a redirect to
+ * authorization_url (https, or http on a loopback host). Hand the browser
+ * this instead of the authorization URL: a program's argument vector is
+ * readable by every local user (/proc/PID/cmdline), and the authorization
+ * URL there would let another user copy the state, the challenge and the
+ * redirect URI and finish the sign-in as itself. A second request for the
+ * start URL means someone raced the browser to it: pkce_listener_wait then
+ * ends with PKCE_ERR_SIGN_IN_RACED, so the worst a local attacker can do is
+ * end the sign-in. Each call replaces the previous start URL. Free *url_out
+ * with pkce_string_free(). pkce_client_sign_in does this itself.
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_URL_INVALID, PKCE_ERR_URL_INSECURE,
+ * PKCE_ERR_RANDOM. */
+pkce_status pkce_listener_start_url(pkce_listener *listener, const char *authorization_url, char **url_out);
+
 /* The HTML pages the browser is shown: success_html when the sign-in
  * response is accepted, error_html when it is refused, in which "{error}"
  * and "{error_description}" are replaced by the OAuth error fields,
@@ -814,13 +830,20 @@ pkce_status pkce_listener_set_pages(pkce_listener *listener, const char *success
 /* Waits up to timeout_ms (> 0) for the redirect that completes attempt,
  * which must have been sent with this listener's redirect URI (see
  * pkce_attempt_set_redirect_uri); the attempt then holds the code, ready
- * for pkce_client_exchange(). Requests for other paths get 404; a response
- * that fails the checks before its state is shown to be this attempt's
- * (another sign-in's, stale or forged) gets an error page and the wait goes
- * on, so a hostile page cannot end the sign-in. Junk, silent, slow and many
+ * for pkce_client_exchange(). A request whose Host header is not the
+ * listener's own address and port gets 421 (a page on a DNS-rebinding
+ * domain learns nothing); requests for other paths get 404; a response
+ * whose state is not this attempt's (another sign-in's, stale or forged)
+ * gets a generic error page and the wait goes on, so a hostile page or
+ * local process cannot end the sign-in. Once the state matched, the
+ * response is this attempt's: a wrong or missing iss, an OAuth error or a
+ * missing code ends the wait at once. Junk, silent, slow and many
  * connections are dropped by size (8 KiB) and time (10 s) limits without
  * holding up the real request. Errors: PKCE_ERR_OAUTH (the user denied
- * consent, e.g. access_denied, detail in *error), PKCE_ERR_CODE_MISSING,
+ * consent, e.g. access_denied, detail in *error; control characters in
+ * error_description, which Microsoft Entra sends, become spaces),
+ * PKCE_ERR_ISSUER_MISMATCH, PKCE_ERR_ISSUER_MISSING, PKCE_ERR_CODE_MISSING,
+ * PKCE_ERR_SIGN_IN_RACED (see pkce_listener_start_url),
  * PKCE_ERR_SIGN_IN_TIMEOUT, PKCE_ERR_CANCELLED. The attempt's client's log
  * callback hears of each request (path only) and why it was refused. */
 pkce_status pkce_listener_wait(pkce_listener *listener, pkce_attempt *attempt, int timeout_ms, pkce_error **error);
@@ -858,7 +881,8 @@ pkce_status pkce_attempt_set_redirect_uri(pkce_attempt *attempt, const char *red
 
 /* The whole sign-in: binds listener (NULL: 127.0.0.1, a port the kernel
  * picks, "/callback"), points attempt (NULL: a fresh one; pass your own to
- * add provider parameters) at its redirect URI, opens the authorization URL
+ * add provider parameters) at its redirect URI, opens the listener's
+ * one-time start URL for the authorization URL (pkce_listener_start_url)
  * as `browser` says, waits up to timeout_ms (0: 300000, five minutes) as
  * pkce_listener_wait does, then exchanges the code as pkce_client_exchange
  * does. Pass your own listener to choose ports, path and pages, or to

@@ -11,6 +11,15 @@ extension AuthorizationAttempt {
     /// straight into memory that is wiped, never into a Swift `String`
     /// (which cannot be wiped).
     public func handleCallback(_ redirect: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        var ours = false
+        try handleCallback(redirect, ours: &ours)
+    }
+
+    /// `handleCallback`, telling whether the response was shown to be this
+    /// attempt's: `ours` is set once its state matched, before `iss` is
+    /// judged. A failure after that ends this sign-in; one before it may be
+    /// a stray or forged request that must not (the loopback listener).
+    package func handleCallback(_ redirect: UnsafeBufferPointer<UInt8>, ours: inout Bool) throws(PKCEError) {
         guard code == nil else { throw PKCEError(.attemptUsed) }
         let parameters = try Self.callbackParameters(redirect)
 
@@ -19,6 +28,10 @@ extension AuthorizationAttempt {
             throw PKCEError(.callbackDuplicate, "callback repeats the parameter '\(PKCEError.printable(parameter.name))'")
         }
         func value(_ name: String) -> SecureBytes? { parameters.first { $0.name == name }?.value }
+        // Compared first, acted on only after `iss`: nothing of the response
+        // is used before both are checked.
+        let returned = value("state")
+        ours = returned.map { returned in returned.withBytes { PKCE.constantTimeEquals($0, state.buffer) } } ?? false
 
         if let issuer = configuration.value.issuer {
             if let iss = value("iss") {
@@ -31,10 +44,10 @@ extension AuthorizationAttempt {
                                 + "'\(PKCEError.printable(issuer, limit: 200))' sends (RFC 9207)")
             }
         }
-        guard let returned = value("state") else { throw PKCEError(.stateMismatch, "callback has no state") }
-        guard returned.withBytes({ PKCE.constantTimeEquals($0, state.buffer) }) else { throw PKCEError(.stateMismatch) }
+        guard returned != nil else { throw PKCEError(.stateMismatch, "callback has no state") }
+        guard ours else { throw PKCEError(.stateMismatch) }
         if let error = value("error") {
-            let detail = PKCEError.OAuthDetail(error: error.string, description: value("error_description")?.string,
+            let detail = PKCEError.OAuthDetail(error: error.string, description: value("error_description").map { Self.oneLine($0.string) },
                                                uri: value("error_uri")?.string)
             throw PKCEError(.oauth, "authorization failed: \(PKCEError.printable(detail.error))", oauth: detail)
         }
@@ -55,8 +68,23 @@ extension AuthorizationAttempt {
             throw PKCEError(.callbackInvalid, "callback has no query")
         }
         let end = bytes[(mark + 1)...].firstIndex(of: UInt8(ascii: "#")) ?? bytes.endIndex
-        return try FormEncoding.parse(UnsafeBufferPointer(rebasing: bytes[(mark + 1)..<end])) {
+        return try FormEncoding.parse(UnsafeBufferPointer(rebasing: bytes[(mark + 1)..<end]),
+                                      controlAllowed: { $0 == "error_description" }) {
             PKCEError(.callbackInvalid, "callback has invalid percent-encoding, a control character or bytes that are not UTF-8")
         }
+    }
+
+    /// Text for display on one line: each run of control characters becomes
+    /// one space. Microsoft Entra's error_description carries CR LF (its
+    /// documented examples do); refusing it would leave a denial unreported.
+    static func oneLine(_ text: String) -> String {
+        var out = ""
+        var inRun = false
+        for c in text.unicodeScalars {
+            let control = c.value < 0x20 || (c.value >= 0x7F && c.value < 0xA0)
+            if !control { out.unicodeScalars.append(c) } else if !inRun { out += " " }
+            inRun = control
+        }
+        return out
     }
 }

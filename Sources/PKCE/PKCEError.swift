@@ -53,6 +53,7 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case slowDown = 76
         case accessDenied = 77
         case deviceExpired = 78
+        case signInRaced = 79
         case store = 80
         case tokenExpired = 81
 
@@ -110,6 +111,7 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .slowDown: "the server asks to poll more slowly"
             case .accessDenied: "the user denied the authorization"
             case .deviceExpired: "the device code expired before it was approved"
+            case .signInRaced: "the sign-in's one-time start URL was opened twice"
             case .store: "the token store could not be read or written"
             case .tokenExpired: "the access token expired and there is no refresh token"
             }

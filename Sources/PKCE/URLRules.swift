@@ -17,7 +17,7 @@ public struct Endpoint: Sendable {
 }
 
 /// The checks every URL the library sends to, or sends the user to, has to pass.
-enum URLRules {
+package enum URLRules {
     struct Parts {
         var scheme: Substring.UTF8View
         var host: Substring.UTF8View?
@@ -78,6 +78,12 @@ enum URLRules {
             if let reserved { throw PKCEError(.parameterReserved, "endpoint query sets '\(reserved.name)', which the library sets") }
         }
         return Endpoint(validated: url)
+    }
+
+    /// A URL a browser is sent to (the listener's start URL redirects
+    /// there): https, or http on a loopback host.
+    package static func browserURL(_ url: String) throws(PKCEError) {
+        guard try checkWebScheme(split(url)) else { throw PKCEError(.urlInsecure) }
     }
 
     /// Redirect URIs (RFC 8252): https, http on a loopback host, or a private-use scheme.

@@ -40,6 +40,15 @@ public func pkce_listener_redirect_uri(_ listener: OpaquePointer?) -> UnsafePoin
     borrowed(object(listener, LoopbackListener.self)?.redirectURIBytes)
 }
 
+@_cdecl("pkce_listener_start_url") @implementation
+public func pkce_listener_start_url(_ listener: OpaquePointer?, _ authorizationURL: UnsafePointer<CChar>?,
+                                    _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let listener = try required(listener, LoopbackListener.self), out = try required(out)
+        out.pointee = try SecureBytes(listener.startURL(for: string(authorizationURL))).withBytes(handedOut)
+    }
+}
+
 @_cdecl("pkce_listener_set_pages") @implementation
 public func pkce_listener_set_pages(_ listener: OpaquePointer?, _ success: UnsafePointer<CChar>?,
                                     _ error: UnsafePointer<CChar>?) -> pkce_status {

@@ -8,10 +8,16 @@ import PKCE
 /// address, on a port the kernel picks or the first free one of a list,
 /// and waits for the one request that carries this sign-in's response.
 ///
-/// Everything else is answered and forgotten: other paths get 404, a
-/// response that fails the callback checks before its state is confirmed
-/// (another sign-in's, or forged) gets an error page and the wait goes on,
-/// so that a hostile page cannot end the sign-in. Connections are served
+/// The browser is handed a one-time start URL (`startURL(for:)`) that
+/// redirects to the authorization URL, so the browser's argument vector,
+/// which every local user can read, carries nothing about the attempt.
+///
+/// Everything else is answered and forgotten: a request whose `Host` is not
+/// the listener's own address and port gets 421 (a page on a DNS-rebinding
+/// domain reads nothing), other paths get 404, a response whose state is not
+/// this attempt's (another sign-in's, or forged) gets a generic error page
+/// and the wait goes on, so that a hostile page cannot end the sign-in.
+/// Connections are served
 /// from one poll loop with a size and a time limit each, so junk, silent,
 /// slow or many connections cannot hold up the browser's real request.
 ///
@@ -51,6 +57,12 @@ public final class LoopbackListener: @unchecked Sendable {
     private let configuration: Configuration
     private let socket: Int32
     private let cancellation: Cancellation
+    /// The Host header values that name this listener.
+    private let hosts: [String]
+    /// The start URL's path and where it leads; `startServed` once answered.
+    private var start: (path: String, target: String)?
+    /// Whether the start URL was requested (a second request ends the wait).
+    public private(set) var startServed = false
 
     public init(_ configuration: Configuration = Configuration()) throws(PKCEError) {
         try Self.checkPath(configuration.path)
@@ -64,6 +76,7 @@ public final class LoopbackListener: @unchecked Sendable {
             throw error
         }
         redirectURI = uri
+        hosts = port == 80 ? [host, "\(host):\(port)"] : ["\(host):\(port)"]
         self.configuration = configuration
         pages = configuration.pages
         self.socket = socket
@@ -72,14 +85,31 @@ public final class LoopbackListener: @unchecked Sendable {
 
     deinit { close(socket) }
 
+    /// A one-time URL on this listener, `http://127.0.0.1:PORT/` and 256
+    /// random bits, answered once with a redirect to `authorizationURL`:
+    /// what the browser is handed instead of the authorization URL, whose
+    /// state, challenge and redirect URI would otherwise sit in the browser
+    /// program's argument vector (/proc/PID/cmdline), readable by every local
+    /// user. A second request for it means someone raced the browser to it:
+    /// `waitForCallback` then ends with `.signInRaced`. Each call replaces
+    /// the previous start URL.
+    public func startURL(for authorizationURL: String) throws(PKCEError) -> String {
+        try URLRules.browserURL(authorizationURL)
+        let path = "/" + (try PKCE.randomString(length: 43))
+        start = (path, authorizationURL)
+        startServed = false
+        return "http://\(hosts[hosts.count - 1])\(path)"
+    }
+
     /// Ends a `waitForCallback` running on another thread with `.cancelled`
     /// (or the next one, when none is running yet). Safe from any thread.
     public func cancel() { cancellation.cancel() }
 
     /// Waits up to `timeoutMilliseconds` for the redirect that completes
-    /// `attempt`, which then holds the authorization code. Ends early with
-    /// the server's OAuth error (e.g. `access_denied`) once the state of the
-    /// response showed it is this attempt's. `tick` runs at least every
+    /// `attempt`, which then holds the authorization code. Ends early once
+    /// the state of a response showed it is this attempt's and the response
+    /// fails (the server's OAuth error such as `access_denied`, a wrong or
+    /// missing `iss`, no code), and when the start URL is requested twice. `tick` runs at least every
     /// quarter second while waiting (the sign-in uses it to watch the browser).
     public func waitForCallback(_ attempt: AuthorizationAttempt, timeoutMilliseconds: Int, log: Log? = nil,
                                 tick: () -> Void = {}) throws(PKCEError) {
@@ -159,46 +189,65 @@ public final class LoopbackListener: @unchecked Sendable {
             return .done
         case .incomplete:
             return .waiting
-        case .complete(let target):
-            return try answer(connection, target: target, attempt, log: log)
+        case .complete(let target, let host):
+            return try answer(connection, target: target, host: host, attempt, log: log)
         }
     }
 
-    private func answer(_ connection: Connection, target: UnsafeBufferPointer<UInt8>?, _ attempt: AuthorizationAttempt,
-                        log: Log?) throws(PKCEError) -> Outcome {
+    private func answer(_ connection: Connection, target: UnsafeBufferPointer<UInt8>?, host: String?,
+                        _ attempt: AuthorizationAttempt, log: Log?) throws(PKCEError) -> Outcome {
         guard let target else {
             log?(.debug, "listener: refused a request that is not a GET")
             connection.respond(400, "Bad Request", ListenerPages.notFound)
             return .done
         }
+        guard let host, hosts.contains(host) else {
+            log?(.warning, "listener: 421 for Host \(PKCEError.printable(host ?? "(none)")), not this listener's")
+            connection.respond(421, "Misdirected Request", ListenerPages.notFound)
+            return .done
+        }
         let pathEnd = target.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? target.endIndex
         let path = String(decoding: UnsafeBufferPointer(rebasing: target[..<pathEnd]), as: UTF8.self)
+        if let start, path == start.path {
+            guard !startServed else {
+                log?(.error, "listener: the start URL was requested twice; another program may have raced the browser")
+                connection.respond(403, "Forbidden", pages.error("access_denied", Self.raced))
+                throw PKCEError(.signInRaced, Self.raced)
+            }
+            startServed = true
+            log?(.info, "listener: sent the browser on to the authorization URL")
+            connection.respond(302, "Found", ListenerPages.redirecting, location: start.target)
+            return .done
+        }
         guard path == configuration.path else {
             log?(.debug, "listener: 404 for GET \(PKCEError.printable(path))")
             connection.respond(404, "Not Found", ListenerPages.notFound)
             return .done
         }
+        var ours = false
         do {
-            try attempt.handleCallback(target)
+            try attempt.handleCallback(target, ours: &ours)
         } catch {
-            switch error.code {
             // The state matched: this is our sign-in's answer, and it failed.
-            case .oauth, .codeMissing:
+            if ours {
                 log?(.warning, "listener: the sign-in response is an error: \(error)")
                 let reason = error.oauth.map { ($0.error, $0.description) } ?? ("invalid_response", error.message)
                 connection.respond(200, "OK", pages.error(reason.0, reason.1))
                 throw error
-            // Not shown to be ours: another sign-in's, stale or forged. Keep waiting.
-            default:
-                log?(.warning, "listener: refused a response on \(configuration.path) and kept waiting: \(error.message)")
-                connection.respond(400, "Bad Request", pages.error("invalid_request", error.message))
-                return .done
             }
+            // Not shown to be ours: another sign-in's, stale or forged. Keep
+            // waiting, and tell its sender nothing (not even the issuer).
+            log?(.warning, "listener: refused a response on \(configuration.path) and kept waiting: \(error.message)")
+            connection.respond(400, "Bad Request", pages.error("invalid_request", Self.notOurs))
+            return .done
         }
         log?(.info, "listener: sign-in response accepted")
         connection.respond(200, "OK", pages.success)
         return .signedIn
     }
+
+    static let raced = "the sign-in's start URL was opened twice: another program may have raced the browser to it"
+    static let notOurs = "This is not the response of a sign-in in progress here."
 
     // MARK: setting up
 
@@ -291,8 +340,9 @@ private final class Connection {
         case incomplete
         case closed
         case tooLarge
-        /// The request is complete: its target, or nil when it is not a GET.
-        case complete(UnsafeBufferPointer<UInt8>?)
+        /// The request is complete: its target, or nil when it is not a GET,
+        /// and its one Host header (nil when absent or repeated).
+        case complete(UnsafeBufferPointer<UInt8>?, host: String?)
     }
 
     let fd: Int32
@@ -320,30 +370,47 @@ private final class Connection {
         if n == 0 { return .closed }
         count += n
         let received = UnsafeBufferPointer(start: buffer, count: count)
-        guard let end = Self.headEnd(received) else { return count == LoopbackListener.maxRequestBytes ? .tooLarge : .incomplete }
-        // "GET <target> HTTP/1.x": only GET carries an authorization response.
-        let line = UnsafeBufferPointer(rebasing: received[..<end])
-        let parts = line.split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].elementsEqual("GET".utf8), parts[2].starts(with: "HTTP/1.".utf8) else {
-            return .complete(nil)
+        guard let headEnd = Self.headEnd(received) else {
+            return count == LoopbackListener.maxRequestBytes ? .tooLarge : .incomplete
         }
-        return .complete(UnsafeBufferPointer(rebasing: parts[1]))
+        let head = UnsafeBufferPointer(rebasing: received[..<headEnd])
+        let lines = head.split(separator: 0x0A).map { $0.last == 0x0D ? $0.dropLast() : $0 }
+        let host = Self.host(lines.dropFirst())
+        // "GET <target> HTTP/1.x": only GET carries an authorization response.
+        let parts = (lines.first ?? head[...]).split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].elementsEqual("GET".utf8), parts[2].starts(with: "HTTP/1.".utf8) else {
+            return .complete(nil, host: host)
+        }
+        return .complete(UnsafeBufferPointer(rebasing: parts[1]), host: host)
     }
 
-    /// Where the request line ends, once the whole request head (up to the
-    /// blank line) has arrived.
+    /// Where the request head ends (before its blank line), once all of it has arrived.
     private static func headEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
         guard bytes.count >= 4 else { return nil }
         for i in 3..<bytes.count where bytes[i] == 0x0A && bytes[i - 1] == 0x0D && bytes[i - 2] == 0x0A && bytes[i - 3] == 0x0D {
-            return bytes.firstIndex(of: 0x0D)
+            return i - 3
         }
         return nil
     }
 
+    /// The value of the one Host header among `lines`; nil when there is none or more than one.
+    private static func host<Lines: Collection>(_ lines: Lines) -> String? where Lines.Element == Slice<UnsafeBufferPointer<UInt8>> {
+        var found: String?
+        for line in lines {
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
+                  line[..<colon].map({ $0 | 0x20 }).elementsEqual("host".utf8) else { continue }
+            guard found == nil else { return nil }
+            let value = line[(colon + 1)...].drop { $0 == 0x20 || $0 == 0x09 }
+            found = String(decoding: value.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed(), as: UTF8.self)
+        }
+        return found
+    }
+
     /// Sends a whole answer and closes the connection: the page is small
     /// enough for the socket's buffer, so a short wait covers a slow reader.
-    func respond(_ status: Int, _ reason: String, _ page: String) {
-        let head = "HTTP/1.1 \(status) \(reason)\r\nContent-Type: text/html; charset=utf-8\r\n"
+    func respond(_ status: Int, _ reason: String, _ page: String, location: String? = nil) {
+        let head = "HTTP/1.1 \(status) \(reason)\r\n" + (location.map { "Location: \($0)\r\n" } ?? "")
+            + "Content-Type: text/html; charset=utf-8\r\n"
             + "Content-Length: \(page.utf8.count)\r\nConnection: close\r\nCache-Control: no-store\r\n"
             + "Referrer-Policy: no-referrer\r\nX-Content-Type-Options: nosniff\r\n"
             + "Content-Security-Policy: default-src 'none'; style-src 'unsafe-inline'\r\n\r\n"

@@ -23,6 +23,7 @@ public struct ListenerPages: Sendable {
         "<h1>Sign-in failed</h1><p><strong>{error}</strong></p><p>{error_description}</p>"
             + "<p>You may close this window and return to the application.</p>")
     static let notFound = page("Not found", "<h1>Not found</h1>")
+    static let redirecting = page("Signing in", "<h1>Signing in</h1><p>Continuing to the sign-in page.</p>")
 
     private static func page(_ title: String, _ body: String) -> String {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(title)</title>"

@@ -5,8 +5,10 @@ import PKCETransport
 extension OAuthClient {
     /// The whole native-app sign-in in one call: binds the loopback
     /// listener, points the attempt's redirect URI at the port it got,
-    /// opens the authorization URL in the browser, waits for the redirect,
-    /// checks it, and exchanges the code (and verifier) for tokens.
+    /// opens the listener's one-time start URL in the browser (which sends it
+    /// on to the authorization URL: nothing of the attempt reaches the
+    /// browser's argument vector), waits for the redirect, checks it, and
+    /// exchanges the code (and verifier) for tokens.
     ///
     /// `attempt` carries provider parameters (WorkOS's `connection_id`, ...)
     /// when the caller made one; `listener` its ports, path and pages, and
@@ -20,14 +22,15 @@ extension OAuthClient {
         let listener = if let listener { listener } else { try LoopbackListener() }
         let attempt = if let attempt { attempt } else { try startAttempt() }
         try attempt.setRedirectURI(listener.redirectURI)
-        let url = try attempt.authorizationURL()
+        let url = try listener.startURL(for: attempt.authorizationURL())
         let process = try browser.open(url, log: log)
         var reported = false
         try listener.waitForCallback(attempt, timeoutMilliseconds: timeoutMilliseconds, log: log) {
             guard let process, !reported, let status = process.reap(), status != 0 else { return }
             reported = true
             log?(.warning, "browser: \(PKCEError.printable(process.program)) exited with status \(status)")
-            if case .system = browser { Browser.printForUser(url) }
+            // Printed only while still unused: a second request for it ends the sign-in.
+            if case .system = browser, !listener.startServed { Browser.printForUser(url) }
         }
         return try exchange(attempt)
     }

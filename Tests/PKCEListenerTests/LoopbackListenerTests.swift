@@ -49,8 +49,8 @@ import PKCE
         return String(decoding: answer, as: UTF8.self)
     }
 
-    static func get(_ target: String, port: UInt16) -> String {
-        send("GET \(target) HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n", to: port)
+    static func get(_ target: String, port: UInt16, host: String? = nil) -> String {
+        send("GET \(target) HTTP/1.1\r\nHost: \(host ?? "127.0.0.1:\(port)")\r\n\r\n", to: port)
     }
 
     /// Runs `body` on another thread while the caller waits.
@@ -129,6 +129,74 @@ import PKCE
         while !thread.isFinished { usleep(1000) }
         let page = answers.all.first ?? ""
         #expect(page.contains("access_denied") && page.contains("&lt;script&gt;") && !page.contains("<script>"))
+    }
+
+    @Test func startURLRedirectsOnceThenEndsTheWait() throws {
+        let listener = try LoopbackListener()
+        let attempt = try Self.attempt()
+        let authorization = try attempt.authorizationURL()
+        let start = try listener.startURL(for: authorization)
+        let prefix = "http://127.0.0.1:\(listener.port)/"
+        #expect(start.hasPrefix(prefix) && start.utf8.count == prefix.utf8.count + 43)
+        #expect(try listener.startURL(for: authorization) != start)  // each call a fresh one
+        let path = String(try listener.startURL(for: authorization).dropFirst(prefix.count - 1))
+        let port = listener.port
+        let answers = Answers()
+        let thread = Self.meanwhile {
+            answers.add(Self.get(path, port: port))
+            answers.add(Self.get(path, port: port))
+        }
+        do { try listener.waitForCallback(attempt, timeoutMilliseconds: 10_000); Issue.record("not ended") } catch {
+            #expect(error.code == .signInRaced)
+        }
+        while !thread.isFinished { usleep(1000) }
+        let all = answers.all
+        #expect(all.count == 2)
+        #expect(all[0].hasPrefix("HTTP/1.1 302") && all[0].contains("\r\nLocation: \(authorization)\r\n"))
+        #expect(all[1].hasPrefix("HTTP/1.1 403") && !all[1].contains("Location"))
+        #expect(throws: PKCEError.self) { try listener.startURL(for: "http://as.example/a") }
+    }
+
+    @Test func onlyTheListenersOwnHostIsServed() throws {
+        let listener = try LoopbackListener()
+        let attempt = try Self.attempt()
+        let port = listener.port, state = attempt.state.string
+        let answers = Answers()
+        let thread = Self.meanwhile {
+            for host in ["rebound.example:\(port)", "localhost:\(port)", "127.0.0.1", "127.0.0.1:\(port + 1)", ""] {
+                answers.add(Self.get("/callback?code=c&state=\(state)", port: port, host: host))
+            }
+            answers.add(Self.send("GET /callback?code=c&state=\(state) HTTP/1.1\r\n\r\n", to: port))
+            answers.add(Self.get("/callback?code=the-code&state=\(state)", port: port, host: "127.0.0.1:\(port)"))
+        }
+        try listener.waitForCallback(attempt, timeoutMilliseconds: 10_000)
+        while !thread.isFinished { usleep(1000) }
+        let all = answers.all
+        #expect(all.count == 7)
+        #expect(all.dropLast().allSatisfy { $0.hasPrefix("HTTP/1.1 421") })
+        #expect(attempt.code?.string == "the-code")
+    }
+
+    @Test func aResponseOfThisAttemptWithAWrongIssuerEndsTheWait() throws {
+        var client = try ClientConfiguration(clientID: "app", redirectURI: "http://127.0.0.1:1/callback")
+        try client.setAuthorizationEndpoint("https://as.example/authorize")
+        try client.setTokenEndpoint("https://as.example/token")
+        try client.setIssuer("https://as.example", required: true)
+        let attempt = try AuthorizationAttempt(client: client)
+        let listener = try LoopbackListener()
+        let port = listener.port, state = attempt.state.string
+        let answers = Answers()
+        let thread = Self.meanwhile {
+            // Another attempt's, with an issuer: told nothing, not even ours.
+            answers.add(Self.get("/callback?code=c&state=other&iss=https%3A%2F%2Fevil.example", port: port))
+            answers.add(Self.get("/callback?code=c&state=\(state)&iss=https%3A%2F%2Fevil.example", port: port))
+        }
+        do { try listener.waitForCallback(attempt, timeoutMilliseconds: 10_000); Issue.record("not ended") } catch {
+            #expect(error.code == .issuerMismatch)
+        }
+        while !thread.isFinished { usleep(1000) }
+        let all = answers.all
+        #expect(all.count == 2 && all[0].hasPrefix("HTTP/1.1 400") && !all[0].contains("as.example"))
     }
 
     @Test func timeoutAndCancel() throws {

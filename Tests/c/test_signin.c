@@ -164,6 +164,75 @@ static void test_denied_and_stray(void) {
     pkce_client_free(client);
 }
 
+/* The browser's argument vector, readable by every local user, holds only
+ * the one-time start URL: nothing of the attempt. A second request for it
+ * (another user who copied it) ends the sign-in at once. */
+static void test_start_url(void) {
+    pkce_client *client = discovered_client();
+    pkce_attempt *attempt = NULL;
+    pkce_token *token = NULL;
+    pkce_error *error = NULL;
+    CHECK_STATUS(pkce_attempt_new(client, &attempt), PKCE_OK);
+    setenv("PKCE_TEST_BROWSER_RECORD", "build/browser-argv.json", 1);
+    unlink("build/browser-argv.json");
+    CHECK_STATUS(sign_in(client, attempt, NULL, "record", 2000, &token, &error), PKCE_ERR_SIGN_IN_TIMEOUT);
+    unsetenv("PKCE_TEST_BROWSER_RECORD");
+    const char *recorded = read_file("build/browser-argv.json");
+    CHECK(recorded && strstr(recorded, "\"http://127.0.0.1:"));
+    CHECK(recorded && !strstr(recorded, pkce_attempt_state(attempt)) && !strstr(recorded, "state")
+          && !strstr(recorded, "code_challenge") && !strstr(recorded, "redirect_uri") && !strstr(recorded, "https"));
+    /* "/" and 43 random characters (256 bits) after the port. */
+    const char *path = recorded ? strchr(strstr(recorded, "127.0.0.1:") + 10, '/') : NULL;
+    CHECK(path && strcspn(path, "\"") == 44);
+    pkce_error_free(error);
+    pkce_attempt_free(attempt);
+
+    error = NULL;
+    CHECK_STATUS(sign_in(client, NULL, NULL, "race", 20000, &token, &error), PKCE_ERR_SIGN_IN_RACED);
+    CHECK(error && strstr(pkce_error_message(error), "twice"));
+    pkce_error_free(error);
+
+    /* Made by hand: a redirect once, then the end of the wait. */
+    pkce_listener *listener = NULL;
+    char *start = NULL;
+    CHECK_STATUS(pkce_listener_new(NULL, NULL, 0, NULL, &listener, NULL), PKCE_OK);
+    CHECK_STATUS(pkce_listener_start_url(listener, "javascript:alert(1)", &start), PKCE_ERR_URL_INSECURE);
+    CHECK_STATUS(pkce_listener_start_url(listener, "http://as.example/authorize", &start), PKCE_ERR_URL_INSECURE);
+    CHECK_STATUS(pkce_listener_start_url(listener, "https://as.example/a\r\nSet-Cookie: x", &start), PKCE_ERR_URL_INVALID);
+    CHECK_STATUS(pkce_listener_start_url(NULL, "https://as.example/a", &start), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK(start == NULL);
+    CHECK_STATUS(pkce_listener_start_url(listener, "https://as.example/a?b=c", &start), PKCE_OK);
+    CHECK(start && strncmp(start, "http://127.0.0.1:", 17) == 0);
+    pkce_string_free(start);
+    pkce_listener_free(listener);
+    pkce_client_free(client);
+}
+
+/* Once the state matched, the response is this attempt's: a wrong iss or
+ * an error ends the wait at once (not after the timeout). Microsoft Entra's
+ * error_description carries CR LF, shown as spaces. */
+static void test_our_failed_response(void) {
+    pkce_client *client = discovered_client();
+    pkce_token *token = NULL;
+    pkce_error *error = NULL;
+    CHECK_STATUS(sign_in(client, NULL, NULL,
+                         "callback:error=access_denied&error_description=AADSTS65004%3A+User+declined+to+consent."
+                         "%0D%0ATrace+ID%3A+0f1e%0d%0aCorrelation+ID%3A+9a&state={state}&iss={iss}", 20000, &token, &error),
+                 PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(error), "access_denied");
+    CHECK_STR(pkce_error_description(error), "AADSTS65004: User declined to consent. Trace ID: 0f1e Correlation ID: 9a");
+    pkce_error_free(error);
+    error = NULL;
+    CHECK_STATUS(sign_in(client, NULL, NULL, "callback:code=abc&state={state}&iss=https%3A%2F%2Fevil.example", 20000,
+                         &token, &error), PKCE_ERR_ISSUER_MISMATCH);
+    pkce_error_free(error);
+    CHECK_STATUS(pkce_client_set_issuer(client, issuer, 1), PKCE_OK);
+    CHECK_STATUS(sign_in(client, NULL, NULL, "callback:code=abc&state={state}", 20000, &token, NULL), PKCE_ERR_ISSUER_MISSING);
+    /* A control character in the code is refused, and ends the wait too. */
+    CHECK_STATUS(sign_in(client, NULL, NULL, "callback:code=a%0Db&state={state}&iss={iss}", 1500, &token, NULL), PKCE_ERR_SIGN_IN_TIMEOUT);
+    pkce_client_free(client);
+}
+
 /* Runs `fn(arg)` on another thread after `ms` milliseconds: a user's Cancel button. */
 struct later { void (*fn)(void *); void *arg; int ms; pthread_t thread; };
 
@@ -437,6 +506,8 @@ int main(void) {
     test_fixed_port();
     test_ports_taken();
     test_denied_and_stray();
+    test_start_url();
+    test_our_failed_response();
     test_timeout_and_cancel();
     test_browser_without_shell();
     test_device_sans_io();

@@ -27,7 +27,7 @@ from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError
                       IDTokenError, IDTokenExpiredError, IDTokenKeyNotFoundError, IDTokenMalformedError,
                       IDTokenMissingError, IDTokenNonceError, IDTokenSignatureError, InvalidArgumentError,
                       IssuerMismatchError, IssuerMissingError, JWKSError, JWKSUnknownError, ListenerError, NotConfiguredError, OAuthError,
-                      PKCEError, PortInUseError, ResponseError, S256UnsupportedError, SignInError, SignInTimeoutError,
+                      PKCEError, PortInUseError, ResponseError, S256UnsupportedError, SignInError, SignInRacedError, SignInTimeoutError,
                       SlowDownError, StateMismatchError, Status, StoreError, TLSError, TokenExpiredError,
                       TransportError, TransportTimeoutError,
                       error_slot, raise_for)
@@ -775,6 +775,15 @@ class Listener(_Handle):
     def redirect_uri(self) -> str:
         return text(lib.pkce_listener_redirect_uri(self.handle)) or ""
 
+    def start_url(self, authorization_url: str) -> str:
+        """A one-time URL on this listener that redirects once to ``authorization_url``: hand the
+        browser this, not the authorization URL, which another local user could read in the
+        browser's command line. A second request for it ends :meth:`wait` with SignInRacedError."""
+        url = ctypes.c_void_p()
+        raise_for(lib.pkce_listener_start_url(self.handle, _to_c(authorization_url, "authorization_url"),
+                                              ctypes.byref(url)))
+        return take_string(url) or ""
+
     def wait(self, attempt: AuthorizationAttempt, timeout: float = 300.0) -> None:
         """Waits for the redirect that completes ``attempt`` (sent with this listener's
         redirect URI: ``attempt.set_redirect_uri(listener.redirect_uri)``)."""
@@ -891,7 +900,7 @@ __all__ = [
     "FileTokenStore", "TokenSource", "StoreError", "TokenExpiredError",
     "LogLevel", "CancelledError", "DeviceAuthorization",
     "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",
-    "SignInTimeoutError", "SlowDownError", "open_browser",
+    "SignInRacedError", "SignInTimeoutError", "SlowDownError", "open_browser",
     "AuthorizationAttempt", "CallbackError", "Client", "DiscoveryError", "HTTPRequest", "IDTokenAlgorithmError",
     "IDTokenClaimError", "IDTokenError", "IDTokenExpiredError", "IDTokenKeyNotFoundError", "IDTokenMalformedError",
     "IDTokenMissingError", "IDTokenNonceError", "IDTokenSignatureError", "InvalidArgumentError", "JWKSError",

@@ -68,6 +68,7 @@ class Status(enum.IntEnum):
     SLOW_DOWN = 76
     ACCESS_DENIED = 77
     DEVICE_EXPIRED = 78
+    SIGN_IN_RACED = 79
     STORE = 80
     TOKEN_EXPIRED = 81
 
@@ -241,6 +242,11 @@ class ListenerError(SignInError):
     """The loopback socket could not be set up (for another reason than a port in use)."""
 
 
+class SignInRacedError(SignInError):
+    """The listener's one-time start URL was requested twice: another program
+    raced the browser to it, and the sign-in was ended."""
+
+
 class DeviceError(SignInError):
     """The device authorization grant ended without a token."""
 
@@ -288,7 +294,7 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.ID_TOKEN_NONCE: IDTokenNonceError, Status.JWKS_INVALID: JWKSError,
     Status.ID_TOKEN_MISSING: IDTokenMissingError, Status.JWKS_UNKNOWN: JWKSUnknownError,
     Status.PORT_IN_USE: PortInUseError, Status.SIGN_IN_TIMEOUT: SignInTimeoutError, Status.CANCELLED: CancelledError,
-    Status.BROWSER: BrowserError, Status.LISTENER: ListenerError,
+    Status.BROWSER: BrowserError, Status.LISTENER: ListenerError, Status.SIGN_IN_RACED: SignInRacedError,
     Status.AUTHORIZATION_PENDING: AuthorizationPendingError, Status.SLOW_DOWN: SlowDownError,
     Status.ACCESS_DENIED: AccessDeniedError, Status.DEVICE_EXPIRED: DeviceExpiredError,
     Status.STORE: StoreError, Status.TOKEN_EXPIRED: TokenExpiredError,

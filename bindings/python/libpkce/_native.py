@@ -192,6 +192,7 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_listener_port": ([handle_t], ctypes.c_uint16),
     "pkce_listener_redirect_uri": ([handle_t], _str),
     "pkce_listener_set_pages": ([handle_t, _str, _str], status_t),
+    "pkce_listener_start_url": ([handle_t, _str, _out_string], status_t),
     "pkce_listener_wait": ([handle_t, handle_t, _int, _out_handle], status_t),
     "pkce_listener_cancel": ([handle_t], None),
     "pkce_browser_open": ([_str, _int, _str], status_t),
