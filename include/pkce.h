@@ -964,9 +964,14 @@ pkce_status pkce_device_parse_token(pkce_device *device, int http_status, const 
  * store's lock is held while refreshing and the store read again under it,
  * since another process may have refreshed already. The file store keeps
  * several accounts (by issuer, client and subject) in one JSON file, mode
- * 0600, replaced atomically (temporary file, fsync, rename), locked with
- * flock on FILE.lock. Its tokens are as secret as a password: keep the file
- * where only the user can read it.
+ * 0600, replaced atomically (a temporary file of a random name created
+ * with O_EXCL and mode 0600, fsync, rename), locked with flock on
+ * FILE.lock. A file another user owns or may write is refused. Its tokens
+ * are as secret as a password: keep the file where only the user can read
+ * it. A refresh checks that the store can take a new file before it spends
+ * the refresh token; should the save still fail (a full disk), the new
+ * tokens are kept in memory, handed out, logged as a warning and saved
+ * with the next refresh, never lost.
  *
  * Sources are thread-safe; stores are too.
  * ------------------------------------------------------------------------ */
@@ -978,6 +983,17 @@ typedef struct pkce_token_source pkce_token_source;
  * exist). Opening reads nothing. Errors: PKCE_ERR_INVALID_ARGUMENT. */
 pkce_status pkce_token_store_open_file(const char *path, pkce_token_store **out);
 void pkce_token_store_free(pkce_token_store *store);
+/* Whether the store can be used, before anything depends on it: what a
+ * sign-in that will save its tokens asks before the browser opens, so that
+ * a completed sign-in is not thrown away. Reads the file (when there is
+ * one) and creates and removes a temporary file beside it, as a save does.
+ * *readable_by_others (may be NULL) is set to 1 when users other than the
+ * owner may read the file (worth a warning: its tokens are as good as a
+ * password), else 0. Errors: PKCE_ERR_STORE when the file cannot be read,
+ * is not a token file, belongs to another user or may be written by other
+ * users (refused: its tokens could be planted), or the directory cannot
+ * take a new file; PKCE_ERR_INVALID_ARGUMENT. */
+pkce_status pkce_token_store_check(pkce_token_store *store, int *readable_by_others, pkce_error **error);
 /* Entry `index` (from 0) of the store: whose it is and where it refreshes,
  * for a program that has only the file. Each out-parameter may be NULL;
  * the others receive strings to free with pkce_string_free (token_endpoint

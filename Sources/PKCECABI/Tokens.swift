@@ -16,6 +16,18 @@ public func pkce_token_store_free(_ store: OpaquePointer?) {
     release(store, FileTokenStore.self)
 }
 
+@_cdecl("pkce_token_store_check") @implementation
+public func pkce_token_store_check(_ store: OpaquePointer?, _ readableByOthers: UnsafeMutablePointer<Int32>?,
+                                   _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let store = try required(store, FileTokenStore.self)
+        _ = try store.loadAll()
+        try store.withLock { () throws(PKCEError) in try store.checkWritable() }
+        let readable = try store.readableByOthers() ?? false
+        readableByOthers?.pointee = readable ? 1 : 0
+    }
+}
+
 /// Entry `index` of the store behind the handle; `.notFound` past the last.
 private func entry(_ store: OpaquePointer?, _ index: Int) throws(PKCEError) -> StoredToken {
     let entries = try required(store, FileTokenStore.self).loadAll()

@@ -53,7 +53,27 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
         PKCEError(.store, "\(what) \(PKCEError.printable(file, limit: 200)): \(String(cString: strerror(code)))")
     }
 
-    /// The whole file in wiped memory; nil when there is none yet.
+    public func checkWritable() throws(PKCEError) {
+        let (fd, temporary) = try createTemporary()
+        close(fd)
+        unlink(temporary)
+    }
+
+    /// Whether users other than the owner may read the file (its tokens are
+    /// as good as a password): worth a warning, as ssh gives for a key. nil
+    /// when there is no file yet.
+    public func readableByOthers() throws(PKCEError) -> Bool? {
+        var info = stat()
+        guard stat(path, &info) == 0 else {
+            if errno == ENOENT { return nil }
+            throw Self.failure("cannot open", path)
+        }
+        return info.st_mode & 0o044 != 0
+    }
+
+    /// The whole file in wiped memory; nil when there is none yet. A file
+    /// another user owns or may write is refused: its tokens could be
+    /// planted (a token of the attacker's account, or for its server).
     private func read() throws(PKCEError) -> SecureBytes? {
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else {
@@ -61,6 +81,16 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
             throw Self.failure("cannot open", path)
         }
         defer { close(fd) }
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw Self.failure("cannot open", path) }
+        let name = PKCEError.printable(path, limit: 200)
+        guard info.st_uid == geteuid() else {
+            throw PKCEError(.store, "\(name) belongs to another user (uid \(info.st_uid)); refusing its tokens")
+        }
+        guard info.st_mode & 0o022 == 0 else {
+            throw PKCEError(.store, "\(name) may be written by other users (mode \(String(info.st_mode & 0o777, radix: 8))); "
+                            + "refusing its tokens: chmod 600 \(name)")
+        }
         var writer = try ByteWriter(capacity: 4096)
         var buffer = [UInt8](repeating: 0, count: 4096)
         defer { wipe(&buffer, buffer.count) }
@@ -79,11 +109,19 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
         return try writer.finish()
     }
 
+    /// A new file beside the store, under a random name, created here
+    /// (O_EXCL: never a file or link someone put there first) with mode 0600
+    /// from the start (O_CREAT's mode can only lose bits to the umask).
+    private func createTemporary() throws(PKCEError) -> (Int32, String) {
+        let temporary = path + ".tmp." + (try PKCE.randomString(length: 22))
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw Self.failure("cannot create", temporary) }
+        return (fd, temporary)
+    }
+
     /// Temporary file, flushed, renamed over the old one: all or nothing.
     private func write(_ contents: SecureBytes) throws(PKCEError) {
-        let temporary = path + ".tmp.\(getpid())"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0o600)
-        guard fd >= 0 else { throw Self.failure("cannot create", temporary) }
+        let (fd, temporary) = try createTemporary()
         var written = 0
         while written < contents.count {
             let n = Glibc.write(fd, contents.base + written, contents.count - written)
@@ -96,7 +134,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
             }
             written += n
         }
-        // fchmod too: O_CREAT's mode is masked by the umask, and an old temporary may have survived a crash.
+        // fchmod: a umask such as 0277 would have taken the owner's bits.
         guard fchmod(fd, 0o600) == 0, fsync(fd) == 0 else {
             let code = errno
             close(fd)

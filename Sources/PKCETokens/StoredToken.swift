@@ -99,4 +99,13 @@ public protocol TokenStore: AnyObject, Sendable {
     func loadAll() throws(PKCEError) -> [StoredToken]
     /// Adds or replaces the entry for `token.key`. Call it holding the lock.
     func save(_ token: StoredToken) throws(PKCEError)
+    /// Fails now when a `save` would, for what can be known before the
+    /// tokens exist (a directory that cannot be written): a token source
+    /// asks before a refresh spends the refresh token, a sign-in before the
+    /// browser opens. Call it holding the lock.
+    func checkWritable() throws(PKCEError)
+}
+
+extension TokenStore {
+    public func checkWritable() throws(PKCEError) {}
 }

@@ -198,13 +198,34 @@ public final class TokenSource: @unchecked Sendable {
 
     /// New tokens for `stale`: from the store when another process already
     /// refreshed (the answer is then nil), else from the server.
+    /// The server has rotated past the stored refresh token, which is therefore
+    /// not to be read back; `stale` (the tokens in memory) holds the one it
+    /// honours. Set and read only by the refreshing thread.
+    private var unsaved = false
+
     private func refresh(_ stale: StoredToken, clock: () -> Int64, leeway: Int64) throws(PKCEError) -> (StoredToken, TokenResponse?) {
         guard let store else { return try refreshAtServer(stale, clock: clock) }
         return try store.withLock { () throws(PKCEError) -> (StoredToken, TokenResponse?) in
-            let stored = try store.load(key)
-            if let stored, stored.isFresh(at: clock(), leeway: leeway) { return (stored, nil) }
-            let fresh = try refreshAtServer(stored ?? stale, clock: clock)
-            try store.save(fresh.0)
+            var base = stale
+            if !unsaved, let stored = try store.load(key) {
+                if stored.isFresh(at: clock(), leeway: leeway) { return (stored, nil) }
+                base = stored
+            }
+            // Before the refresh token is spent: tokens a rotating server sends
+            // must not be lost to a store that cannot take them.
+            try store.checkWritable()
+            let fresh = try refreshAtServer(base, clock: clock)
+            do throws(PKCEError) {
+                try store.save(fresh.0)
+                unsaved = false
+            } catch {
+                // Still lost would be worse: the next run would send the old refresh
+                // token, which a rotating server takes for theft. Kept in memory,
+                // handed out, and saved with the next refresh.
+                unsaved = true
+                client.configuration.log?(.warning, "token source: the refreshed tokens could not be saved "
+                                          + "(\(error.message)); kept in memory and saved with the next refresh")
+            }
             return fresh
         }
     }

@@ -8,8 +8,10 @@
 #include "test_server.h"
 
 #include <pthread.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -241,6 +243,136 @@ static void test_store_failures(void) {
     pkce_client_free(client);
 }
 
+static int saw_unsaved_warning;
+static void watch_log(pkce_log_level level, const char *message, void *user) {
+    (void)user;
+    if (level == PKCE_LOG_WARNING && strstr(message, "could not be saved")) saw_unsaved_warning = 1;
+}
+
+static size_t read_store(const char *path, char *file, size_t size) {
+    FILE *f = fopen(path, "r");
+    size_t n = f ? fread(file, 1, size - 1, f) : 0;
+    if (f) fclose(f);
+    file[n] = '\0';
+    return n;
+}
+
+/* A save that fails after a refresh at a rotating server (a full disk,
+ * here a file size limit) loses nothing: the new tokens are handed out and
+ * kept in memory, the next refresh uses their refresh token (the old one
+ * is spent: Authlib would refuse it) and saves. */
+static void test_save_failure_keeps_the_tokens(void) {
+    char path[300];
+    snprintf(path, sizeof path, "%s/full-disk.json", directory);
+    pkce_client *client = discovered();
+    CHECK_STATUS(pkce_client_set_log(client, PKCE_LOG_WARNING, watch_log, NULL), PKCE_OK);
+    pkce_token *token = sign_in(client);
+    pkce_token_store *store = NULL;
+    pkce_token_source *source = NULL;
+    CHECK_STATUS(pkce_token_store_open_file(path, &store), PKCE_OK);
+    CHECK_STATUS(pkce_token_source_new(client, token, store, NULL, &source, NULL), PKCE_OK);
+
+    struct rlimit saved, small = { 64, 64 };
+    getrlimit(RLIMIT_FSIZE, &saved);
+    small.rlim_max = saved.rlim_max;
+    signal(SIGXFSZ, SIG_IGN);  /* a write past the limit then fails with EFBIG */
+    setrlimit(RLIMIT_FSIZE, &small);
+    char first[128], second[128], file[8192];
+    CHECK_STATUS(pkce_token_source_set_time(source, expires_at(token) + 10), PKCE_OK);
+    pkce_status st = pkce_token_source_access_token(source, first, sizeof first, NULL, NULL);
+    setrlimit(RLIMIT_FSIZE, &saved);
+    CHECK_STATUS(st, PKCE_OK);
+    CHECK(strcmp(first, pkce_token_access_token(token)) != 0);
+    CHECK(saw_unsaved_warning);
+    CHECK(read_store(path, file, sizeof file) > 0 && !strstr(file, first));  /* the old tokens, still whole */
+
+    /* The next refresh goes from the tokens in memory, and saves. */
+    CHECK_STATUS(pkce_token_source_set_time(source, expires_at(token) + 7200), PKCE_OK);
+    CHECK_STATUS(pkce_token_source_access_token(source, second, sizeof second, NULL, NULL), PKCE_OK);
+    CHECK(strcmp(second, first) != 0);
+    CHECK(read_store(path, file, sizeof file) > 0 && strstr(file, second));
+    pkce_token_source_free(source);
+    pkce_token_store_free(store);
+    pkce_token_free(token);
+    pkce_client_free(client);
+}
+
+/* The store's file: a temporary of its own (a link planted at a guessable
+ * name is left alone), refused when another user owns it or others may
+ * write it, reported when others may read it. */
+static void test_store_file_safety(void) {
+    char path[300], planted[320], victim[320], file[8192];
+    snprintf(path, sizeof path, "%s/safety.json", directory);
+    snprintf(victim, sizeof victim, "%s/victim", directory);
+    FILE *f = fopen(victim, "w");
+    if (f) { fputs("victim", f); fclose(f); }
+    snprintf(planted, sizeof planted, "%s.tmp.%d", path, (int)getpid());  /* the name it used to write to */
+    CHECK(link(victim, planted) == 0);
+    pkce_client *client = new_client();
+    char url[300];
+    snprintf(url, sizeof url, "%s/token", issuer);
+    pkce_client_set_token_endpoint(client, url);
+    const char *body = "{\"access_token\":\"at-safety\",\"expires_in\":600}";
+    pkce_token *token = NULL;
+    pkce_token_parse(200, body, strlen(body), &token, NULL);
+    pkce_token_store *store = NULL;
+    pkce_token_source *source = NULL;
+    CHECK_STATUS(pkce_token_store_open_file(path, &store), PKCE_OK);
+    int readable = -1;
+    CHECK_STATUS(pkce_token_store_check(store, &readable, NULL), PKCE_OK);  /* no file yet */
+    CHECK(readable == 0);
+    mode_t old_umask = umask(0277);
+    CHECK_STATUS(pkce_token_source_new(client, token, store, NULL, &source, NULL), PKCE_OK);
+    umask(old_umask);
+    pkce_token_source_free(source);
+    CHECK(read_store(victim, file, sizeof file) == 6 && strcmp(file, "victim") == 0);
+    struct stat st;
+    CHECK(stat(path, &st) == 0 && (st.st_mode & 0777) == 0600);
+    CHECK_STATUS(pkce_token_store_check(store, &readable, NULL), PKCE_OK);
+    CHECK(readable == 0);
+
+    CHECK(chmod(path, 0644) == 0);
+    CHECK_STATUS(pkce_token_store_check(store, &readable, NULL), PKCE_OK);
+    CHECK(readable == 1);
+    pkce_error *err = NULL;
+    CHECK(chmod(path, 0622) == 0);
+    CHECK_STATUS(pkce_token_store_check(store, NULL, &err), PKCE_ERR_STORE);
+    CHECK(err && strstr(pkce_error_message(err), "written by other users"));
+    pkce_error_free(err);
+    err = NULL;
+    CHECK_STATUS(pkce_token_source_new(client, NULL, store, NULL, &source, NULL), PKCE_ERR_STORE);
+    CHECK(chmod(path, 0600) == 0);
+    if (geteuid() == 0) {  /* another user's file: only root can make one here */
+        CHECK(chown(path, 65534, 65534) == 0);
+        CHECK_STATUS(pkce_token_source_new(client, NULL, store, NULL, &source, &err), PKCE_ERR_STORE);
+        CHECK(err && strstr(pkce_error_message(err), "another user"));
+        pkce_error_free(err);
+        err = NULL;
+        CHECK(chown(path, 0, 0) == 0);
+    }
+    CHECK_STATUS(pkce_token_source_new(client, NULL, store, NULL, &source, NULL), PKCE_OK);
+    pkce_token_source_free(source);
+    pkce_token_store_free(store);
+
+    /* A directory that takes no new file (procfs, which even root cannot write), or a file that is not a store. */
+    CHECK_STATUS(pkce_token_store_open_file("/proc/self/libpkce-tokens.json", &store), PKCE_OK);
+    CHECK_STATUS(pkce_token_store_check(store, NULL, &err), PKCE_ERR_STORE);
+    CHECK(err && strstr(pkce_error_message(err), "/proc/self/libpkce-tokens.json"));
+    pkce_error_free(err);
+    err = NULL;
+    pkce_token_store_free(store);
+    f = fopen(path, "w");
+    if (f) fclose(f);  /* truncated to nothing */
+    CHECK_STATUS(pkce_token_store_open_file(path, &store), PKCE_OK);
+    CHECK_STATUS(pkce_token_store_check(store, NULL, NULL), PKCE_ERR_STORE);
+    CHECK_STATUS(pkce_token_store_check(NULL, NULL, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    pkce_token_store_free(store);
+    unlink(planted);
+    unlink(victim);
+    pkce_token_free(token);
+    pkce_client_free(client);
+}
+
 int main(void) {
     if (!server_env()) return 2;
     curl_global_init(CURL_GLOBAL_DEFAULT);
@@ -249,6 +381,8 @@ int main(void) {
     test_one_refresh_for_all_threads();
     test_server_that_does_not_rotate();
     test_store_failures();
+    test_save_failure_keeps_the_tokens();
+    test_store_file_safety();
     char cleanup[400];
     snprintf(cleanup, sizeof cleanup, "rm -rf '%s'", directory);
     if (system(cleanup) != 0) fprintf(stderr, "could not remove %s\n", directory);

@@ -808,6 +808,14 @@ class FileTokenStore(_Handle):
         raise_for(lib.pkce_token_store_open_file(_to_c(str(path), "path"), ctypes.byref(handle)))
         super().__init__(handle)
 
+    def check(self) -> bool:
+        """Raises StoreError when the store cannot be used (unreadable, not a token file, another
+        user's or writable by others, a directory that takes no new file): ask before a sign-in
+        whose tokens it will keep. Returns whether users other than the owner may read the file."""
+        readable, err = ctypes.c_int(), error_slot()
+        raise_for(lib.pkce_token_store_check(self.handle, ctypes.byref(readable), ctypes.byref(err)), err)
+        return bool(readable.value)
+
 
 class TokenSource(_Handle):
     """A valid access token whenever asked, from any number of threads (and, with a store,
