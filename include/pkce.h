@@ -911,7 +911,12 @@ pkce_status pkce_client_set_device_authorization_endpoint(pkce_client *client, c
  * the user and call pkce_client_device_poll(). Errors: PKCE_ERR_NOT_CONFIGURED
  * (no device authorization endpoint), those of the built-in HTTPS, and
  * PKCE_ERR_RESPONSE_INVALID for an answer without device_code, user_code,
- * verification_uri or a positive expires_in. */
+ * verification_uri or a positive expires_in, and for one whose
+ * verification_uri or verification_uri_complete is not https (http only on
+ * a loopback host; never javascript: or another scheme) or whose user_code
+ * holds control characters (C0, DEL, C1): what it shows the user reaches a
+ * terminal, where escape sequences could clear the screen or show one link
+ * and open another. */
 pkce_status pkce_client_device_start(pkce_client *client, const char *scope, pkce_device **out, pkce_error **error);
 
 /* Polls until the user approves (PKCE_OK, *out the token; with an openid

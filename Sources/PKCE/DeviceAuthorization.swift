@@ -39,16 +39,37 @@ public final class DeviceAuthorization: @unchecked Sendable {
             }
             return value
         }
+        // What reaches the user's terminal and browser: a URL of the web
+        // (never javascript: or file:, nor http to another host), and no
+        // character a terminal interprets (escape sequences can clear the
+        // screen, or show one link and open another).
+        func shown(_ value: SecureBytes, _ name: String) throws(PKCEError) -> SecureBytes {
+            let bytes = value.buffer
+            let c1 = zip(bytes, bytes.dropFirst()).contains { $0 == 0xC2 && $1 >= 0x80 && $1 <= 0x9F }
+            guard !bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) && !c1 else {
+                throw PKCEError(.responseInvalid, "the device authorization answer's \(name) holds control characters",
+                                httpStatus: status)
+            }
+            return value
+        }
+        func webURL(_ value: SecureBytes, _ name: String) throws(PKCEError) -> SecureBytes {
+            do { try URLRules.browserURL(value.string) } catch {
+                throw PKCEError(.responseInvalid, "the device authorization answer's \(name) is not an https URL "
+                                + "(http only on a loopback host): \(error.message)", httpStatus: status)
+            }
+            return value
+        }
         deviceCode = try required("device_code")
-        userCode = try required("user_code")
+        userCode = try shown(required("user_code"), "user_code")
         // RFC 8628 names it verification_uri; some servers (Google) send verification_url.
         var uri = try ServerAnswer.stringMember("verification_uri", of: document, httpStatus: status)
         if uri == nil { uri = try ServerAnswer.stringMember("verification_url", of: document, httpStatus: status) }
         guard let uri, uri.count > 0 else {
             throw PKCEError(.responseInvalid, "the device authorization answer has no verification_uri", httpStatus: status)
         }
-        verificationURI = uri
+        verificationURI = try webURL(uri, "verification_uri")
         verificationURIComplete = try ServerAnswer.stringMember("verification_uri_complete", of: document, httpStatus: status)
+            .map { (uri) throws(PKCEError) in try webURL(uri, "verification_uri_complete") }
         guard let expiresIn = try ServerAnswer.secondsMember("expires_in", of: document, httpStatus: status), expiresIn > 0 else {
             throw PKCEError(.responseInvalid, "the device authorization answer has no positive expires_in", httpStatus: status)
         }

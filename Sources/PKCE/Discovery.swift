@@ -75,4 +75,16 @@ extension ClientConfiguration {
         tokenEndpointAuthMethods = authMethods
         try discoveredIssuer(issuer, sendsIss: sendsIss)
     }
+
+    /// Takes `userinfo_endpoint`, `jwks_uri` and the ID token algorithms
+    /// from the OpenID document of `issuer` where the RFC 8414 document
+    /// applied before lacked them; checked as `applyMetadata` checks, and
+    /// nothing else changes.
+    public mutating func completeOpenIDMetadata(issuer: String, json: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        var openID = self
+        try openID.applyMetadata(issuer: issuer, json: json)
+        if userinfoEndpoint == nil { userinfoEndpoint = openID.userinfoEndpoint }
+        if jwksURI == nil { jwksURI = openID.jwksURI }
+        if idTokenAlgorithms == nil { idTokenAlgorithms = openID.idTokenAlgorithms }
+    }
 }

@@ -100,19 +100,46 @@ public final class OAuthClient: @unchecked Sendable {
     }
 
     /// Fetches the issuer's metadata (RFC 8414 path first, then OpenID
-    /// Connect's) and applies it to `configuration`.
+    /// Connect's) and applies it to `configuration`. With `openid` in the
+    /// scope, an RFC 8414 document without `userinfo_endpoint` or `jwks_uri`
+    /// is completed from the OpenID document, where some servers publish
+    /// them alone (django-oauth-toolkit does).
     public func discover(issuer: String) throws(PKCEError) {
         var lastStatus = 0
         var tried: [String] = []
-        for url in try ClientConfiguration.metadataURLs(issuer: issuer) {
+        let urls = try ClientConfiguration.metadataURLs(issuer: issuer)
+        for (index, url) in urls.enumerated() {
             let response = try send(.get(url))
             lastStatus = response.status
             tried.append("\(PKCEError.printable(url, limit: 200)) (HTTP \(response.status))")
             guard response.status == 200 else { continue }
             try response.body.withBytes { json throws(PKCEError) in try configuration.applyMetadata(issuer: issuer, json: json) }
+            let openID = configuration
+            if index + 1 < urls.count, openID.isOpenID, openID.userinfoEndpoint == nil || openID.jwksURI == nil {
+                complete(from: urls[index + 1], issuer: issuer)
+            }
             return
         }
         throw PKCEError(.discovery, "no metadata: tried \(tried.joined(separator: ", "))", httpStatus: lastStatus)
+    }
+}
+
+extension OAuthClient {
+    /// The OpenID members the first document lacked, from the OpenID
+    /// document when it is there and for the same issuer; anything else
+    /// leaves the configuration as discovery made it.
+    private func complete(from url: String, issuer: String) {
+        let log = configuration.log
+        do throws(PKCEError) {
+            let response = try send(.get(url))
+            guard response.status == 200 else {
+                log?(.info, "discovery: no OpenID document at \(PKCEError.printable(url, limit: 200)) (HTTP \(response.status))")
+                return
+            }
+            try response.body.withBytes { json throws(PKCEError) in try configuration.completeOpenIDMetadata(issuer: issuer, json: json) }
+        } catch {
+            log?(.warning, "discovery: the OpenID document was not used: \(error.message)")
+        }
     }
 }
 

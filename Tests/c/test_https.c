@@ -258,6 +258,23 @@ static void test_discovery(void) {
     pkce_string_free(url);
     pkce_attempt_free(attempt);
 
+    /* userinfo_endpoint and jwks_uri only in the OpenID document (django-oauth-toolkit):
+     * read too when the scope asks for OpenID Connect, not otherwise. */
+    pkce_client *split = new_client();
+    snprintf(buf, sizeof buf, "%s/split", issuer);
+    CHECK_STATUS(pkce_client_discover(split, buf, NULL), PKCE_OK);
+    CHECK_STATUS(pkce_client_endpoint(split, PKCE_ENDPOINT_USERINFO, &url), PKCE_ERR_NOT_FOUND);
+    CHECK_STATUS(pkce_client_set_scope(split, "openid email"), PKCE_OK);
+    CHECK_STATUS(pkce_client_discover(split, buf, NULL), PKCE_OK);
+    CHECK_STATUS(pkce_client_endpoint(split, PKCE_ENDPOINT_USERINFO, &url), PKCE_OK);
+    snprintf(buf, sizeof buf, "%s/userinfo", issuer);
+    CHECK_STR(url, buf);
+    pkce_string_free(url);
+    CHECK_STATUS(pkce_client_endpoint(split, PKCE_ENDPOINT_JWKS, &url), PKCE_OK);
+    pkce_string_free(url);
+    url = NULL;
+    pkce_client_free(split);
+
     snprintf(buf, sizeof buf, "%s/plain-only", issuer);
     CHECK_STATUS(pkce_client_discover(client, buf, &err), PKCE_ERR_S256_UNSUPPORTED);
     pkce_error_free(err); err = NULL;

@@ -403,6 +403,15 @@ static void test_device_sans_io(void) {
         "{\"device_code\":\"d\",\"user_code\":\"A\",\"expires_in\":10}",
         "{\"device_code\":\"d\",\"user_code\":\"A\",\"verification_uri\":\"https://x\"}",
         "{\"device_code\":\"d\",\"user_code\":\"A\",\"verification_uri\":\"https://x\",\"expires_in\":-1}",
+        /* What reaches the user's terminal and browser. */
+        "{\"device_code\":\"d\",\"user_code\":\"A\",\"verification_uri\":\"javascript:alert(1)\",\"expires_in\":10}",
+        "{\"device_code\":\"d\",\"user_code\":\"A\",\"verification_uri\":\"http://as.example/device\",\"expires_in\":10}",
+        "{\"device_code\":\"d\",\"user_code\":\"A\",\"verification_uri\":\"https://x\",\"expires_in\":10,"
+        "\"verification_uri_complete\":\"file:///etc/passwd\"}",
+        "{\"device_code\":\"d\",\"user_code\":\"A\",\"verification_uri\":\"https://x/\\u001b]8;;https://evil/\\u001b\\\\\",\"expires_in\":10}",
+        "{\"device_code\":\"d\",\"user_code\":\"A\\u001b[2J\",\"verification_uri\":\"https://x\",\"expires_in\":10}",
+        "{\"device_code\":\"d\",\"user_code\":\"A\\u009b2J\",\"verification_uri\":\"https://x\",\"expires_in\":10}",
+        "{\"device_code\":\"d\",\"user_code\":\"A\\nB\",\"verification_uri\":\"https://x\",\"expires_in\":10}",
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         device = (pkce_device *)&device;

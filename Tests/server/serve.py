@@ -541,6 +541,19 @@ def create_app(issuer):
     def oidc():
         return metadata(issuer + "/oidc")
 
+    # An issuer whose RFC 8414 document leaves the OpenID members to its
+    # OpenID document, as django-oauth-toolkit's does.
+    @app.get("/.well-known/oauth-authorization-server/split")
+    def split_rfc8414():
+        document = metadata(issuer + "/split").get_json()
+        for name in ("userinfo_endpoint", "jwks_uri", "id_token_signing_alg_values_supported"):
+            document.pop(name)
+        return jsonify(document)
+
+    @app.get("/split/.well-known/openid-configuration")
+    def split_oidc():
+        return metadata(issuer + "/split")
+
     @app.get("/.well-known/oauth-authorization-server/plain-only")
     def plain_only():
         return metadata(issuer + "/plain-only", code_challenge_methods_supported=["plain"])
