@@ -159,8 +159,9 @@ C_RULE = $(CC) $(CFLAGS_STRICT) -I$(BUILD) $< -o $@ $(LDFLAGS_PKCE) $(LIBS_$(@F)
 
 # The pkce tool: linked without the build directory's rpath, as it is
 # installed; run from the tree with LD_LIBRARY_PATH=build.
-$(BUILD)/pkce: Sources/pkce-tool/pkce.c include/pkce.h $(LIB)
-	$(CC) $(CFLAGS_STRICT) $(HARDENING_CFLAGS) $< -o $@ -L$(BUILD) -lpkce $(HARDENING_LDFLAGS)
+TOOL_SOURCES := $(wildcard Sources/pkce-tool/*.c)
+$(BUILD)/pkce: $(TOOL_SOURCES) Sources/pkce-tool/tool.h include/pkce.h $(LIB)
+	$(CC) $(CFLAGS_STRICT) $(HARDENING_CFLAGS) $(TOOL_SOURCES) -o $@ -L$(BUILD) -lpkce $(HARDENING_LDFLAGS)
 
 $(C_EXAMPLES:%=$(BUILD)/%): $(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
 	$(C_RULE)

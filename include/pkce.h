@@ -737,7 +737,11 @@ pkce_status pkce_token_parse(int http_status, const char *body, size_t body_leng
                              pkce_token **out, pkce_error **error);
 void pkce_token_free(pkce_token *token);
 
-/* Borrowed strings, valid until the token is freed; NULL when absent. */
+/* Borrowed strings, valid until the token is freed; NULL when absent. The
+ * refresh token is the one to use next: after a refresh (pkce_client_refresh,
+ * _refresh_subject, or pkce_client_send_token with a refresh request) whose
+ * answer brought none, the one sent, which then stays valid (RFC 6749 6);
+ * pkce_token_json() is the server's answer as it came. */
 const char *pkce_token_access_token(const pkce_token *token);
 const char *pkce_token_token_type(const pkce_token *token);
 const char *pkce_token_refresh_token(const pkce_token *token);

@@ -123,7 +123,9 @@ public struct ClientConfiguration: Sendable {
         body.add("refresh_token", refreshToken)
         addClient(to: &body)
         if let scope, !scope.isEmpty { body.add("scope", scope) }
-        return try post(to: tokenEndpoint, body: body)
+        let request = try post(to: tokenEndpoint, body: body)
+        request.refreshToken = try SecureBytes(refreshToken)
+        return request
     }
 
     public func refreshRequest(refreshToken: String, scope: String? = nil) throws(PKCEError) -> HTTPRequest {

@@ -45,6 +45,9 @@ public final class HTTPRequest: @unchecked Sendable {
     /// for UserInfo, and whatever the caller added. Values may be secrets;
     /// they are wiped with the request.
     public private(set) var extraHeaders: [(name: SecureBytes, value: SecureBytes)] = []
+    /// The refresh token a refresh request sends: its answer keeps it when
+    /// the server sends no new one.
+    package internal(set) var refreshToken: SecureBytes?
 
     init(_ kind: Kind, url: String, body: SecureBytes) throws(PKCEError) {
         self.kind = kind

@@ -4,7 +4,10 @@
 public final class TokenResponse: JSONAnswer, @unchecked Sendable {
     public let accessToken: SecureBytes
     public let tokenType: SecureBytes?
-    public let refreshToken: SecureBytes?
+    /// The refresh token to use next: the answer's, or, after a refresh
+    /// whose answer brought none, the one sent, which then stays valid
+    /// (RFC 6749 6; LemonLDAP::NG and pyop answer so).
+    public private(set) var refreshToken: SecureBytes?
     public let scope: SecureBytes?
     public let idToken: SecureBytes?
     /// Seconds from issue to expiry, when the server said.
@@ -50,5 +53,10 @@ public final class TokenResponse: JSONAnswer, @unchecked Sendable {
         idToken = try optionalString("id_token")
         expiresIn = try ServerAnswer.secondsMember("expires_in", of: document, httpStatus: httpStatus)
         super.init(response, document: document)
+    }
+
+    /// After a refresh: keeps `sent` as the refresh token when the answer brought none.
+    package func keepRefreshToken(_ sent: SecureBytes) {
+        if refreshToken == nil { refreshToken = sent }
     }
 }

@@ -42,13 +42,14 @@ public struct StoredToken: Sendable {
         self.expiresAt = expiresAt
     }
 
-    /// A token endpoint's answer received at `now`. A server that does not
-    /// rotate refresh tokens sends none on a refresh, and a refresh often
-    /// brings no ID token: those of `previous` are carried forward.
+    /// A token endpoint's answer received at `now`. A refresh often brings
+    /// no ID token: that of `previous` is carried forward. (The refresh
+    /// token is the answer's own: `OAuthClient.refresh` keeps the one sent
+    /// in an answer that brings none.)
     public init(_ answer: TokenResponse, key: Key, tokenEndpoint: String?, receivedAt now: Int64,
                 previous: StoredToken? = nil) {
         self.init(key: key, tokenEndpoint: tokenEndpoint, accessToken: answer.accessToken,
-                  refreshToken: answer.refreshToken ?? previous?.refreshToken, idToken: answer.idToken ?? previous?.idToken,
+                  refreshToken: answer.refreshToken, idToken: answer.idToken ?? previous?.idToken,
                   tokenType: answer.tokenType?.string,
                   scope: answer.scope?.string, expiresAt: answer.expiresIn.map { now + $0 })
     }

@@ -75,6 +75,7 @@ public final class OAuthClient: @unchecked Sendable {
     public func send(tokenRequest request: HTTPRequest, for attempt: AuthorizationAttempt?,
                      subject: SecureBytes? = nil) throws(PKCEError) -> TokenResponse {
         let response = try TokenResponse(send(request))
+        if let sent = request.refreshToken { response.keepRefreshToken(sent) }
         if let attempt {
             if attempt.client.isOpenID {
                 try verifyIDToken(of: response, expecting: expectations(attempt.client, attempt: attempt, accessToken: response.accessToken))

@@ -27,7 +27,7 @@ for command in pair challenge url login refresh revoke discover; do
 done
 for code in 0 1 2 3 4 5 6; do
     check "pkce(1) documents exit status $code" grep -q "^\.B $code\$" docs/man/pkce.1
-    check "the tool defines exit status $code" grep -q "= $code,\{0,1\} *\(/\*\|$\)" Sources/pkce-tool/pkce.c
+    check "the tool defines exit status $code" grep -q "= $code,\{0,1\} *\(/\*\|$\)" Sources/pkce-tool/tool.h
 done
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

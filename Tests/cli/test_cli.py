@@ -49,7 +49,7 @@ def saved_entry(path: Path) -> Dict[str, Any]:
 
 def test_help_and_usage_errors() -> None:
     assert pkce("--help").returncode == 0
-    for command in ("pair", "challenge", "url", "login", "refresh", "revoke", "discover", "token"):
+    for command in ("pair", "challenge", "url", "login", "refresh", "revoke", "discover", "token", "userinfo"):
         answer = pkce(command, "--help")
         assert answer.returncode == 0 and answer.stdout.startswith("usage: pkce " + command)
     for args in (["nonsense"], ["pair", "--length", "20"], ["login", "--issuer", ISSUER], ["pair", "--bogus"],
@@ -163,7 +163,8 @@ def test_browser_gets_one_argument_and_no_shell(tmp_path: Path) -> None:
             break
         time.sleep(0.05)
     argv: List[str] = json.loads(record.read_text())
-    assert len(argv) == 2 and argv[0] == BROWSER and argv[1].startswith(ISSUER + "/authorize?")
+    # The one-time start URL alone: nothing of the attempt in the command line other users can read.
+    assert len(argv) == 2 and argv[0] == BROWSER and re.fullmatch(r"http://127\.0\.0\.1:\d+/[A-Za-z0-9_-]{43}", argv[1])
     assert not marker.exists()
 
 
@@ -245,3 +246,100 @@ def test_token_from_the_store(tmp_path: Path) -> None:
     assert pkce("token", str(store), "--subject", "someone-else").returncode == 2
     assert pkce("token").returncode == 2
 
+
+
+def test_secrets_masked_by_member_name_not_spelling() -> None:
+    """A member spelled "access\\u005ftoken" is access_token to every JSON reader: masked too."""
+    answer = pkce("refresh", "--token-endpoint", ISSUER + "/misbehave/escaped-names", "--client-id", "x", "--ca-file", CA,
+                  "--refresh-token", "rt")
+    assert answer.returncode == 0, answer.stderr
+    assert "SECRET-ACCESS-escaped" not in answer.stdout and "SECRET-REFRESH-escaped" not in answer.stdout
+    assert "SECRET…(33 chars)" in answer.stdout
+
+
+def test_a_response_of_this_sign_in_that_fails_ends_it_at_once(tmp_path: Path) -> None:
+    """A wrong iss with the right state is this attempt's failure: status 6 at once, not 5 after the timeout."""
+    started = time.monotonic()
+    wrong = login(tmp_path, "--timeout", "120", browser="callback:code=abc&state={state}&iss=https%3A%2F%2Fevil.example")
+    assert wrong.returncode == 6 and "iss" in wrong.stderr
+    assert time.monotonic() - started < 60  # a generous bound: the failure this guards against waits 120 s
+    # Another local user who opened the start URL first: the sign-in ends, with status 6.
+    raced = login(tmp_path, "--timeout", "120", browser="race")
+    assert raced.returncode == 6 and "twice" in raced.stderr
+
+
+def test_options_that_refuse_a_url_are_usage_errors() -> None:
+    for option in ("--token-endpoint", "--authorization-endpoint", "--revocation-endpoint"):
+        answer = pkce("login", "--token-endpoint", "https://127.0.0.1:1/token", "--authorization-endpoint",
+                      "https://127.0.0.1:1/authorize", "--client-id", "x", option, "http://example.com/x")
+        assert answer.returncode == 2 and option in answer.stderr and "https" in answer.stderr, answer.stderr
+    assert pkce("discover", "http://example.com").returncode == 2
+
+
+def test_login_save_checks_the_store_before_the_browser(tmp_path: Path) -> None:
+    """A store that cannot keep the tokens is found out before the user signs in, not after."""
+    broken = tmp_path / "broken.json"
+    broken.write_text("")
+    record = tmp_path / "argv.json"
+    answer = pkce("login", *SERVER, "--browser-command", BROWSER, "--save", str(broken), browser="record",
+                  env={"PKCE_TEST_BROWSER_RECORD": str(record)})
+    assert answer.returncode == 1 and "not a libpkce token file" in answer.stderr
+    assert not record.exists()
+    broken.chmod(0o666)
+    broken.write_text((tmp_path / "none").name)
+    shared = pkce("login", *SERVER, "--browser-command", BROWSER, "--save", str(broken))
+    assert shared.returncode == 1 and "written by other users" in shared.stderr
+
+
+def test_claims_userinfo_and_a_store_that_names_its_server(tmp_path: Path) -> None:
+    store = tmp_path / "token.json"
+    answer = login(tmp_path, "--scope", "openid profile email")
+    assert answer.returncode == 0, answer.stderr
+    claims = json.loads(answer.stdout)["id_token_claims"]
+    assert claims["iss"] == ISSUER and claims["aud"] in ("libpkce-test", ["libpkce-test"]) and claims["sub"]
+    info = pkce("userinfo", "--token-file", str(store), "--ca-file", CA)
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout)["sub"] == claims["sub"]
+    # The store names the client and the server: refresh needs neither option.
+    again = pkce("refresh", "--token-file", str(store), "--ca-file", CA, "--save", str(store))
+    assert again.returncode == 0, again.stderr
+    assert saved_entry(store)["subject"] == claims["sub"]
+    # Others may read the store: said on every use, as ssh says of a key.
+    store.chmod(0o644)
+    shown = pkce("token", str(store), "--ca-file", CA)
+    assert shown.returncode == 0 and "other users may read" in shown.stderr
+    planted = pkce("userinfo", "--token", "not-a-token", "--issuer", ISSUER, "--ca-file", CA)
+    assert planted.returncode != 0
+
+
+def test_refresh_keeps_a_refresh_token_the_server_did_not_rotate(tmp_path: Path) -> None:
+    """LemonLDAP::NG and pyop answer a refresh without refresh_token: the one sent stays valid and is
+    kept, so that the next refresh from the same file works (the manual's own example)."""
+    assert login(tmp_path, "--scope", "profile").returncode == 0
+    store = tmp_path / "token.json"
+    kept = tmp_path / "kept.json"
+    first = saved_entry(store)["refresh_token"]
+    no_rotate = ["--token-endpoint", ISSUER + "/no-rotate/token", "--client-id", "libpkce-test", "--ca-file", CA]
+    answer = pkce("refresh", *no_rotate, "--token-file", str(store), "--save", str(kept))
+    assert answer.returncode == 0, answer.stderr
+    assert saved_entry(kept)["refresh_token"] == first
+    for _ in range(2):
+        again = pkce("refresh", "--token-file", str(kept), "--ca-file", CA, "--save", str(kept))
+        assert again.returncode == 0, again.stderr
+        assert saved_entry(kept)["refresh_token"] == first
+
+
+def test_device_login_with_endpoints_given(tmp_path: Path) -> None:
+    """A server that offers the device grant without publishing its endpoint (django-oauth-toolkit)."""
+    requests.post(ISSUER + "/_device/settings", data={"interval": "1", "expires_in": "60"}, verify=CA)
+    environment = dict(os.environ, LD_LIBRARY_PATH=str(ROOT / "build"))
+    process = subprocess.Popen([PKCE, "login", "--token-endpoint", ISSUER + "/token", "--device-authorization-endpoint",
+                                ISSUER + "/device_authorization", "--client-id", "libpkce-test", "--ca-file", CA,
+                                "--device"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment)
+    assert process.stderr is not None
+    found = re.search(r"enter the code (\S+)", process.stderr.readline())
+    assert found
+    requests.post(ISSUER + "/device/approve", data={"user_code": found.group(1)}, verify=CA)
+    out, err = process.communicate(timeout=30)
+    assert process.returncode == 0, err
+    assert json.loads(out)["token_type"].lower() == "bearer"

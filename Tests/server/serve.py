@@ -581,6 +581,14 @@ def create_app(issuer):
             yield '"}'
         return Response(body(), mimetype="application/json")
 
+    # Member names spelled with JSON escapes: the same members to any JSON
+    # reader, so they must be masked as the plain ones are.
+    @app.post("/misbehave/escaped-names")
+    def misbehave_escaped_names():
+        return Response('{"access\\u005ftoken":"SECRET-ACCESS-escaped-0123456789","refresh\\u005Ftoken":'
+                        '"SECRET-REFRESH-escaped-0123456789","token_type":"Bearer","expires_in":60}',
+                        mimetype="application/json")
+
     @app.post("/misbehave/html500")
     def misbehave_html500():
         return Response("<html><body><h1>Internal Server Error</h1></body></html>", status=500, mimetype="text/html")

@@ -611,8 +611,7 @@ class Client(_Handle):
             raise_for(lib.pkce_client_refresh_subject(self.handle, _to_c(refresh_token, "refresh token"),
                                                       _to_c_opt(scope), _to_c(subject, "subject"),
                                                       ctypes.byref(out), ctypes.byref(err)), err)
-        fresh = Token._take(out)
-        return fresh if fresh.refresh_token is not None else fresh._replace(refresh_token=refresh_token)
+        return Token._take(out)
 
     def revoke(self, token: str, hint: Optional[str] = None, *, fields: Optional[Mapping[str, str]] = None,
                headers: Optional[Mapping[str, str]] = None) -> None:

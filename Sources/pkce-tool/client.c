@@ -1,0 +1,137 @@
+/* The client the options describe, and the token store's entries. */
+#include "tool.h"
+
+#include <stddef.h>
+#include <string.h>
+
+/* A URL an option gave that the library refuses is a usage error, named. */
+static int endpoint_error(const char *option, pkce_status st) {
+    if (st == PKCE_ERR_URL_INVALID || st == PKCE_ERR_URL_INSECURE || st == PKCE_ERR_PARAMETER_RESERVED)
+        return usage_error("%s: %s", option, pkce_strerror(st));
+    return fail(option, st, NULL);
+}
+
+int make_client(const struct options *o, const char *redirect_uri, pkce_client **out) {
+    if (!o->client_id) return usage_error("--client-id is required");
+    pkce_client *client = NULL;
+    pkce_status st = pkce_client_new(o->client_id, redirect_uri, &client);
+    if (st != PKCE_OK) return fail("client", st, NULL);
+    if (o->verbose) pkce_client_set_log(client, PKCE_LOG_DEBUG, log_to_stderr, NULL);
+    int code = EXIT_OK;
+    if ((o->ca_file && (st = pkce_client_set_ca_file(client, o->ca_file)) != PKCE_OK) ||
+        (st = pkce_client_set_scope(client, o->scope)) != PKCE_OK) {
+        code = fail("configuration", st, NULL);
+    } else if (o->issuer) {
+        pkce_error *error = NULL;
+        if ((st = pkce_client_discover(client, o->issuer, &error)) != PKCE_OK) {
+            if (st == PKCE_ERR_URL_INVALID || st == PKCE_ERR_URL_INSECURE) {
+                pkce_error_free(error);
+                code = endpoint_error("--issuer", st);
+            } else {
+                code = fail("discovery", st, error);
+            }
+        }
+    }
+    static const struct { size_t offset; const char *option; pkce_status (*set)(pkce_client *, const char *); } endpoints[] = {
+        { offsetof(struct options, authorization_endpoint), "--authorization-endpoint", pkce_client_set_authorization_endpoint },
+        { offsetof(struct options, token_endpoint), "--token-endpoint", pkce_client_set_token_endpoint },
+        { offsetof(struct options, revocation_endpoint), "--revocation-endpoint", pkce_client_set_revocation_endpoint },
+        { offsetof(struct options, device_endpoint), "--device-authorization-endpoint",
+          pkce_client_set_device_authorization_endpoint },
+        { offsetof(struct options, userinfo_endpoint), "--userinfo-endpoint", pkce_client_set_userinfo_endpoint },
+    };
+    for (size_t i = 0; code == EXIT_OK && i < sizeof endpoints / sizeof endpoints[0]; i++) {
+        const char *url = *(const char *const *)((const char *)o + endpoints[i].offset);
+        if (url && (st = endpoints[i].set(client, url)) != PKCE_OK) code = endpoint_error(endpoints[i].option, st);
+    }
+    if (code != EXIT_OK) {
+        pkce_client_free(client);
+        return code;
+    }
+    *out = client;
+    return EXIT_OK;
+}
+
+int add_params(const struct options *o, pkce_attempt *attempt) {
+    for (int i = 0; i < o->param_count; i++) {
+        char name[256];
+        const char *eq = strchr(o->params[i], '=');
+        snprintf(name, sizeof name, "%.*s", (int)(eq - o->params[i]), o->params[i]);
+        pkce_status st = pkce_attempt_add_parameter(attempt, name, eq + 1);
+        if (st != PKCE_OK) {
+            fprintf(stderr, "pkce: --param %s: %s\n", name, pkce_strerror(st));
+            return st == PKCE_ERR_PARAMETER_RESERVED || st == PKCE_ERR_INVALID_ARGUMENT ? EXIT_USAGE : EXIT_OTHER;
+        }
+    }
+    return EXIT_OK;
+}
+
+/* Opened and checked; warns when others may read it, as ssh does for a key. */
+static int open_store(const char *path, pkce_token_store **out) {
+    pkce_token_store *store = NULL;
+    pkce_error *error = NULL;
+    int readable = 0;
+    pkce_status st = pkce_token_store_open_file(path, &store);
+    if (st == PKCE_OK) st = pkce_token_store_check(store, &readable, &error);
+    if (st != PKCE_OK) {
+        pkce_token_store_free(store);
+        return fail("token store", st, error);
+    }
+    if (readable)
+        fprintf(stderr, "pkce: warning: other users may read %s, which holds tokens: chmod 600 %s\n", path, path);
+    *out = store;
+    return EXIT_OK;
+}
+
+int check_save_store(const struct options *o) {
+    pkce_token_store *store = NULL;
+    int code = o->save ? open_store(o->save, &store) : EXIT_OK;
+    pkce_token_store_free(store);
+    return code;
+}
+
+void entry_free(struct entry *entry) {
+    pkce_string_free(entry->client_id);
+    pkce_string_free(entry->token_endpoint);
+    pkce_string_free(entry->issuer);
+    pkce_string_free(entry->subject);
+    memset(entry, 0, sizeof *entry);
+}
+
+int open_entry(const char *path, const char *subject, pkce_token_store **out, struct entry *entry) {
+    pkce_token_store *store = NULL;
+    int code = open_store(path, &store);
+    if (code != EXIT_OK) return code;
+    for (size_t i = 0;; i++) {
+        pkce_error *error = NULL;
+        pkce_status st = pkce_token_store_entry(store, i, &entry->client_id, &entry->token_endpoint, &entry->issuer,
+                                                &entry->subject, &error);
+        if (st == PKCE_ERR_NOT_FOUND) {
+            pkce_error_free(error);
+            fprintf(stderr, "pkce: %s holds no saved token%s%s\n", path, subject ? " for subject " : "", subject ? subject : "");
+            code = EXIT_USAGE;
+            break;
+        }
+        if (st != PKCE_OK) {
+            code = fail("token store", st, error);
+            break;
+        }
+        if (!subject || strcmp(entry->subject, subject) == 0) {
+            entry->index = i;
+            *out = store;
+            return EXIT_OK;
+        }
+        entry_free(entry);
+    }
+    pkce_token_store_free(store);
+    return code;
+}
+
+void options_from_entry(struct options *o, const struct entry *entry) {
+    if (!o->client_id) o->client_id = entry->client_id;
+    if (!o->subject && *entry->subject) o->subject = entry->subject;
+    if (o->issuer || o->token_endpoint) return;
+    /* The entry is keyed by the issuer, or by the token endpoint when there was none. */
+    if (strcmp(entry->issuer, entry->token_endpoint) == 0) o->token_endpoint = entry->token_endpoint;
+    else o->issuer = entry->issuer;
+}
