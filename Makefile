@@ -261,7 +261,7 @@ WHEEL_PLAT := manylinux_2_36_$(shell uname -m)
 wheel: $(LIB) venv
 	rm -rf $(WHEEL_DIR) && mkdir -p $(WHEEL_DIR)/src/libpkce $(WHEEL_DIR)/dist
 	cp bindings/python/pyproject.toml bindings/python/README.md $(WHEEL_DIR)/src/
-	cp docs/LICENSE $(WHEEL_DIR)/src/LICENSE
+	cp LICENSE $(WHEEL_DIR)/src/LICENSE
 	cp bindings/python/libpkce/*.py bindings/python/libpkce/py.typed $(WHEEL_DIR)/src/libpkce/
 	strip --strip-unneeded -o $(WHEEL_DIR)/src/libpkce/$(SONAME) $(LIB)
 	cd $(WHEEL_DIR)/src && SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(CURDIR)/$(PYTHON) -m pip wheel -q --no-deps \

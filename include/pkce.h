@@ -433,7 +433,9 @@ pkce_status pkce_client_apply_metadata(pkce_client *client, const char *issuer,
  * Built-in HTTPS (libcurl with OpenSSL). TLS peer and host name
  * verification are always on. Redirects are never followed: a 3xx answer
  * is PKCE_ERR_REDIRECT. Answers over PKCE_RESPONSE_MAX_BYTES are cut off
- * (PKCE_ERR_RESPONSE_TOO_LARGE). Plain http is refused unless allowed with
+ * (PKCE_ERR_RESPONSE_TOO_LARGE, whether or not they said their length), and
+ * so are answers whose headers exceed 256 KiB in all or 100 KiB in one
+ * line. Plain http is refused unless allowed with
  * pkce_client_allow_loopback_http(), and endpoints accept http only on a
  * loopback host. The User-Agent is "libpkce/<version>".
  * Transport failures: PKCE_ERR_CONNECT, PKCE_ERR_TLS, PKCE_ERR_TIMEOUT,
@@ -473,6 +475,11 @@ pkce_status pkce_client_set_ca_file(pkce_client *client, const char *ca_file);
 pkce_status pkce_client_set_ca_path(pkce_client *client, const char *ca_path);
 /* Milliseconds; defaults 10000 to connect and 30000 in all. Each must be > 0. */
 pkce_status pkce_client_set_timeouts(pkce_client *client, long connect_ms, long total_ms);
+/* The most idle connections the client keeps for reuse (default 256; 0
+ * keeps none). It keeps as many as were in use at once, up to this bound,
+ * so that threads sharing one client find their kept-alive TLS connections
+ * again instead of opening new ones. */
+pkce_status pkce_client_set_max_idle_connections(pkce_client *client, size_t max_idle);
 /* Non-zero allows plain http to loopback endpoints (local test servers). */
 pkce_status pkce_client_allow_loopback_http(pkce_client *client, int allow);
 

@@ -114,6 +114,10 @@ CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, si
     return fn.easy_setopt(handle, CURLOPT_WRITEFUNCTION, function);
 }
 
+CURLcode lpk_curl_set_header_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *)) {
+    return fn.easy_setopt(handle, CURLOPT_HEADERFUNCTION, function);
+}
+
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return fn.easy_getinfo(handle, info, value);
 }

@@ -4,6 +4,9 @@ public struct HTTPResponse: Sendable {
     /// The largest body the library reads or parses (PKCE_RESPONSE_MAX_BYTES):
     /// token answers and metadata are a few KiB, so anything near this is hostile.
     public static let maxBodyBytes = 1 << 20
+    /// The most header bytes (all lines together) the built-in HTTPS client
+    /// takes before it stops with `.responseTooLarge`.
+    public static let maxHeaderBytes = 256 << 10
 
     public let status: Int
     public let body: SecureBytes

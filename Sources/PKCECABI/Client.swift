@@ -144,6 +144,14 @@ public func pkce_client_set_timeouts(_ client: OpaquePointer?, _ connectMs: Int,
     }
 }
 
+@_cdecl("pkce_client_set_max_idle_connections") @implementation
+public func pkce_client_set_max_idle_connections(_ client: OpaquePointer?, _ maxIdle: Int) -> pkce_status {
+    transport(client) { o throws(PKCEError) in
+        guard maxIdle >= 0 else { throw PKCEError(.invalidArgument, "max_idle is out of range") }  // a huge size_t
+        o.maxIdleConnections = maxIdle
+    }
+}
+
 @_cdecl("pkce_client_allow_loopback_http") @implementation
 public func pkce_client_allow_loopback_http(_ client: OpaquePointer?, _ allow: Int32) -> pkce_status {
     transport(client) { o in o.allowsLoopbackHTTP = allow != 0 }

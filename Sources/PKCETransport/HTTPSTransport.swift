@@ -16,6 +16,10 @@ public struct TransportOptions: Sendable {
     /// Allows plain http, and then only to loopback hosts (endpoints are
     /// checked for that when they are set). For tests and local servers.
     public var allowsLoopbackHTTP = false
+    /// The most idle connections kept for reuse. As many are kept as were
+    /// in use at once (so threads that share a client find their kept-alive
+    /// connections again after a burst), up to this bound.
+    public var maxIdleConnections = 256
 
     public init() {}
 }
@@ -29,10 +33,6 @@ public struct TransportOptions: Sendable {
 /// DNS answers are shared between the handles through a share handle;
 /// connections are not, as libcurl does not support that across threads.
 final class HTTPSTransport: @unchecked Sendable {
-    /// Idle handles kept for reuse; a burst of more concurrent transfers than
-    /// this makes extra handles, which are cleaned up when they come back.
-    static let maxIdleHandles = 8
-
     // Everything below is guarded by `mutex`.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var currentOptions = TransportOptions()
@@ -40,6 +40,12 @@ final class HTTPSTransport: @unchecked Sendable {
     /// options is cleaned up instead of reused.
     private var generation = 0
     private var idle: [EasyHandle] = []
+    /// Transfers under way, and the most there have been at once: the
+    /// handles kept idle. Closing those beyond a fixed few made every
+    /// thread past them open a new TLS connection per transfer (a shared
+    /// client fell to 1.45x of a client per thread at 128 threads).
+    private var inUse = 0
+    private var peakInUse = 0
     private var share: OpaquePointer?
     /// One header list per kind of request, made on first use and only read
     /// afterwards (by any number of handles at once): the headers of a kind never change.
@@ -93,15 +99,22 @@ final class HTTPSTransport: @unchecked Sendable {
             }
             try Libcurl.ready()
             let headers = try headerList(for: request.kind)
-            if let reused = idle.popLast() { return (reused, headers) }
-            return (try EasyHandle(currentOptions, generation: generation, share: sharedData()), headers)
+            let handle = if let reused = idle.popLast() { reused } else {
+                try EasyHandle(currentOptions, generation: generation, share: sharedData())
+            }
+            inUse += 1
+            peakInUse = max(peakInUse, inUse)
+            return (handle, headers)
         }
     }
 
     /// A handle not kept is cleaned up when the caller's reference goes, outside the lock.
     private func checkIn(_ handle: EasyHandle) {
         locked {
-            if handle.generation == generation, idle.count < Self.maxIdleHandles { idle.append(handle) }
+            inUse -= 1
+            if handle.generation == generation, idle.count < min(peakInUse, currentOptions.maxIdleConnections) {
+                idle.append(handle)
+            }
         }
     }
 
@@ -170,6 +183,7 @@ private final class EasyHandle {
         ok = ok && lpk_curl_set_long(h, CURLOPT_TCP_KEEPALIVE, 1) == CURLE_OK
         ok = ok && lpk_curl_set_string(h, CURLOPT_USERAGENT, "libpkce/\(libpkceVersion)") == CURLE_OK
         ok = ok && lpk_curl_set_write_function(h, receiveBody) == CURLE_OK
+        ok = ok && lpk_curl_set_header_function(h, receiveHeader) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_SHARE, UnsafeMutableRawPointer(lpk_curl_share_handle(share))) == CURLE_OK
         ok = ok && lpk_curl_set_tls_hardening(h) == CURLE_OK
@@ -201,6 +215,7 @@ private final class EasyHandle {
         let code = request.body.withBytes { body in
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders ?? headers)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
+            _ = lpk_curl_set_pointer(h, CURLOPT_HEADERDATA, Unmanaged.passUnretained(sink).toOpaque())
             if request.kind == .get {
                 _ = lpk_curl_set_long(h, CURLOPT_HTTPGET, 1)
             } else {
@@ -211,6 +226,7 @@ private final class EasyHandle {
             // The handle outlives this call: leave it no pointer into memory that is about to go.
             _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, nil)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, nil)
+            _ = lpk_curl_set_pointer(h, CURLOPT_HEADERDATA, nil)
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, nil)
             return code
         }
@@ -219,7 +235,7 @@ private final class EasyHandle {
         if lpk_curl_get_long(h, CURLINFO_RESPONSE_CODE, &responseCode) == CURLE_OK { status = responseCode }
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
-            throw Self.error(for: code, overflowed: sink.overflowed, detail: detail, status: status)
+            throw Self.error(for: code, sink: sink, detail: detail, status: status)
         }
         if (300...399).contains(status) {
             throw PKCEError(.redirect, "the server answered HTTP \(status); redirects are not followed", httpStatus: status)
@@ -274,7 +290,7 @@ private final class EasyHandle {
         lpk_curl_slist_free_all(list)
     }
 
-    private static func error(for code: CURLcode, overflowed: Bool, detail: String, status: Int) -> PKCEError {
+    private static func error(for code: CURLcode, sink: ResponseSink, detail: String, status: Int) -> PKCEError {
         let what = detail.isEmpty ? String(cString: lpk_curl_easy_strerror(code)) : detail
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
@@ -287,8 +303,10 @@ private final class EasyHandle {
             return PKCEError(.tls, "TLS failed: \(what)")
         case CURLE_FILESIZE_EXCEEDED:
             return PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: status)
-        case CURLE_WRITE_ERROR where overflowed:
+        case CURLE_WRITE_ERROR where sink.overflowed:
             return PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: status)
+        case CURLE_WRITE_ERROR where sink.headerBytes > HTTPResponse.maxHeaderBytes:
+            return PKCEError(.responseTooLarge, "response headers exceed \(HTTPResponse.maxHeaderBytes) bytes", httpStatus: status)
         // Plain http was refused before the transfer, so libcurl refusing the
         // protocol here means the answer was not HTTP (HTTP/0.9, a status
         // line libcurl rejects).
@@ -308,6 +326,9 @@ private final class EasyHandle {
 private final class ResponseSink {
     var writer: ByteWriter?
     var overflowed = false
+    /// Header bytes received, counted against our own limit: below libcurl's
+    /// (300 KB in all), whose failure is a transfer error that says nothing.
+    var headerBytes = 0
 
     init() throws(PKCEError) { writer = try ByteWriter(capacity: 1024) }
 
@@ -330,4 +351,13 @@ private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int,
         sink.writer?.append(UnsafeBufferPointer(start: $0, count: length))
     }
     return length
+}
+
+private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
+    _, size, count, context in
+    guard let context else { return 0 }
+    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    let (length, overflow) = size.multipliedReportingOverflow(by: count)
+    sink.headerBytes = overflow ? Int.max : sink.headerBytes.addingReportingOverflow(length).partialValue
+    return sink.headerBytes <= HTTPResponse.maxHeaderBytes ? length : 0  // 0 stops libcurl with CURLE_WRITE_ERROR
 }

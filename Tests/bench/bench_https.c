@@ -1,7 +1,7 @@
 /* One token exchange over loopback TLS with keep-alive, three ways, against
  * the same server (nginx answering a fixed token JSON): libpkce, a plain C
  * loop over one reused libcurl easy handle doing the same POST, and iddawc.
- * Then 8 threads at once, sharing one client or each with its own.
+ * Then 8, 64 and 128 threads at once, sharing one client or each with its own.
  * Prints "name microseconds-per-exchange" lines for bench_https.py.
  * Usage: bench_https URL CA_FILE */
 #define _POSIX_C_SOURCE 200809L
@@ -44,7 +44,7 @@ static size_t sink(char *data, size_t size, size_t n, void *user) {
 
 /* Many threads exchanging at once: on one shared client, or each on a client
  * of its own. Each thread has its own attempt (attempts are one-thread). */
-enum { THREADS = 8 };
+enum { MAX_THREADS = 128 };
 struct worker { pkce_client *client; pkce_attempt *attempt; int n; int failures; };
 
 static void *exchange_loop(void *arg) {
@@ -57,13 +57,13 @@ static void *exchange_loop(void *arg) {
     return NULL;
 }
 
-/* Wall-clock microseconds per exchange of THREADS threads doing n each. */
-static double threaded_us(struct worker workers[THREADS], int n, int *failures) {
-    pthread_t t[THREADS];
+/* Wall-clock microseconds per exchange of `threads` threads doing n each. */
+static double threaded_us(struct worker *workers, int threads, int n, int *failures) {
+    pthread_t t[MAX_THREADS];
     double t0 = now_us();
-    for (int i = 0; i < THREADS; i++) { workers[i].n = n; pthread_create(&t[i], NULL, exchange_loop, &workers[i]); }
-    for (int i = 0; i < THREADS; i++) { pthread_join(t[i], NULL); *failures += workers[i].failures; workers[i].failures = 0; }
-    return (now_us() - t0) / (THREADS * n);
+    for (int i = 0; i < threads; i++) { workers[i].n = n; pthread_create(&t[i], NULL, exchange_loop, &workers[i]); }
+    for (int i = 0; i < threads; i++) { pthread_join(t[i], NULL); *failures += workers[i].failures; workers[i].failures = 0; }
+    return (now_us() - t0) / (threads * n);
 }
 
 static pkce_client *bench_client(const char *url, const char *ca) {
@@ -130,26 +130,31 @@ int main(int argc, char **argv) {
     pkce_http_request_free(request);
     printf("libpkce %.2f\ncurl %.2f\n", ours, plain);
 
-    /* 8 threads on the shared client, against 8 threads with a client each,
-     * in alternating batches. */
-    struct worker shared[THREADS], separate[THREADS];
-    for (int i = 0; i < THREADS; i++) {
-        shared[i] = (struct worker){ client, bench_attempt(client), 0, 0 };
-        pkce_client *own = bench_client(url, ca);
-        separate[i] = (struct worker){ own, bench_attempt(own), 0, 0 };
+    /* Threads on the shared client, against as many with a client each, in
+     * alternating batches of the same number of exchanges in all. */
+    static const int counts[] = { 8, 64, MAX_THREADS };
+    for (size_t c = 0; c < sizeof counts / sizeof counts[0]; c++) {
+        int threads = counts[c];
+        struct worker shared[MAX_THREADS], separate[MAX_THREADS];
+        for (int i = 0; i < threads; i++) {
+            shared[i] = (struct worker){ client, bench_attempt(client), 0, 0 };
+            pkce_client *own = bench_client(url, ca);
+            separate[i] = (struct worker){ own, bench_attempt(own), 0, 0 };
+        }
+        double one = 1e30, many = 1e30;
+        for (int batch = -1; batch < 5; batch++) {
+            double a = threaded_us(shared, threads, 2 * n / threads, &failures);
+            double b = threaded_us(separate, threads, 2 * n / threads, &failures);
+            if (batch >= 0 && a < one) one = a;
+            if (batch >= 0 && b < many) many = b;
+        }
+        for (int i = 0; i < threads; i++) {
+            pkce_attempt_free(shared[i].attempt);
+            pkce_attempt_free(separate[i].attempt);
+            pkce_client_free(separate[i].client);
+        }
+        printf("threads_shared_%d %.2f\nthreads_separate_%d %.2f\n", threads, one, threads, many);
     }
-    double one = 1e30, many = 1e30;
-    for (int batch = -1; batch < 5; batch++) {
-        double a = threaded_us(shared, n / 4, &failures), b = threaded_us(separate, n / 4, &failures);
-        if (batch >= 0 && a < one) one = a;
-        if (batch >= 0 && b < many) many = b;
-    }
-    for (int i = 0; i < THREADS; i++) {
-        pkce_attempt_free(shared[i].attempt);
-        pkce_attempt_free(separate[i].attempt);
-        pkce_client_free(separate[i].client);
-    }
-    printf("threads_shared %.2f\nthreads_separate %.2f\n", one, many);
 
 #ifdef HAVE_IDDAWC
     /* iddawc cannot be given a CA file: it runs without TLS verification,

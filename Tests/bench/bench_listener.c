@@ -27,9 +27,10 @@ static void *browse(void *arg) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(b->port), .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     if (connect(fd, (struct sockaddr *)&a, sizeof a) == 0) {
-        const char request[] = "GET /callback?code=bench-code-0123456789&state=" STATE " HTTP/1.1\r\n"
-                               "Host: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: text/html\r\n\r\n";
-        send(fd, request, sizeof request - 1, 0);
+        char request[256];
+        int length = snprintf(request, sizeof request, "GET /callback?code=bench-code-0123456789&state=" STATE " HTTP/1.1\r\n"
+                              "Host: 127.0.0.1:%u\r\nUser-Agent: bench\r\nAccept: text/html\r\n\r\n", b->port);
+        send(fd, request, (size_t)length, 0);
         size_t n = 0;
         ssize_t got;
         while (n < sizeof b->page - 1 && (got = recv(fd, b->page + n, sizeof b->page - 1 - n, 0)) > 0) n += (size_t)got;

@@ -23,7 +23,7 @@ ROUNDS = 400
 def browse(port: int, page: list) -> None:
     with socket.create_connection(("127.0.0.1", port)) as s:
         s.sendall(f"GET /callback?code=bench-code-0123456789&state={STATE} HTTP/1.1\r\n"
-                  "Host: 127.0.0.1\r\nUser-Agent: bench\r\nAccept: text/html\r\n\r\n".encode())
+                  f"Host: 127.0.0.1:{port}\r\nUser-Agent: bench\r\nAccept: text/html\r\n\r\n".encode())
         chunks = []
         while chunk := s.recv(4096):
             chunks.append(chunk)

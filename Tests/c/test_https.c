@@ -627,6 +627,63 @@ static void test_many_threads_one_client(void) {
     pkce_client_free(exchanging);
 }
 
+/* Threads beyond the first eight that share a client keep their kept-alive
+ * connections too: the client keeps as many idle as were in use at once.
+ * The keep-alive endpoint names the client port of each request. */
+enum { POOL_THREADS = 24, POOL_EACH = 40 };
+static int64_t pool_ports[POOL_THREADS][POOL_EACH];
+
+static void *exchange_ports(void *arg) {
+    int t = (int)(intptr_t)arg;
+    for (int i = 0; i < POOL_EACH; i++) {
+        pkce_attempt *attempt = NULL;
+        pkce_token *token = NULL;
+        pool_ports[t][i] = -1;
+        if (pkce_attempt_restore(exchanging, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt) == PKCE_OK &&
+            pkce_attempt_handle_callback(attempt, "?state=s&code=c", NULL) == PKCE_OK &&
+            pkce_client_exchange(exchanging, attempt, &token, NULL) == PKCE_OK)
+            pkce_token_pointer_int(token, "/client_port", &pool_ports[t][i]);
+        pkce_token_free(token);
+        pkce_attempt_free(attempt);
+    }
+    return NULL;
+}
+
+/* Distinct connections (client ports) the threads' exchanges went over. */
+static int connections_used(int threads) {
+    int distinct = 0;
+    static int64_t seen[POOL_THREADS * POOL_EACH];
+    for (int t = 0; t < threads; t++)
+        for (int i = 0; i < POOL_EACH; i++) {
+            int known = 0;
+            for (int k = 0; k < distinct && !known; k++) known = seen[k] == pool_ports[t][i];
+            if (!known) seen[distinct++] = pool_ports[t][i];
+            CHECK(pool_ports[t][i] > 0);
+        }
+    return distinct;
+}
+
+static void test_idle_connections_follow_use(void) {
+    exchanging = new_client();
+    char url[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", keep_alive_port);
+    CHECK_STATUS(pkce_client_set_token_endpoint(exchanging, url), PKCE_OK);
+    pthread_t t[POOL_THREADS];
+    for (intptr_t i = 0; i < POOL_THREADS; i++) pthread_create(&t[i], NULL, exchange_ports, (void *)i);
+    for (int i = 0; i < POOL_THREADS; i++) pthread_join(t[i], NULL);
+    int used = connections_used(POOL_THREADS);
+    /* Never more connections than threads (with 8 kept idle it was several hundred). */
+    CHECK(used <= POOL_THREADS);
+    if (used > POOL_THREADS) fprintf(stderr, "  %d connections for %d threads\n", used, POOL_THREADS);
+    /* Settable: none kept, a connection per exchange. */
+    CHECK_STATUS(pkce_client_set_max_idle_connections(exchanging, 0), PKCE_OK);
+    exchange_ports((void *)0);
+    CHECK(connections_used(1) == POOL_EACH);
+    CHECK_STATUS(pkce_client_set_max_idle_connections(NULL, 4), PKCE_ERR_INVALID_ARGUMENT);
+    CHECK_STATUS(pkce_client_set_max_idle_connections(exchanging, (size_t)-1), PKCE_ERR_INVALID_ARGUMENT);
+    pkce_client_free(exchanging);
+}
+
 /* Answers that are not quite HTTP each get the status a user would expect:
  * never one that blames the caller (INVALID_ARGUMENT) or the URL (URL_INSECURE). */
 static void test_broken_http(void) {
@@ -637,6 +694,8 @@ static void test_broken_http(void) {
         { "/status-099", PKCE_ERR_RESPONSE_MALFORMED },
         { "/http09", PKCE_ERR_RESPONSE_MALFORMED },
         { "/huge-headers", PKCE_ERR_RESPONSE_TOO_LARGE },
+        { "/many-headers", PKCE_ERR_RESPONSE_TOO_LARGE },
+        { "/chunked-over", PKCE_ERR_RESPONSE_TOO_LARGE },
         { "/closed-mid-body", PKCE_ERR_TRANSPORT },
         { "/http10-no-length", PKCE_OK },
         { "/wrong-content-type", PKCE_OK },  /* a JSON token is read whatever the label */
@@ -676,6 +735,7 @@ int main(void) {
     test_transport_failures();
     test_broken_http();
     test_user_agent_keep_alive_and_malformed();
+    test_idle_connections_follow_use();
     test_discovery();
     test_send_and_workos();
     test_extended_requests();

@@ -139,15 +139,15 @@ def symbols() -> None:
 
 
 def licence() -> None:
-    """debian/copyright's licence text is docs/LICENSE's, word for word."""
-    text = (ROOT / "docs/LICENSE").read_text()
+    """debian/copyright's licence text is LICENSE's, word for word."""
+    text = (ROOT / "LICENSE").read_text()
     ours = text.split("\n\n", 2)[2]  # after "MIT License" and the copyright line
     copyright_file = (ROOT / "debian/copyright").read_text()
     debian = copyright_file.split("\nLicense: Expat\n", 2)[2]
     words = lambda t: re.sub(r"^ \.$", "", t, flags=re.M).split()
-    check("debian/copyright's Expat text = docs/LICENSE", words(ours) == words(debian))
+    check("debian/copyright's Expat text = LICENSE", words(ours) == words(debian))
     holder = re.search(r"^Copyright \(c\) (.+)$", text, re.M)
-    check("debian/copyright names docs/LICENSE's copyright holder",
+    check("debian/copyright names LICENSE's copyright holder",
           bool(holder) and f"Copyright: {holder.group(1)}" in copyright_file)  # type: ignore[union-attr]
 
 

@@ -759,6 +759,12 @@ HOSTILE.update({
     "/bad-utf8": answer(b"200 OK", b'{"access_token":"a\xff\xfe"}'),
     "/duplicate-keys": answer(b"200 OK", b'{"access_token":"a","access_token":"b"}'),
     "/nul-in-string": answer(b"200 OK", b'{"access_token":"a\\u0000b"}'),
+    # Many headers, each small, over libcurl's limit on all of them together (300 KB).
+    "/many-headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"y" * 190) for i in range(2000))
+                     + b"Content-Length: 2\r\n\r\n{}",
+    # A chunked body of 1 MiB + 1: no length to refuse it by before it is read.
+    "/chunked-over": b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                     + b"%x\r\n" % (1024 * 1024 + 1) + b"x" * (1024 * 1024 + 1) + b"\r\n0\r\n\r\n",
 })
 
 

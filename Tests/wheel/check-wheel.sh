@@ -18,10 +18,10 @@ trap 'rm -rf "$venv"' EXIT
 check "one manylinux wheel" sh -c "echo '$wheel' | grep -Eq 'libpkce-[0-9.]+-py3-none-manylinux_2_[0-9]+_[a-z0-9_]+\.whl$'"
 check "it carries libpkce.so.0" sh -c "python3 -m zipfile -l '$wheel' | grep -q 'libpkce/libpkce.so.0'"
 # The MIT licence asks for its text in every copy, and a wheel is one.
-check "it carries the licence, as docs/LICENSE" python3 -c "
+check "it carries the licence, as LICENSE" python3 -c "
 import sys, zipfile
 names = [n for n in zipfile.ZipFile(sys.argv[1]).namelist() if '.dist-info/' in n and n.endswith('LICENSE')]
-assert len(names) == 1 and zipfile.ZipFile(sys.argv[1]).read(names[0]) == open('docs/LICENSE', 'rb').read(), names" "$wheel"
+assert len(names) == 1 and zipfile.ZipFile(sys.argv[1]).read(names[0]) == open('LICENSE', 'rb').read(), names" "$wheel"
 check "it carries no Swift runtime" sh -c "! python3 -m zipfile -l '$wheel' | grep -qi swift"
 python3 -m venv "$venv/env"
 check "pip installs it offline" "$venv/env/bin/pip" install -q --no-index --disable-pip-version-check "$wheel"

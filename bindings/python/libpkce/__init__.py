@@ -391,6 +391,7 @@ class Client(_Handle):
                  scope: Optional[str] = None, issuer: Optional[str] = None, require_iss: bool = True,
                  ca_file: Optional[str] = None, ca_path: Optional[str] = None,
                  connect_timeout: float = 10.0, timeout: float = 30.0, allow_loopback_http: bool = False,
+                 max_idle_connections: int = 256,
                  jwks_uri: Optional[str] = None, jwks: Union[str, bytes, Dict[str, Any], None] = None,
                  userinfo_endpoint: Optional[str] = None, id_token_algorithms: Optional[Sequence[str]] = None,
                  clock_skew: int = 60, time: Optional[int] = None,
@@ -408,7 +409,10 @@ class Client(_Handle):
         ``jwks_uri``, ``jwks`` (keys you hold, instead of fetching), ``userinfo_endpoint``,
         ``id_token_algorithms`` (an allow-list), ``clock_skew`` (seconds) and ``time`` (a fixed
         Unix time, for tests) are for OpenID Connect: with ``openid`` in ``scope`` the ID token
-        is verified on every exchange (see pkce.h, "OpenID Connect")."""
+        is verified on every exchange (see pkce.h, "OpenID Connect").
+
+        ``max_idle_connections`` bounds the kept-alive connections the client keeps for reuse: as many
+        as were in use at once, so that threads sharing the client find theirs again."""
         handle = handle_t()
         if not client_id:
             raise InvalidArgumentError(Status.INVALID_ARGUMENT, "client_id is empty")
@@ -424,6 +428,9 @@ class Client(_Handle):
         raise_for(lib.pkce_client_set_ca_path(h, _to_c_opt(ca_path)), what="ca_path")
         raise_for(lib.pkce_client_set_timeouts(h, int(connect_timeout * 1000), int(timeout * 1000)), what="timeout")
         raise_for(lib.pkce_client_allow_loopback_http(h, int(allow_loopback_http)))
+        if max_idle_connections < 0:
+            raise InvalidArgumentError(Status.INVALID_ARGUMENT, "max_idle_connections is negative")
+        raise_for(lib.pkce_client_set_max_idle_connections(h, max_idle_connections), what="max_idle_connections")
         raise_for(lib.pkce_client_set_clock_skew(h, clock_skew))
         if time is not None:
             raise_for(lib.pkce_client_set_time(h, time))

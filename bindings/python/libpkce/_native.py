@@ -134,6 +134,7 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_client_set_ca_file": ([handle_t, _str], status_t),
     "pkce_client_set_ca_path": ([handle_t, _str], status_t),
     "pkce_client_set_timeouts": ([handle_t, ctypes.c_long, ctypes.c_long], status_t),
+    "pkce_client_set_max_idle_connections": ([handle_t, _size], status_t),
     "pkce_client_allow_loopback_http": ([handle_t, _int], status_t),
     "pkce_client_send": ([handle_t, handle_t, _P(_int), _out_string, _P(_size), _out_handle], status_t),
     "pkce_client_exchange": ([handle_t, handle_t, _out_handle, _out_handle], status_t),

@@ -106,3 +106,32 @@ def test_discovery_keeps_what_the_caller_gave(server: Server) -> None:
         assert c.requires_iss  # the test server says it sends iss
     with libpkce.Client(CLIENT_ID, REDIRECT_URI) as bare:
         assert bare.endpoints["token"] is None and not bare.requires_iss
+
+
+def test_start_url_is_one_time(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The browser gets the listener's start URL, never the authorization URL; a second request
+    for it (someone who read the browser's command line) ends the sign-in."""
+    monkeypatch.setenv("PKCE_TEST_BROWSER", "race")
+    with client(server) as c:
+        with pytest.raises(libpkce.SignInRacedError):
+            c.sign_in(browser=BROWSER, timeout=20)
+    with client(server) as c, libpkce.Listener() as listener, c.start() as attempt:
+        start = listener.start_url("https://as.example/authorize?x=1")
+        assert start.startswith(f"http://127.0.0.1:{listener.port}/") and len(start.rsplit("/", 1)[1]) == 43
+        outcome: list[BaseException] = []
+
+        def wait() -> None:
+            try:
+                listener.wait(attempt, timeout=10)
+            except libpkce.PKCEError as error:
+                outcome.append(error)
+
+        waiting = threading.Thread(target=wait)
+        waiting.start()
+        answer = requests.get(start, allow_redirects=False, timeout=5)
+        assert answer.status_code == 302 and answer.headers["Location"] == "https://as.example/authorize?x=1"
+        assert requests.get(start, allow_redirects=False, timeout=5).status_code == 403
+        waiting.join()
+        assert len(outcome) == 1 and isinstance(outcome[0], libpkce.SignInRacedError)
+        with pytest.raises(libpkce.InvalidArgumentError):
+            listener.start_url("javascript:alert(1)")

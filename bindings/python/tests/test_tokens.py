@@ -77,3 +77,22 @@ def test_expired_without_refresh_token_and_store_errors(server: Server, tmp_path
         with pytest.raises(libpkce.PKCEError) as missing:
             libpkce.TokenSource(client, store=libpkce.FileTokenStore(str(tmp_path / "empty.json")))
         assert missing.value.code == libpkce.Status.NOT_FOUND
+
+
+def test_store_check(tmp_path: Path) -> None:
+    """A store is checked before anything depends on it: refused when others may write it,
+    reported when others may read it."""
+    path = tmp_path / "tokens.json"
+    store = libpkce.FileTokenStore(str(path))
+    assert store.check() is False  # no file yet, and the directory takes one
+    path.write_text('{"libpkce_tokens":1,"entries":[]}')
+    path.chmod(0o644)
+    assert store.check() is True
+    path.chmod(0o666)
+    with pytest.raises(libpkce.StoreError) as writable:
+        store.check()
+    assert "written by other users" in str(writable.value)
+    path.chmod(0o600)
+    path.write_text("")
+    with pytest.raises(libpkce.StoreError):
+        store.check()
