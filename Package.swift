@@ -47,7 +47,8 @@ let package = Package(
         .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens",
                                                  "CPKCEHeader"],
                 exclude: ["exports.map"]),
-        .testTarget(name: "PKCETests", dependencies: ["PKCE"]),
+        // COpenSSL too: a test checks what SHA256_Final leaves behind.
+        .testTarget(name: "PKCETests", dependencies: ["PKCE", "COpenSSL"]),
         // COpenSSL too: the tests sign their own ID tokens.
         .testTarget(name: "PKCEOIDCTests", dependencies: ["PKCEOIDC", "COpenSSL"]),
         .testTarget(name: "PKCETransportTests", dependencies: ["PKCETransport"]),

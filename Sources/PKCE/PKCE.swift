@@ -1,4 +1,7 @@
 import COpenSSL
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// How the code challenge is derived from the verifier (RFC 7636 4.2).
 /// The raw values are pkce_method's in the C header.
@@ -28,20 +31,63 @@ public enum PKCE {
         }
     }
 
-    /// Throws unless the bytes are 43..128 characters of [A-Za-z0-9-._~].
+    /// Throws unless the bytes are 43..128 characters of [A-Za-z0-9-._~]
+    /// (RFC 7636 4.1: RFC 3986's unreserved characters). A test per byte was
+    /// a quarter of a challenge's time: on x86-64 sixteen bytes are tested at
+    /// once with SSE2 (the last sixteen overlapping those before), elsewhere
+    /// a table lookup per byte and one test at the end.
     public static func checkVerifier(_ verifier: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
-        guard verifierLengths.contains(verifier.count) else { throw PKCEError(.verifierLength) }
-        for byte in verifier where !PercentEncoding.query.keeps(byte) { throw PKCEError(.verifierCharset) }
+        guard verifierLengths.contains(verifier.count), let base = verifier.baseAddress else {
+            throw PKCEError(.verifierLength)
+        }
+        #if arch(x86_64)
+        let last = verifier.count - 16
+        var offset = 0
+        while true {
+            let block = _mm_loadu_si128(UnsafeRawPointer(base + min(offset, last)).assumingMemoryBound(to: __m128i.self))
+            guard allUnreserved(block) else { throw PKCEError(.verifierCharset) }
+            if offset >= last { return }
+            offset += 16
+        }
+        #else
+        let refusedASCII = verifierTable.utf8Start
+        var refused: UInt8 = 0
+        for byte in verifier { refused |= refusedASCII[Int(byte & 0x7F)] & 1 | byte & 0x80 }
+        guard refused == 0 else { throw PKCEError(.verifierCharset) }
+        #endif
     }
 
-    /// The S256 challenge of an already checked verifier: 43 bytes into `out`.
+    #if arch(x86_64)
+    /// Whether all sixteen bytes are unreserved characters.
+    @inline(__always)
+    private static func allUnreserved(_ x: __m128i) -> Bool {
+        // Bytes in low..<low+count: moved so that the range starts at -128, then
+        // one signed compare (SSE2 has no unsigned one); all others land above.
+        func within(_ bytes: __m128i, _ low: UInt8, _ count: Int8) -> __m128i {
+            _mm_cmplt_epi8(_mm_add_epi8(bytes, _mm_set1_epi8(Int8(bitPattern: 0x80 &- low))), _mm_set1_epi8(Int8.min &+ count))
+        }
+        let digit = within(x, UInt8(ascii: "0"), 10)
+        let letter = within(_mm_or_si128(x, _mm_set1_epi8(0x20)), UInt8(ascii: "a"), 26)  // | 0x20: upper to lower case
+        let mark = _mm_or_si128(within(x, UInt8(ascii: "-"), 2),  // - and .
+                                _mm_or_si128(_mm_cmpeq_epi8(x, _mm_set1_epi8(0x5F)), _mm_cmpeq_epi8(x, _mm_set1_epi8(0x7E))))
+        return _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(digit, letter), mark)) == 0xFFFF
+    }
+    #else
+    /// For each ASCII byte, "1" when a verifier may not hold it, "0" when it may.
+    private static let verifierTable: StaticString = """
+        1111111111111111111111111111111111111111111110010000000000111111\
+        1000000000000000000000000001111010000000000000000000000000011101
+        """
+    #endif
+
+    /// The S256 challenge of an already checked verifier: 43 bytes into
+    /// `out`. The digest is not wiped: it is the challenge, which is public.
     package static func writeS256Challenge(of verifier: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
         var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // 32 bytes on the stack
         withUnsafeMutableBytes(of: &digest) { raw in
             let bytes = raw.bindMemory(to: UInt8.self)
             SHA256.hash(verifier, into: bytes)
             Base64URL.encode(UnsafeBufferPointer(bytes), into: out)
-            wipe(raw.baseAddress, raw.count)
         }
     }
 
