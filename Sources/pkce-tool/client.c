@@ -3,6 +3,7 @@
 
 #include <stddef.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* A URL an option gave that the library refuses is a usage error, named. */
 static int endpoint_error(const char *option, pkce_status st) {
@@ -66,13 +67,17 @@ int add_params(const struct options *o, pkce_attempt *attempt) {
     return EXIT_OK;
 }
 
-/* Opened and checked; warns when others may read it, as ssh does for a key. */
-static int open_store(const char *path, pkce_token_store **out) {
+/* Opened; checked as a save will need it when `writing` (a store only read
+ * may sit where no new file can be made). Warns when others may read it,
+ * as ssh does for a key; the library refuses one others may write. */
+static int open_store(const char *path, int writing, pkce_token_store **out) {
     pkce_token_store *store = NULL;
     pkce_error *error = NULL;
     int readable = 0;
     pkce_status st = pkce_token_store_open_file(path, &store);
-    if (st == PKCE_OK) st = pkce_token_store_check(store, &readable, &error);
+    if (st == PKCE_OK && writing) st = pkce_token_store_check(store, &readable, &error);
+    struct stat info;
+    if (!writing && stat(path, &info) == 0) readable = (info.st_mode & 044) != 0;
     if (st != PKCE_OK) {
         pkce_token_store_free(store);
         return fail("token store", st, error);
@@ -85,7 +90,7 @@ static int open_store(const char *path, pkce_token_store **out) {
 
 int check_save_store(const struct options *o) {
     pkce_token_store *store = NULL;
-    int code = o->save ? open_store(o->save, &store) : EXIT_OK;
+    int code = o->save ? open_store(o->save, 1, &store) : EXIT_OK;
     pkce_token_store_free(store);
     return code;
 }
@@ -100,7 +105,7 @@ void entry_free(struct entry *entry) {
 
 int open_entry(const char *path, const char *subject, pkce_token_store **out, struct entry *entry) {
     pkce_token_store *store = NULL;
-    int code = open_store(path, &store);
+    int code = open_store(path, 0, &store);
     if (code != EXIT_OK) return code;
     for (size_t i = 0;; i++) {
         pkce_error *error = NULL;

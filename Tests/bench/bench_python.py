@@ -87,13 +87,15 @@ def sizes() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         size = stripped_size(library, scratch)
         floor = stripped_size(floor_library, scratch) if floor_library else None
-    print(f"\nSize, stripped\n  {'libpkce.so.0':48} {size / 1e6:9.2f} MB   target: <= 5 MB")
+    print(f"\nSize, stripped\n  {'libpkce.so.0':48} {size / 1e6:9.2f} MB")
     if floor is not None:
         # The floor is what the statically linked Swift standard library and
-        # runtime weigh in any library; the 5 MB target cannot go below it.
+        # runtime weigh in any library (which is why the 5 MB goal was
+        # withdrawn); libpkce's own part is what to watch as features land.
         print(f"  {'  Swift floor: a one-function Swift library':48} {floor / 1e6:9.2f} MB   "
               f"(Tests/bench/floor.swift, linked the same way)")
-        print(f"  {'  libpkce above the floor':48} {(size - floor) / 1e6:9.2f} MB")
+        print(f"  {'  libpkce above the floor':48} {(size - floor) / 1e6:9.2f} MB   "
+              f"grows only with features (0.76 MB before the review's fixes)")
     if wheel_dir and os.path.isdir(wheel_dir):
         for name in sorted(os.listdir(wheel_dir)):
             print(f"  {name:48} {os.path.getsize(os.path.join(wheel_dir, name)) / 1e6:9.2f} MB")

@@ -56,6 +56,7 @@ def main() -> int:
             "issuer": url, "client_id": "bench-client", "subject": "", "token_endpoint": url,
             "access_token": body["access_token"], "refresh_token": body["refresh_token"], "token_type": "Bearer",
             "expires_at": int(time.time()) + 86400}]}))
+        store.chmod(0o600)  # as the store writes it: no warning that others may read it
         ours_ms = median_ms([tool, "token", str(store)])
         jq_ms = median_ms(["sh", "-c", f"cat {store} | jq -r '.entries[0].access_token'"])
         print(f"  `pkce token FILE`, valid token, cold process: {ours_ms:.2f} ms median of 30; "
