@@ -157,11 +157,17 @@ LIBS_bench_tokens = -lpthread
 STATUS_LIST := $(BUILD)/pkce_statuses.h
 C_RULE = $(CC) $(CFLAGS_STRICT) -I$(BUILD) $< -o $@ $(LDFLAGS_PKCE) $(LIBS_$(@F))
 
-# The pkce tool: linked without the build directory's rpath, as it is
-# installed; run from the tree with LD_LIBRARY_PATH=build.
+# The pkce tool, twice: build/pkce finds the library beside it (a $ORIGIN
+# run path), so that it runs from the tree as it is; build/install/pkce,
+# which `make install` (and so the Debian package) installs, has no run path
+# at all, as Debian's policy wants.
 TOOL_SOURCES := $(wildcard Sources/pkce-tool/*.c)
+TOOL_LINK = $(CC) $(CFLAGS_STRICT) $(HARDENING_CFLAGS) $(TOOL_SOURCES) -o $@ -L$(BUILD) -lpkce $(HARDENING_LDFLAGS)
 $(BUILD)/pkce: $(TOOL_SOURCES) Sources/pkce-tool/tool.h include/pkce.h $(LIB)
-	$(CC) $(CFLAGS_STRICT) $(HARDENING_CFLAGS) $(TOOL_SOURCES) -o $@ -L$(BUILD) -lpkce $(HARDENING_LDFLAGS)
+	$(TOOL_LINK) -Wl,-rpath,'$$ORIGIN'
+$(BUILD)/install/pkce: $(TOOL_SOURCES) Sources/pkce-tool/tool.h include/pkce.h $(LIB)
+	@mkdir -p $(@D)
+	$(TOOL_LINK)
 
 $(C_EXAMPLES:%=$(BUILD)/%): $(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
 	$(C_RULE)
@@ -235,19 +241,27 @@ test-tokens: $(BUILD)/test_tokens venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_tokens
 
 # The HTML reference: the C API from pkce.h (docs/reference/mkcapi.py), the
-# Python package from its docstrings, the PKCE flow drawn by graphviz;
-# Debian's Sphinx, offline. Warnings are errors.
-DOCS_APT_PACKAGES := python3-sphinx graphviz
+# Python package from its docstrings, the README's description and list of
+# what is not done yet (docs/reference/readme_parts.py: one source), the
+# sequence diagrams of docs/images; Debian's Sphinx, offline. Warnings are
+# errors. test-docs then looks at it in a real browser (Debian's chromium,
+# headless): what a reader meets, not only what the files hold.
+DOCS_APT_PACKAGES := python3-sphinx
+DOCS_TEST_APT_PACKAGES := chromium
 DOCS_DIR := $(BUILD)/docs
 docs: $(LIB)
 	@$(MAKE) -s deps APT_PACKAGES="$(DOCS_APT_PACKAGES)"
-	rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)/src
+	rm -rf $(DOCS_DIR) && mkdir -p $(DOCS_DIR)/src/images
 	cp docs/reference/conf.py docs/reference/*.rst $(DOCS_DIR)/src/
+	cp docs/images/*.svg $(DOCS_DIR)/src/images/
+	python3 docs/reference/readme_parts.py README.md $(DOCS_DIR)/src
 	python3 docs/reference/mkcapi.py $(DOCS_DIR)/src/c-api.rst
 	LIBPKCE_ROOT=$(CURDIR) LIBPKCE_PATH=$(CURDIR)/$(LIB) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) \
 	    sphinx-build -q -W -b html -d $(DOCS_DIR)/doctrees $(DOCS_DIR)/src $(DOCS_DIR)/html
 test-docs: docs
+	@$(MAKE) -s deps APT_PACKAGES="$(DOCS_TEST_APT_PACKAGES)"
 	sh Tests/c/check-docs.sh $(DOCS_DIR)/html
+	python3 Tests/docs/check-browser.py $(DOCS_DIR)/html $(BUILD)/docs-screenshots
 
 # A Python wheel that carries libpkce.so.0 and needs no Swift, no source
 # tree and no Debian package: the binding and the library, tagged for the
@@ -368,7 +382,7 @@ test-python: $(LIB) venv
 test-abi: $(LIB)
 	sh Tests/c/check-abi.sh $(LIB) include/pkce.h
 
-test-install: $(LIB)
+test-install: $(LIB) $(BUILD)/pkce
 	sh Tests/c/check-install.sh $(VERSION)
 
 # Each fact written once (statuses, methods, sizes, the version) against every
@@ -409,11 +423,11 @@ $(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h
 $(IDDAWC)/usr/include/iddawc.h:
 	sh Tests/bench/setup-iddawc.sh $(IDDAWC)
 
-install: $(LIB) $(BUILD)/pkce man
+install: $(LIB) $(BUILD)/install/pkce man
 	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 \
 	    $(DESTDIR)$(MANDIR)/man3
 	install -m 0644 $(MAN_DIR)/man3/*.3 $(DESTDIR)$(MANDIR)/man3/
-	install -m 0755 $(BUILD)/pkce $(DESTDIR)$(BINDIR)/pkce
+	install -m 0755 $(BUILD)/install/pkce $(DESTDIR)$(BINDIR)/pkce
 	install -m 0644 docs/man/pkce.1 $(DESTDIR)$(MANDIR)/man1/pkce.1
 	install -m 0644 $(LIB) $(DESTDIR)$(LIBDIR)/libpkce.so.$(VERSION)
 	ln -sf libpkce.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)

@@ -25,6 +25,22 @@ import Testing
         #expect(code(99, "{}") == .invalidArgument)
     }
 
+    /// A refresh request remembers the refresh token it sends; an answer that
+    /// brings none keeps that one (RFC 6749 6: it stays valid), one that
+    /// brings a new one keeps its own.
+    @Test func refreshKeepsTheSentTokenWhenTheAnswerHasNone() throws {
+        var client = try ClientConfiguration(clientID: "app", redirectURI: "http://127.0.0.1/cb")
+        try client.setTokenEndpoint("https://as.example/token")
+        let request = try client.refreshRequest(refreshToken: "rt-sent")
+        #expect(request.refreshToken?.string == "rt-sent")
+        let unrotated = try TokenResponse(httpStatus: 200, body: #"{"access_token":"a"}"#)
+        unrotated.keepRefreshToken(try #require(request.refreshToken))
+        #expect(unrotated.refreshToken?.string == "rt-sent")
+        let rotated = try TokenResponse(httpStatus: 200, body: #"{"access_token":"a","refresh_token":"rt-new"}"#)
+        rotated.keepRefreshToken(try #require(request.refreshToken))
+        #expect(rotated.refreshToken?.string == "rt-new")
+    }
+
     @Test func oauthErrorDetail() {
         do {
             _ = try TokenResponse(httpStatus: 400, body: #"{"error":"invalid_grant","error_description":"bad \"verifier\""}"#)

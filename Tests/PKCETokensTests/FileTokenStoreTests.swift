@@ -64,12 +64,15 @@ import PKCETokens
         #expect(!token.isFresh(at: 1000, leeway: 0))
     }
 
-    /// A refresh answer without a refresh token (or ID token) keeps the previous ones.
+    /// A refresh answer without an ID token keeps the previous one; the refresh
+    /// token is the answer's (the client puts the one it sent there when the
+    /// server sent none: TokenResponseTests).
     @Test func carriesForward() throws {
-        let previous = try entry("a", "old")
-        let answer = try TokenResponse(httpStatus: 200, body: #"{"access_token":"new","expires_in":600}"#)
+        var previous = try entry("a", "old")
+        previous.idToken = try SecureBytes("id-old")
+        let answer = try TokenResponse(httpStatus: 200, body: #"{"access_token":"new","refresh_token":"r2","expires_in":600}"#)
         let fresh = StoredToken(answer, key: previous.key, tokenEndpoint: previous.tokenEndpoint, receivedAt: 5000, previous: previous)
-        #expect(fresh.accessToken.string == "new" && fresh.refreshToken?.string == previous.refreshToken?.string)
+        #expect(fresh.accessToken.string == "new" && fresh.refreshToken?.string == "r2" && fresh.idToken?.string == "id-old")
         #expect(fresh.expiresAt == 5600)
     }
 

@@ -11,7 +11,9 @@ check() {
     if "$@" >/dev/null 2>&1; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "FAIL: $desc"; fi
 }
 check "index, C API and Python pages" test -s "$html/index.html" -a -s "$html/c-api.html" -a -s "$html/python.html"
-check "the flow is drawn (an SVG made by graphviz)" sh -c "ls '$html'/_images/graphviz-*.svg && grep -q 'code_verifier' '$html'/_images/graphviz-*.svg"
+check "the sign-in is drawn (docs/images/signin.svg)" sh -c "grep -q 'code_verifier' '$html'/_images/signin.svg"
+check "the device grant is drawn (docs/images/device.svg)" sh -c "grep -q 'user_code' '$html'/_images/device.svg"
+check "the site's description is the README's" sh -c "grep -q 'token source and' '$html/index.html' && grep -q 'private_key_jwt' '$html/index.html'"
 for f in $(sed 's|/\*.*\*/||' include/pkce.h | grep -o '\bpkce_[a-z0-9_]*[[:space:]]*(' | tr -d '( ' | sort -u); do
     check "$f is documented" grep -q "id=\"c\.$f\"" "$html/c-api.html"
 done

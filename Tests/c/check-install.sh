@@ -27,6 +27,10 @@ check "quick start runs against the installed library" sh -c "LD_LIBRARY_PATH='$
 check "it loaded the installed copy" sh -c "LD_LIBRARY_PATH='$lib' ldd '$root/quickstart' | grep -q '$lib/libpkce.so.0'"
 check "the pkce tool installed, running on the installed library" sh -c \
     "LD_LIBRARY_PATH='$lib' '$root$prefix/bin/pkce' pair | grep -q '\"code_challenge_method\":\"S256\"'"
+check "the installed pkce has no run path (Debian's policy)" sh -c \
+    "! readelf -d '$root$prefix/bin/pkce' | grep -Eq 'RPATH|RUNPATH'"
+check "build/pkce runs from the tree as it is (a \$ORIGIN run path)" sh -c "env -u LD_LIBRARY_PATH build/pkce --help"
+check "build/pkce's run path is \$ORIGIN alone" sh -c "readelf -d build/pkce | grep -q 'RUNPATH.*\[\$ORIGIN\]'"
 check "pkce(1) installed" test -s "$root$prefix/share/man/man1/pkce.1"
 check "pkce(3) and a page per function installed" sh -c \
     "test -s '$root$prefix/share/man/man3/pkce.3' && test -s '$root$prefix/share/man/man3/pkce_client_sign_in.3'"

@@ -151,7 +151,34 @@ def licence() -> None:
           bool(holder) and f"Copyright: {holder.group(1)}" in copyright_file)  # type: ignore[union-attr]
 
 
-for part in (statuses, methods, sign_in_enums, readme_quick_start, version, symbols, licence):
+def site_and_readme() -> None:
+    """The documentation site says what the README says: its description and
+    its list of what is not done yet come from the README at build time
+    (docs/reference/readme_parts.py), so index.rst may hold no copy; and the
+    committed sequence diagrams are what docs/tools/mkseq.py draws."""
+    sys.path.insert(0, str(ROOT / "docs/reference"))
+    sys.path.insert(0, str(ROOT / "docs/tools"))
+    import mkseq  # type: ignore[import-not-found]
+    import readme_parts  # type: ignore[import-not-found]
+    readme = (ROOT / "README.md").read_text()
+    index = (ROOT / "docs/reference/index.rst").read_text()
+    check("index.rst includes the README's description", ".. include:: intro.rst" in index)
+    check("index.rst includes the README's list of what is not done yet", ".. include:: not-yet.rst" in index)
+    not_yet = readme_parts.section(readme, readme_parts.NOT_YET)
+    items = [line[2:40] for line in not_yet.splitlines() if line.startswith("- ")]
+    check("the README lists what is not done yet", bool(items))
+    stale = [line for line in index.splitlines() if line.startswith(("* ", "- "))]
+    check("index.rst keeps no list of its own", not stale, str(stale))
+    check("index.rst repeats no sentence of the README's description",
+          readme_parts.intro(readme).split(".")[0] not in index)
+    for name, diagram in mkseq.DIAGRAMS.items():
+        committed = ROOT / "docs/images" / name
+        check(f"docs/images/{name} is what docs/tools/mkseq.py draws",
+              committed.is_file() and committed.read_text() == mkseq.draw(diagram))
+        check(f"the README shows docs/images/{name}", f"(docs/images/{name})" in readme)
+
+
+for part in (statuses, methods, sign_in_enums, readme_quick_start, version, symbols, licence, site_and_readme):
     part()
 print(f"{passed} passed, {failed} failed")
 sys.exit(1 if failed else 0)
