@@ -24,15 +24,19 @@ def test_signin_example(server: Server) -> None:
 
 
 def test_signin_example_prints_the_url(server: Server) -> None:
-    """--print-url: the URL on stderr, and the listener waits for whoever opens it."""
+    """--print-url: the one-time start URL on stderr, and the listener waits for whoever opens it."""
     script = ROOT / "examples" / "python" / "signin.py"
     process = subprocess.Popen([sys.executable, str(script), server.issuer, CLIENT_ID, "--ca-file", server.ca,
                                 "--print-url"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert process.stderr is not None
     url = ""
-    while not url.startswith("https://"):
-        url = process.stderr.readline().strip()
-    callback = server.browse(url)
+    while not url.startswith("http://127.0.0.1:"):
+        line = process.stderr.readline()
+        assert line, "the example printed no start URL"
+        url = line.strip()
+    start = requests.get(url, allow_redirects=False, timeout=10)
+    assert start.status_code == 302 and start.headers["Location"].startswith(server.issuer + "/authorize?")
+    callback = server.browse(start.headers["Location"])
     assert requests.get(callback, timeout=10).status_code == 200
     out, _ = process.communicate(timeout=30)
     assert process.returncode == 0 and "signed in" in out
