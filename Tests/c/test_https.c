@@ -595,34 +595,45 @@ enum { EXCHANGE_THREADS = 8, EXCHANGES_EACH = 200 };
 static pkce_client *exchanging;
 static int exchanges_right[EXCHANGE_THREADS];
 
+/* The shared client's answer to an exchange of `code` (NULL when it failed). */
+static pkce_token *exchange_code(const char *code) {
+    char callback[64];
+    snprintf(callback, sizeof callback, "?state=s&code=%s", code);
+    pkce_attempt *attempt = NULL;
+    pkce_token *token = NULL;
+    if (pkce_attempt_restore(exchanging, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt) == PKCE_OK &&
+        pkce_attempt_handle_callback(attempt, callback, NULL) == PKCE_OK)
+        pkce_client_exchange(exchanging, attempt, &token, NULL);
+    pkce_attempt_free(attempt);
+    return token;
+}
+
+/* `threads` threads running fn(index) on the shared client, made for the keep-alive endpoint. */
+static void on_keep_alive_client(int threads, void *(*fn)(void *)) {
+    exchanging = new_client();
+    char url[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", keep_alive_port);
+    CHECK_STATUS(pkce_client_set_token_endpoint(exchanging, url), PKCE_OK);
+    pthread_t t[64];
+    for (intptr_t i = 0; i < threads; i++) pthread_create(&t[i], NULL, fn, (void *)i);
+    for (int i = 0; i < threads; i++) pthread_join(t[i], NULL);
+}
+
 static void *exchange_many(void *arg) {
     int t = (int)(intptr_t)arg;
     for (int i = 0; i < EXCHANGES_EACH; i++) {
-        char code[32], callback[64], expected[40];
+        char code[32], expected[40];
         snprintf(code, sizeof code, "t%d-i%d", t, i);
-        snprintf(callback, sizeof callback, "?state=s&code=%s", code);
         snprintf(expected, sizeof expected, "kept-%s", code);
-        pkce_attempt *attempt = NULL;
-        pkce_token *token = NULL;
-        if (pkce_attempt_restore(exchanging, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt) == PKCE_OK &&
-            pkce_attempt_handle_callback(attempt, callback, NULL) == PKCE_OK &&
-            pkce_client_exchange(exchanging, attempt, &token, NULL) == PKCE_OK &&
-            strcmp(pkce_token_access_token(token), expected) == 0)
-            exchanges_right[t]++;
+        pkce_token *token = exchange_code(code);
+        if (token && strcmp(pkce_token_access_token(token), expected) == 0) exchanges_right[t]++;
         pkce_token_free(token);
-        pkce_attempt_free(attempt);
     }
     return NULL;
 }
 
 static void test_many_threads_one_client(void) {
-    exchanging = new_client();
-    char url[256];
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", keep_alive_port);
-    CHECK_STATUS(pkce_client_set_token_endpoint(exchanging, url), PKCE_OK);
-    pthread_t t[EXCHANGE_THREADS];
-    for (intptr_t i = 0; i < EXCHANGE_THREADS; i++) pthread_create(&t[i], NULL, exchange_many, (void *)i);
-    for (int i = 0; i < EXCHANGE_THREADS; i++) pthread_join(t[i], NULL);
+    on_keep_alive_client(EXCHANGE_THREADS, exchange_many);
     for (int i = 0; i < EXCHANGE_THREADS; i++) CHECK(exchanges_right[i] == EXCHANGES_EACH);
     pkce_client_free(exchanging);
 }
@@ -636,15 +647,10 @@ static int64_t pool_ports[POOL_THREADS][POOL_EACH];
 static void *exchange_ports(void *arg) {
     int t = (int)(intptr_t)arg;
     for (int i = 0; i < POOL_EACH; i++) {
-        pkce_attempt *attempt = NULL;
-        pkce_token *token = NULL;
+        pkce_token *token = exchange_code("c");
         pool_ports[t][i] = -1;
-        if (pkce_attempt_restore(exchanging, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt) == PKCE_OK &&
-            pkce_attempt_handle_callback(attempt, "?state=s&code=c", NULL) == PKCE_OK &&
-            pkce_client_exchange(exchanging, attempt, &token, NULL) == PKCE_OK)
-            pkce_token_pointer_int(token, "/client_port", &pool_ports[t][i]);
+        if (token) pkce_token_pointer_int(token, "/client_port", &pool_ports[t][i]);
         pkce_token_free(token);
-        pkce_attempt_free(attempt);
     }
     return NULL;
 }
@@ -664,13 +670,7 @@ static int connections_used(int threads) {
 }
 
 static void test_idle_connections_follow_use(void) {
-    exchanging = new_client();
-    char url[256];
-    snprintf(url, sizeof url, "https://127.0.0.1:%d/token", keep_alive_port);
-    CHECK_STATUS(pkce_client_set_token_endpoint(exchanging, url), PKCE_OK);
-    pthread_t t[POOL_THREADS];
-    for (intptr_t i = 0; i < POOL_THREADS; i++) pthread_create(&t[i], NULL, exchange_ports, (void *)i);
-    for (int i = 0; i < POOL_THREADS; i++) pthread_join(t[i], NULL);
+    on_keep_alive_client(POOL_THREADS, exchange_ports);
     int used = connections_used(POOL_THREADS);
     /* Never more connections than threads (with 8 kept idle it was several hundred). */
     CHECK(used <= POOL_THREADS);

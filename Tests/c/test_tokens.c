@@ -197,14 +197,24 @@ static void test_server_that_does_not_rotate(void) {
     pkce_client_free(client);
 }
 
-static void test_store_failures(void) {
+/* A client of the test server's token endpoint, and a token answer it did not send. */
+static pkce_client *token_endpoint_client(void) {
     pkce_client *client = new_client();
     char url[300];
     snprintf(url, sizeof url, "%s/token", issuer);
-    pkce_client_set_token_endpoint(client, url);
-    const char *body = "{\"access_token\":\"at\",\"expires_in\":600}";
+    CHECK_STATUS(pkce_client_set_token_endpoint(client, url), PKCE_OK);
+    return client;
+}
+
+static pkce_token *parsed_token(const char *body) {
     pkce_token *token = NULL;
-    pkce_token_parse(200, body, strlen(body), &token, NULL);
+    CHECK_STATUS(pkce_token_parse(200, body, strlen(body), &token, NULL), PKCE_OK);
+    return token;
+}
+
+static void test_store_failures(void) {
+    pkce_client *client = token_endpoint_client();
+    pkce_token *token = parsed_token("{\"access_token\":\"at\",\"expires_in\":600}");
     pkce_token_store *store = NULL;
     pkce_token_source *source = (pkce_token_source *)&store;
     pkce_error *err = NULL;
@@ -308,13 +318,8 @@ static void test_store_file_safety(void) {
     if (f) { fputs("victim", f); fclose(f); }
     snprintf(planted, sizeof planted, "%s.tmp.%d", path, (int)getpid());  /* the name it used to write to */
     CHECK(link(victim, planted) == 0);
-    pkce_client *client = new_client();
-    char url[300];
-    snprintf(url, sizeof url, "%s/token", issuer);
-    pkce_client_set_token_endpoint(client, url);
-    const char *body = "{\"access_token\":\"at-safety\",\"expires_in\":600}";
-    pkce_token *token = NULL;
-    pkce_token_parse(200, body, strlen(body), &token, NULL);
+    pkce_client *client = token_endpoint_client();
+    pkce_token *token = parsed_token("{\"access_token\":\"at-safety\",\"expires_in\":600}");
     pkce_token_store *store = NULL;
     pkce_token_source *source = NULL;
     CHECK_STATUS(pkce_token_store_open_file(path, &store), PKCE_OK);
