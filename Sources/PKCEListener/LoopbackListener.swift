@@ -370,40 +370,11 @@ private final class Connection {
         if n == 0 { return .closed }
         count += n
         let received = UnsafeBufferPointer(start: buffer, count: count)
-        guard let headEnd = Self.headEnd(received) else {
+        guard let headEnd = LoopbackRequest.headEnd(received) else {
             return count == LoopbackListener.maxRequestBytes ? .tooLarge : .incomplete
         }
-        let head = UnsafeBufferPointer(rebasing: received[..<headEnd])
-        let lines = head.split(separator: 0x0A).map { $0.last == 0x0D ? $0.dropLast() : $0 }
-        let host = Self.host(lines.dropFirst())
-        // "GET <target> HTTP/1.x": only GET carries an authorization response.
-        let parts = (lines.first ?? head[...]).split(separator: UInt8(ascii: " "), maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count == 3, parts[0].elementsEqual("GET".utf8), parts[2].starts(with: "HTTP/1.".utf8) else {
-            return .complete(nil, host: host)
-        }
-        return .complete(UnsafeBufferPointer(rebasing: parts[1]), host: host)
-    }
-
-    /// Where the request head ends (before its blank line), once all of it has arrived.
-    private static func headEnd(_ bytes: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard bytes.count >= 4 else { return nil }
-        for i in 3..<bytes.count where bytes[i] == 0x0A && bytes[i - 1] == 0x0D && bytes[i - 2] == 0x0A && bytes[i - 3] == 0x0D {
-            return i - 3
-        }
-        return nil
-    }
-
-    /// The value of the one Host header among `lines`; nil when there is none or more than one.
-    private static func host<Lines: Collection>(_ lines: Lines) -> String? where Lines.Element == Slice<UnsafeBufferPointer<UInt8>> {
-        var found: String?
-        for line in lines {
-            guard let colon = line.firstIndex(of: UInt8(ascii: ":")),
-                  line[..<colon].map({ $0 | 0x20 }).elementsEqual("host".utf8) else { continue }
-            guard found == nil else { return nil }
-            let value = line[(colon + 1)...].drop { $0 == 0x20 || $0 == 0x09 }
-            found = String(decoding: value.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed(), as: UTF8.self)
-        }
-        return found
+        let request = LoopbackRequest(head: UnsafeBufferPointer(rebasing: received[..<headEnd]))
+        return .complete(request.target, host: request.host)
     }
 
     /// Sends a whole answer and closes the connection: the page is small

@@ -10,6 +10,7 @@ import Glibc
 // (AddressSanitizer watches).
 enum FuzzTarget: String, CaseIterable {
     case token, error, callback, callbackIss = "callback-iss", metadata, endpoint, verifier, idToken = "id-token", jwks
+    case loopbackRequest = "loopback-request"
 
     func run(_ input: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -45,6 +46,11 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? token.verified(with: fuzzKeys, expecting: e)
         case .jwks:
             _ = try? JSONWebKeySet(json: input)
+        case .loopbackRequest:
+            if let end = LoopbackRequest.headEnd(input) {
+                let request = LoopbackRequest(head: UnsafeBufferPointer(rebasing: input[..<end]))
+                _ = (request.target?.count, request.host?.utf8.count)
+            }
         }
     }
 }
