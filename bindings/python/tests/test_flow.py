@@ -38,6 +38,7 @@ def test_authorization_url() -> None:
     ({"authorization_endpoint": "http://as.example/a"}, libpkce.InvalidArgumentError),
     ({"token_endpoint": "https://as.example/t#frag"}, libpkce.InvalidArgumentError),
     ({"issuer": ""}, libpkce.InvalidArgumentError),
+    ({"max_idle_connections": -1}, libpkce.InvalidArgumentError),
 ])
 def test_bad_configuration(kwargs: dict, error: type) -> None:
     with pytest.raises(error):
@@ -70,6 +71,12 @@ def test_callback_oauth_error_and_issuer() -> None:
         with pytest.raises(libpkce.OAuthError) as info:
             attempt.handle_callback("?error=access_denied&error_description=No+thanks&state=xyz")
         assert (info.value.error, info.value.description, info.value.status) == ("access_denied", "No thanks", 0)
+    # Microsoft Entra's denials carry CR LF in error_description: reported, on one line.
+    with client() as c, c.restore(RFC_VERIFIER, "xyz") as attempt:
+        with pytest.raises(libpkce.OAuthError) as entra:
+            attempt.handle_callback("?error=access_denied&error_description=AADSTS65004%3A+declined.%0D%0ATrace+ID%3A+1"
+                                    "&state=xyz")
+        assert entra.value.description == "AADSTS65004: declined. Trace ID: 1"
     with client(issuer="https://as.example") as c, c.restore(RFC_VERIFIER, "xyz") as attempt:
         with pytest.raises(libpkce.IssuerMissingError):
             attempt.handle_callback("?code=c&state=xyz")
