@@ -671,11 +671,15 @@ pkce_status pkce_attempt_authorization_url(const pkce_attempt *attempt, char **u
  * with '?') in this order: `iss` against the configured issuer (RFC 9207),
  * `state` (constant time), `error` (RFC 6749 4.1.2.1: PKCE_ERR_OAUTH with
  * the detail in *error), then `code`, which the attempt keeps for the token
- * request. Any repeated parameter is refused, and so is a control
- * character (CR, LF, NUL, ...), raw or percent-encoded, anywhere in the
- * query (PKCE_ERR_CALLBACK_INVALID): none is allowed in these parameters,
- * and CR/LF from an attacker's redirect would reach the application's logs.
- * An attempt accepts one callback; later ones give PKCE_ERR_ATTEMPT_USED. */
+ * request (the state is compared before `iss` is judged, but nothing of
+ * the redirect is used until both passed; with both wrong, the status is
+ * the issuer's). Any repeated parameter is refused, and so is a control
+ * character (CR, LF, NUL, ...), raw anywhere or percent-encoded in any
+ * parameter but `error_description` (PKCE_ERR_CALLBACK_INVALID): CR/LF
+ * from an attacker's redirect would reach the application's logs. An
+ * `error_description` may carry them (Microsoft Entra's does): the
+ * detail's description has each run of them as one space. An attempt
+ * accepts one callback; later ones give PKCE_ERR_ATTEMPT_USED. */
 pkce_status pkce_attempt_handle_callback(pkce_attempt *attempt, const char *redirect_url,
                                          pkce_error **error);
 
