@@ -14,6 +14,9 @@
 //   PKCESignIn     the browser and the one-call sign-in over the two above.
 //   PKCETokens     a token source that refreshes once for all threads and
 //                  processes, and the file store it keeps tokens in.
+//   PKCEResource   sign-in from a protected resource's URL (MCP profile:
+//                  RFC 9728, RFC 8707, registration, step-up) and requests
+//                  to it with the token, over all of the above.
 //   PKCECABI       the C ABI of include/pkce.h, a thin wrapper over all.
 import PackageDescription
 
@@ -21,7 +24,8 @@ let package = Package(
     name: "libpkce",
     products: [
         // The Swift core and its HTTPS client, for Swift programs that use libpkce directly.
-        .library(name: "PKCE", targets: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens"]),
+        .library(name: "PKCE", targets: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens",
+                                                  "PKCEResource"]),
         // libpkce.so: the C ABI declared in include/pkce.h. The Makefile adds
         // the SONAME, the version script and the static standard library.
         .library(name: "pkce", type: .dynamic, targets: ["PKCECABI"]),
@@ -44,8 +48,9 @@ let package = Package(
         .target(name: "PKCEListener", dependencies: ["PKCE"]),
         .target(name: "PKCESignIn", dependencies: ["PKCE", "PKCETransport", "PKCEListener"]),
         .target(name: "PKCETokens", dependencies: ["PKCE", "PKCETransport"]),
+        .target(name: "PKCEResource", dependencies: ["PKCE", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens"]),
         .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens",
-                                                 "CPKCEHeader"],
+                                                 "PKCEResource", "CPKCEHeader"],
                 exclude: ["exports.map"]),
         // COpenSSL too: a test checks what SHA256_Final leaves behind.
         .testTarget(name: "PKCETests", dependencies: ["PKCE", "COpenSSL"]),
@@ -54,5 +59,6 @@ let package = Package(
         .testTarget(name: "PKCETransportTests", dependencies: ["PKCETransport"]),
         .testTarget(name: "PKCEListenerTests", dependencies: ["PKCEListener"]),
         .testTarget(name: "PKCETokensTests", dependencies: ["PKCETokens"]),
+        .testTarget(name: "PKCEResourceTests", dependencies: ["PKCEResource"]),
     ]
 )

@@ -148,7 +148,14 @@ typedef enum pkce_status {
 
     /* 80-89: tokens kept over time (token source and store) */
     PKCE_ERR_STORE = 80,              /* the token store could not be read or written (see the message) */
-    PKCE_ERR_TOKEN_EXPIRED = 81       /* the access token expired and there is no refresh token */
+    PKCE_ERR_TOKEN_EXPIRED = 81,      /* the access token expired and there is no refresh token */
+
+    /* Protected resources (RFC 9728, RFC 8707, the MCP authorization profile) */
+    PKCE_ERR_CHALLENGE_MALFORMED = 90, /* a WWW-Authenticate header breaks RFC 9110's grammar */
+    PKCE_ERR_RESOURCE_MISMATCH = 91,  /* resource metadata, or a stored token, is for another resource */
+    PKCE_ERR_REGISTRATION = 92,       /* no client id, no metadata document the server takes, no registration endpoint, or a confidential registration */
+    PKCE_ERR_PKCE_NOT_ADVERTISED = 93, /* MCP profile: metadata lacks code_challenge_methods_supported */
+    PKCE_ERR_INSUFFICIENT_SCOPE = 94  /* the resource still wants more scope after the step-ups allowed */
 } pkce_status;
 
 /* A static, never-freed English description of a status. Unknown values

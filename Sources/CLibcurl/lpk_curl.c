@@ -128,6 +128,13 @@ const char *lpk_curl_header(CURL *handle, const char *name) {
     return header->value;
 }
 
+const char *lpk_curl_header_at(CURL *handle, const char *name, size_t index, size_t *amount) {
+    struct curl_header *header = NULL;
+    if (!fn.easy_header || fn.easy_header(handle, name, index, CURLH_HEADER, -1, &header) != CURLHE_OK) return NULL;
+    *amount = header->amount;
+    return header->value;
+}
+
 CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value) {
     return fn.easy_getinfo(handle, info, value);
 }

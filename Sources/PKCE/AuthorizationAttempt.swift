@@ -97,6 +97,9 @@ public final class AuthorizationAttempt {
         guard !Self.reservedParameters.contains(name) else {
             throw PKCEError(.parameterReserved, "parameter '\(PKCEError.printable(name))' is set by the library")
         }
+        if name == "resource", configuration.value.resource != nil {
+            throw PKCEError(.parameterReserved, "parameter 'resource' is set by the library: the client is bound to a resource")
+        }
         guard !Self.secretParameters.contains(name) else {
             throw PKCEError(.parameterReserved,
                             "parameter '\(name)' would put a secret or a token request field into the browser's URL")
@@ -130,6 +133,7 @@ public final class AuthorizationAttempt {
         if let nonce { appendQuery(&url, "nonce", nonce.buffer) }
         appendQuery(&url, "code_challenge", challenge.buffer)
         url.append("&code_challenge_method=S256")
+        if let resource = configuration.value.resource { appendQuery(&url, "resource", resource) }
         for (name, value) in extraParameters {
             url.append(UInt8(ascii: "&"))
             url.appendEncoded(name, .query)
@@ -163,6 +167,7 @@ public final class AuthorizationAttempt {
         if configuration.value.requestBodyFormat == .form { body.add("redirect_uri", redirectURI) }
         configuration.value.addClient(to: &body)
         body.add("code_verifier", verifier)
+        if let resource = configuration.value.resource { body.add("resource", resource) }
         return try configuration.value.post(to: tokenEndpoint, body: body)
     }
 }

@@ -5,8 +5,8 @@ import Glibc
 /// What a public client registered with its authorization server. A value
 /// type: each `AuthorizationAttempt` keeps the copy it was made from.
 public struct ClientConfiguration: Sendable {
-    public let clientID: String
-    public let redirectURI: String
+    public private(set) var clientID: String
+    public private(set) var redirectURI: String
     public internal(set) var authorizationEndpoint: Endpoint?
     public internal(set) var tokenEndpoint: Endpoint?
     public internal(set) var revocationEndpoint: Endpoint?
@@ -46,12 +46,29 @@ public struct ClientConfiguration: Sendable {
     public internal(set) var tokenEndpointAuthMethods: [String]?
     /// WorkOS's session logout endpoint, once `useWorkOS` set the client up.
     public internal(set) var workOSLogoutEndpoint: Endpoint?
+    /// Dynamic client registration (RFC 7591), from discovery.
+    public internal(set) var registrationEndpoint: Endpoint?
+    /// `scopes_supported` from discovery.
+    public internal(set) var scopesSupported: [String]?
+    /// Whether the server takes an https URL of a Client ID Metadata Document as client_id.
+    public internal(set) var acceptsClientIDMetadataDocument = false
+    /// The resource indicator (RFC 8707) sent in the authorization, token,
+    /// refresh and device authorization requests: the canonical URI of the
+    /// resource the tokens are for; nil sends none.
+    public private(set) var resource: String?
 
     public init(clientID: String, redirectURI: String) throws(PKCEError) {
         guard !clientID.isEmpty else { throw PKCEError(.invalidArgument, "client_id is empty") }
         try URLRules.redirectURI(redirectURI)
         self.clientID = clientID
         self.redirectURI = redirectURI
+    }
+
+    /// A server's settings before any client is registered with it
+    /// (`DiscoveredResource` keeps one): no client id, which `withClientID` gives.
+    init(unregistered: Void) {
+        clientID = ""
+        redirectURI = "http://127.0.0.1/"
     }
 
     public mutating func setAuthorizationEndpoint(_ url: String) throws(PKCEError) {
@@ -76,6 +93,23 @@ public struct ClientConfiguration: Sendable {
 
     public mutating func setUserinfoEndpoint(_ url: String?) throws(PKCEError) {
         userinfoEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+    }
+
+    /// Binds the tokens to a resource (RFC 8707): `url` is made canonical
+    /// (`ProtectedResource.canonicalURI`); nil binds them to none.
+    public mutating func setResource(_ url: String?) throws(PKCEError) {
+        resource = try url.map { (url) throws(PKCEError) in try ProtectedResource.canonicalURI(url) }
+    }
+
+    /// A copy with another client id: the same server, endpoints and
+    /// settings, for the client a registration or metadata document made.
+    public func withClientID(_ clientID: String, redirectURI: String? = nil) throws(PKCEError) -> ClientConfiguration {
+        guard !clientID.isEmpty else { throw PKCEError(.invalidArgument, "client_id is empty") }
+        if let redirectURI { try URLRules.redirectURI(redirectURI) }
+        var copy = self
+        copy.clientID = clientID
+        copy.redirectURI = redirectURI ?? self.redirectURI
+        return copy
     }
 
     /// Whether the scopes ask for OpenID Connect, so that ID tokens are verified.
@@ -123,6 +157,7 @@ public struct ClientConfiguration: Sendable {
         body.add("refresh_token", refreshToken)
         addClient(to: &body)
         if let scope, !scope.isEmpty { body.add("scope", scope) }
+        if let resource { body.add("resource", resource) }
         let request = try post(to: tokenEndpoint, body: body)
         request.refreshToken = try SecureBytes(refreshToken)
         return request

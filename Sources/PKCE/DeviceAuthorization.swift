@@ -84,6 +84,7 @@ public final class DeviceAuthorization: @unchecked Sendable {
         body.add("grant_type", Self.grantType)
         body.add("device_code", deviceCode)
         client.addClient(to: &body)
+        if let resource = client.resource { body.add("resource", resource) }
         return try client.post(to: tokenEndpoint, body: body)
     }
 
@@ -125,6 +126,7 @@ extension ClientConfiguration {
         var body = try RequestBodyBuilder(requestBodyFormat)
         addClient(to: &body)
         if let scope = scope ?? self.scope, !scope.isEmpty { body.add("scope", scope) }
+        if let resource { body.add("resource", resource) }
         return try post(to: endpoint, body: body)
     }
 }

@@ -1,10 +1,23 @@
+/// How strictly metadata is read, and where it is looked for.
+public enum MetadataProfile: Sendable {
+    /// RFC 8414, then OpenID Connect Discovery; a server that does not list
+    /// `code_challenge_methods_supported` is still tried (many do not).
+    case oauth
+    /// The MCP authorization profile: for an issuer with a path, OpenID
+    /// Connect's URL with the path inserted is tried too, and metadata
+    /// without `code_challenge_methods_supported` is refused (its MUST).
+    case mcp
+}
+
 /// Authorization server metadata (RFC 8414, and OpenID Connect Discovery),
 /// sans-I/O: the URLs to fetch, and what to do with what they return.
 extension ClientConfiguration {
     /// RFC 8414's well-known URL first (`/.well-known/oauth-authorization-server`
     /// inserted before the issuer's path), then OpenID Connect's
-    /// (`/.well-known/openid-configuration` appended to the issuer).
-    public static func metadataURLs(issuer: String) throws(PKCEError) -> [String] {
+    /// (`/.well-known/openid-configuration` appended to the issuer). In the
+    /// MCP profile an issuer with a path gets OpenID Connect's URL with the
+    /// path inserted second, as the MCP specification orders them.
+    public static func metadataURLs(issuer: String, profile: MetadataProfile = .oauth) throws(PKCEError) -> [String] {
         _ = try URLRules.endpoint(issuer)  // https (or loopback http) with a host: "scheme://host..."
         let bytes = Substring(issuer).utf8
         guard !bytes.contains(UInt8(ascii: "?")), let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else {
@@ -16,6 +29,11 @@ extension ClientConfiguration {
         var path = Substring(bytes[pathStart...])
         while path.hasSuffix("/") { path = path.dropLast() }
         let origin = Substring(bytes[..<pathStart])
+        if profile == .mcp, !path.isEmpty {
+            return [origin + "/.well-known/oauth-authorization-server" + path,
+                    origin + "/.well-known/openid-configuration" + path,
+                    origin + path + "/.well-known/openid-configuration"]
+        }
         return [origin + "/.well-known/oauth-authorization-server" + path,
                 origin + path + "/.well-known/openid-configuration"]
     }
@@ -23,8 +41,10 @@ extension ClientConfiguration {
     /// Applies metadata fetched for `issuer`: endpoints, issuer and whether
     /// `iss` is sent (RFC 9207). Refuses metadata for another issuer (RFC 8414
     /// 3.3) and a server that lists code_challenge_methods_supported without
-    /// S256. Nothing changes unless everything checks out.
-    public mutating func applyMetadata(issuer: String, json: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+    /// S256 (or, in the MCP profile, does not list it at all). Nothing changes
+    /// unless everything checks out.
+    public mutating func applyMetadata(issuer: String, json: UnsafeBufferPointer<UInt8>,
+                                       profile: MetadataProfile = .oauth) throws(PKCEError) {
         guard !issuer.isEmpty else { throw PKCEError(.invalidArgument, "issuer is empty") }
         guard json.count <= HTTPResponse.maxBodyBytes else { throw PKCEError(.responseTooLarge) }
         let document: JSONDocument
@@ -49,9 +69,9 @@ extension ClientConfiguration {
         func strings(_ name: String) throws(PKCEError) -> [String]? {
             try document.stringArrayMember(name, wrongType: PKCEError(.discovery, "metadata \(name) is not an array"))
         }
-        if let methods = try strings("code_challenge_methods_supported"), !methods.contains("S256") {
-            throw PKCEError(.s256Unsupported)
-        }
+        let methods = try strings("code_challenge_methods_supported")
+        if let methods, !methods.contains("S256") { throw PKCEError(.s256Unsupported) }
+        if methods == nil, profile == .mcp { throw PKCEError(.pkceNotAdvertised) }
         var sendsIss = false
         if let flag = document.member("authorization_response_iss_parameter_supported") {
             sendsIss = document.nodes[flag].kind == .true
@@ -65,6 +85,12 @@ extension ClientConfiguration {
         let userinfo = try endpoint("userinfo_endpoint")
         let algorithms = try strings("id_token_signing_alg_values_supported").map { Set($0) }
         let authMethods = try strings("token_endpoint_auth_methods_supported")
+        let registration = try endpoint("registration_endpoint")
+        let scopes = try strings("scopes_supported")
+        var metadataDocuments = false
+        if let flag = document.member("client_id_metadata_document_supported") {
+            metadataDocuments = document.nodes[flag].kind == .true
+        }
         authorizationEndpoint = authorization
         tokenEndpoint = token
         revocationEndpoint = revocation
@@ -73,6 +99,9 @@ extension ClientConfiguration {
         userinfoEndpoint = userinfo
         idTokenAlgorithms = algorithms
         tokenEndpointAuthMethods = authMethods
+        registrationEndpoint = registration
+        scopesSupported = scopes
+        acceptsClientIDMetadataDocument = metadataDocuments
         try discoveredIssuer(issuer, sendsIss: sendsIss)
     }
 

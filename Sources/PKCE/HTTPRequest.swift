@@ -11,15 +11,29 @@ public final class HTTPRequest: @unchecked Sendable {
     /// which lets the transport prepare them once.
     package enum Kind: Int, CaseIterable {
         case formPost, jsonPost, get
+        /// A request to a protected resource (`resource(...)`): the caller's
+        /// method, headers and body, and a token.
+        case resourceGet, resourcePost, resourcePut, resourcePatch, resourceDelete
 
-        package var method: StaticString { self == .get ? "GET" : "POST" }
+        package var method: StaticString {
+            switch self {
+            case .get, .resourceGet: "GET"
+            case .formPost, .jsonPost, .resourcePost: "POST"
+            case .resourcePut: "PUT"
+            case .resourcePatch: "PATCH"
+            case .resourceDelete: "DELETE"
+            }
+        }
 
-        /// How the body is written; nil for a GET, which has none.
+        /// Whether the transport sends the body (a GET has none).
+        package var hasBody: Bool { self != .get && self != .resourceGet }
+
+        /// How the body is written; nil for a body the library does not build.
         var bodyFormat: RequestBodyFormat? {
             switch self {
             case .formPost: .form
             case .jsonPost: .json
-            case .get: nil
+            default: nil
             }
         }
 
@@ -28,6 +42,7 @@ public final class HTTPRequest: @unchecked Sendable {
             case .formPost: Self.formHeaders
             case .jsonPost: Self.jsonHeaders
             case .get: Self.getHeaders
+            default: []
             }
         }
 
@@ -81,9 +96,8 @@ public final class HTTPRequest: @unchecked Sendable {
         body = try builder.finish()
     }
 
-    /// The headers libcurl or the request's kind set; an extra one of these names is refused.
-    private static let ownHeaderNames: Set<String> = ["accept", "content-type", "content-length", "host", "expect",
-                                                      "transfer-encoding", "connection"]
+    /// The headers libcurl sets; an extra one of these names, or of one the kind sets, is refused.
+    private static let ownHeaderNames: Set<String> = ["content-length", "host", "expect", "transfer-encoding", "connection"]
 
     /// Adds a header, such as `Authorization: Bearer <access token>` for a
     /// server that wants it on revocation. The name must be an RFC 9110
@@ -94,7 +108,8 @@ public final class HTTPRequest: @unchecked Sendable {
             throw PKCEError(.invalidArgument, "a header name is empty or not an RFC 9110 token")
         }
         let lowered = name.lowercased()
-        guard !Self.ownHeaderNames.contains(lowered), !extraHeaders.contains(where: { $0.name.string.lowercased() == lowered }) else {
+        guard !Self.ownHeaderNames.contains(lowered), !kind.headers.contains(where: { "\($0.name)".lowercased() == lowered }),
+              !extraHeaders.contains(where: { $0.name.string.lowercased() == lowered }) else {
             throw PKCEError(.parameterReserved, "the request already has a '\(PKCEError.printable(name))' header")
         }
         guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else {
@@ -121,6 +136,22 @@ public final class HTTPRequest: @unchecked Sendable {
     /// A GET for JSON, such as server metadata (RFC 8414).
     package static func get(_ url: String) throws(PKCEError) -> HTTPRequest {
         try HTTPRequest(.get, url: url, body: SecureBytes(""))
+    }
+
+    /// The methods `resource` sends.
+    public static let resourceMethods: [String] = ["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+    /// A request to a protected resource with the caller's method and body;
+    /// the headers (Content-Type, Accept, ...) are the caller's to add, and
+    /// a token source adds the token. A GET takes no body.
+    public static func resource(method: String, url: String, body: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> HTTPRequest {
+        let kinds: [Kind] = [.resourceGet, .resourcePost, .resourcePut, .resourcePatch, .resourceDelete]
+        guard let index = resourceMethods.firstIndex(of: method) else {
+            throw PKCEError(.invalidArgument, "method '\(PKCEError.printable(method))' is not one of \(resourceMethods.joined(separator: ", "))")
+        }
+        guard kinds[index].hasBody || body.isEmpty else { throw PKCEError(.invalidArgument, "a GET request has no body") }
+        _ = try URLRules.endpoint(url)
+        return try HTTPRequest(kinds[index], url: url, body: SecureBytes(body))
     }
 
     /// A GET for JSON with `Authorization: Bearer <token>` (RFC 6750 2.1), such as UserInfo.

@@ -15,11 +15,16 @@ public struct HTTPResponse: Sendable {
     /// The X-Request-ID header, when the transport saw one, cut to what
     /// `PKCEError.printable` keeps: errors carry it for the server's support desk.
     public let requestID: String?
+    /// The values of the WWW-Authenticate headers, in order: a resource's
+    /// challenges (RFC 9110 11.6.1).
+    public let wwwAuthenticate: [String]
 
-    public init(status: Int, body: SecureBytes, contentType: String? = nil, requestID: String? = nil) {
+    public init(status: Int, body: SecureBytes, contentType: String? = nil, requestID: String? = nil,
+                wwwAuthenticate: [String] = []) {
         self.status = status
         self.body = body
         self.contentType = contentType
         self.requestID = requestID.map { PKCEError.printable($0) }
+        self.wwwAuthenticate = wwwAuthenticate
     }
 }

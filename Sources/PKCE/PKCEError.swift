@@ -56,6 +56,11 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case signInRaced = 79
         case store = 80
         case tokenExpired = 81
+        case challengeMalformed = 90
+        case resourceMismatch = 91
+        case registration = 92
+        case pkceNotAdvertised = 93
+        case insufficientScope = 94
 
         /// The static sentence behind `pkce_strerror`.
         public var summary: StaticString {
@@ -114,6 +119,11 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .signInRaced: "the sign-in's one-time start URL was opened twice"
             case .store: "the token store could not be read or written"
             case .tokenExpired: "the access token expired and there is no refresh token"
+            case .challengeMalformed: "a WWW-Authenticate header is malformed"
+            case .resourceMismatch: "the metadata or token is for another resource than the one asked for"
+            case .registration: "the client could not be registered with the authorization server"
+            case .pkceNotAdvertised: "the server's metadata lacks code_challenge_methods_supported, which MCP requires"
+            case .insufficientScope: "the resource asks for more scope than the token has, after the step-ups allowed"
             }
         }
     }

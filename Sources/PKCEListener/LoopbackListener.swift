@@ -38,6 +38,23 @@ public final class LoopbackListener: @unchecked Sendable {
         public var pages = ListenerPages()
 
         public init() {}
+
+        /// The configuration that binds `redirectURI` again, one this
+        /// library's listener made (`http://127.0.0.1:PORT/PATH` or
+        /// `[::1]`): for a client registered with that exact URI. nil for
+        /// any other URI.
+        public init?(reusing redirectURI: String) {
+            for (prefix, address) in [("http://127.0.0.1:", Address.ipv4), ("http://[::1]:", Address.ipv6)]
+            where redirectURI.hasPrefix(prefix) {
+                let rest = redirectURI.dropFirst(prefix.count)
+                guard let slash = rest.firstIndex(of: "/"), let port = UInt16(rest[..<slash]), port > 0 else { return nil }
+                self.address = address
+                ports = [port]
+                path = String(rest[slash...])
+                return
+            }
+            return nil
+        }
     }
 
     /// Requests (the request line and headers) larger than this are refused.

@@ -5,9 +5,13 @@ import PKCE
 
 /// Tokens in one JSON file, mode 0600, several accounts side by side:
 ///
-///     {"libpkce_tokens":1,"entries":[{"issuer":"...","client_id":"...","subject":"...",
+///     {"libpkce_tokens":1,"entries":[{"issuer":"...","client_id":"...","subject":"...","resource":"...",
 ///      "token_endpoint":"...","access_token":"...","refresh_token":"...","id_token":"...","token_type":"Bearer",
-///      "scope":"...","expires_at":1764412345}]}
+///      "scope":"...","expires_at":1764412345}],
+///      "records":[{"kind":"resource","key":"https://...","value":{...}}]}
+///
+/// `resource` is there for tokens bound to a resource (RFC 8707); `records`
+/// (what discovery found, client registrations) when a sign-in kept some.
 ///
 /// Written whole to a temporary file in the same directory, flushed and
 /// renamed over the old one, so a reader sees the old file or the new one,
@@ -37,14 +41,41 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func loadAll() throws(PKCEError) -> [StoredToken] {
-        guard let contents = try read() else { return [] }
-        return try Self.entries(contents, path: path)
+        try contents().entries
     }
 
     public func save(_ token: StoredToken) throws(PKCEError) {
-        var entries = try loadAll().filter { $0.key != token.key }
-        entries.append(token)
-        try write(Self.serialized(entries))
+        var contents = try contents()
+        contents.entries.removeAll { $0.key == token.key }
+        contents.entries.append(token)
+        try write(Self.serialized(contents))
+    }
+
+    public func loadRecord(kind: String, key: String) throws(PKCEError) -> [UInt8]? {
+        try contents().records.first { $0.kind == kind && $0.key == key }?.json
+    }
+
+    public func saveRecord(kind: String, key: String, json: [UInt8]) throws(PKCEError) {
+        let isObject = json.withUnsafeBufferPointer { (try? JSONDocument(parsing: $0))?.nodes.first?.kind == .object }
+        guard isObject else {
+            throw PKCEError(.invalidArgument, "a store record is a JSON object")
+        }
+        var contents = try contents()
+        contents.records.removeAll { $0.kind == kind && $0.key == key }
+        contents.records.append(Record(kind: kind, key: key, json: json))
+        try write(Self.serialized(contents))
+    }
+
+    /// A record as the file keeps it; its value is JSON text, written as is.
+    struct Record {
+        var kind: String
+        var key: String
+        var json: [UInt8]
+    }
+
+    private func contents() throws(PKCEError) -> (entries: [StoredToken], records: [Record]) {
+        guard let contents = try read() else { return ([], []) }
+        return try Self.parse(contents, path: path)
     }
 
     // MARK: the file
@@ -151,8 +182,9 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
 
     // MARK: the format
 
-    private static func serialized(_ entries: [StoredToken]) throws(PKCEError) -> SecureBytes {
-        var out = try ByteWriter(capacity: 512 * max(entries.count, 1))
+    private static func serialized(_ contents: (entries: [StoredToken], records: [Record])) throws(PKCEError) -> SecureBytes {
+        let entries = contents.entries
+        var out = try ByteWriter(capacity: 512 * max(entries.count, 1) + contents.records.reduce(0) { $0 + $1.json.count + 256 })
         out.append("{\"libpkce_tokens\":\(formatVersion),\"entries\":[")
         for (i, entry) in entries.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
@@ -162,6 +194,10 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
             out.appendJSONString(entry.key.clientID)
             out.append(",\"subject\":")
             out.appendJSONString(entry.key.subject)
+            if !entry.key.resource.isEmpty {
+                out.append(",\"resource\":")
+                out.appendJSONString(entry.key.resource)
+            }
             if let endpoint = entry.tokenEndpoint {
                 out.append(",\"token_endpoint\":")
                 out.appendJSONString(endpoint)
@@ -187,11 +223,26 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
             if let expiresAt = entry.expiresAt { out.append(",\"expires_at\":\(expiresAt)") }
             out.append(UInt8(ascii: "}"))
         }
-        out.append("]}\n")
+        out.append("]")
+        if !contents.records.isEmpty {
+            out.append(",\"records\":[")
+            for (i, record) in contents.records.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                out.append("{\"kind\":")
+                out.appendJSONString(record.kind)
+                out.append(",\"key\":")
+                out.appendJSONString(record.key)
+                out.append(",\"value\":")
+                record.json.withUnsafeBufferPointer { out.append($0) }
+                out.append(UInt8(ascii: "}"))
+            }
+            out.append("]")
+        }
+        out.append("}\n")
         return try out.finish()
     }
 
-    private static func entries(_ contents: SecureBytes, path: String) throws(PKCEError) -> [StoredToken] {
+    private static func parse(_ contents: SecureBytes, path: String) throws(PKCEError) -> ([StoredToken], [Record]) {
         let invalid = PKCEError(.store, "\(PKCEError.printable(path, limit: 200)) is not a libpkce token file")
         let document: JSONDocument
         do { document = try JSONDocument(parsing: contents.buffer) } catch { throw invalid }
@@ -213,12 +264,24 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
                       let value = Int64(String(decoding: document.text(node), as: UTF8.self)) else { throw invalid }
                 expiresAt = value
             }
-            result.append(StoredToken(key: .init(issuer: issuer.string, clientID: clientID.string, subject: subject.string),
+            result.append(StoredToken(key: .init(issuer: issuer.string, clientID: clientID.string, subject: subject.string,
+                                                 resource: try text("resource")?.string ?? ""),
                                       tokenEndpoint: try text("token_endpoint")?.string, accessToken: accessToken,
                                       refreshToken: try text("refresh_token"), idToken: try text("id_token"),
                                       tokenType: try text("token_type")?.string,
                                       scope: try text("scope")?.string, expiresAt: expiresAt))
         }
-        return result
+        var records: [Record] = []
+        if let list = document.member("records") {
+            guard document.nodes[list].kind == .array else { throw invalid }
+            for record in document.elements(of: list) {
+                guard document.nodes[record].kind == .object,
+                      let kind = try document.stringMember("kind", of: record, wrongType: invalid),
+                      let key = try document.stringMember("key", of: record, wrongType: invalid),
+                      let value = document.member("value", of: record), document.nodes[value].kind == .object else { throw invalid }
+                records.append(Record(kind: kind.string, key: key.string, json: Array(document.text(value))))
+            }
+        }
+        return (result, records)
     }
 }

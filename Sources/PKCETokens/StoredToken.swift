@@ -11,11 +11,15 @@ public struct StoredToken: Sendable {
         public var clientID: String
         /// The user (the ID token's `sub`), or "" when unknown.
         public var subject: String
+        /// The resource the tokens are bound to (RFC 8707, canonical), or "" for none:
+        /// tokens for two resources of one server are two entries.
+        public var resource: String
 
-        public init(issuer: String, clientID: String, subject: String) {
+        public init(issuer: String, clientID: String, subject: String, resource: String = "") {
             self.issuer = issuer
             self.clientID = clientID
             self.subject = subject
+            self.resource = resource
         }
     }
 
@@ -100,6 +104,11 @@ public protocol TokenStore: AnyObject, Sendable {
     func loadAll() throws(PKCEError) -> [StoredToken]
     /// Adds or replaces the entry for `token.key`. Call it holding the lock.
     func save(_ token: StoredToken) throws(PKCEError)
+    /// A record kept beside the tokens, not secret: what discovery found
+    /// for a resource, a client registration. nil when there is none.
+    func loadRecord(kind: String, key: String) throws(PKCEError) -> [UInt8]?
+    /// Adds or replaces a record (`json`, a JSON object). Call it holding the lock.
+    func saveRecord(kind: String, key: String, json: [UInt8]) throws(PKCEError)
     /// Fails now when a `save` would, for what can be known before the
     /// tokens exist (a directory that cannot be written): a token source
     /// asks before a refresh spends the refresh token, a sign-in before the
@@ -109,4 +118,7 @@ public protocol TokenStore: AnyObject, Sendable {
 
 extension TokenStore {
     public func checkWritable() throws(PKCEError) {}
+    /// A store without records: every sign-in discovers and registers afresh.
+    public func loadRecord(kind: String, key: String) throws(PKCEError) -> [UInt8]? { nil }
+    public func saveRecord(kind: String, key: String, json: [UInt8]) throws(PKCEError) {}
 }

@@ -70,7 +70,8 @@ public final class TokenSource: @unchecked Sendable {
         let configuration = client.configuration
         guard let tokenEndpoint = configuration.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
         let key = StoredToken.Key(issuer: configuration.issuer ?? tokenEndpoint.url, clientID: configuration.clientID,
-                                  subject: subject ?? token?.idTokenClaims?.subject.string ?? "")
+                                  subject: subject ?? token?.idTokenClaims?.subject.string ?? "",
+                                  resource: configuration.resource ?? "")
         if let token {
             current = StoredToken(token, key: key, tokenEndpoint: tokenEndpoint.url, receivedAt: fixedTime ?? Self.systemTime())
             let entry = current

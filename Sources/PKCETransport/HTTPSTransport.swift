@@ -216,12 +216,18 @@ private final class EasyHandle {
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders ?? headers)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
             _ = lpk_curl_set_pointer(h, CURLOPT_HEADERDATA, Unmanaged.passUnretained(sink).toOpaque())
-            if request.kind == .get {
+            if !request.kind.hasBody {
                 _ = lpk_curl_set_long(h, CURLOPT_HTTPGET, 1)
             } else {
                 _ = lpk_curl_set_offset(h, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.count))
                 _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress))
             }
+            // PUT, PATCH and DELETE go as a POST with its body under another method name.
+            let custom = [.resourcePut, .resourcePatch, .resourceDelete].contains(request.kind)
+            if custom {
+                _ = lpk_curl_set_string(h, CURLOPT_CUSTOMREQUEST, UnsafeRawPointer(request.kind.method.utf8Start).assumingMemoryBound(to: CChar.self))
+            }
+            defer { if custom { _ = lpk_curl_set_string(h, CURLOPT_CUSTOMREQUEST, nil) } }
             let code = lpk_curl_easy_perform(h)
             // The handle outlives this call: leave it no pointer into memory that is about to go.
             _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, nil)
@@ -247,7 +253,18 @@ private final class EasyHandle {
         var contentType: UnsafePointer<CChar>?
         _ = lpk_curl_get_string(h, CURLINFO_CONTENT_TYPE, &contentType)
         return try HTTPResponse(status: status, body: sink.finish(), contentType: contentType.map { String(cString: $0) },
-                                requestID: lpk_curl_header(h, "X-Request-ID").map { String(cString: $0) })
+                                requestID: lpk_curl_header(h, "X-Request-ID").map { String(cString: $0) },
+                                wwwAuthenticate: status == 401 || status == 403 ? Self.allHeaders(h, "WWW-Authenticate") : [])
+    }
+
+    /// Every value of the last response's header `name`, in order.
+    private static func allHeaders(_ h: UnsafeMutableRawPointer, _ name: String) -> [String] {
+        var values: [String] = []
+        var amount = 1
+        while values.count < amount, let value = lpk_curl_header_at(h, name, values.count, &amount) {
+            values.append(String(cString: value))
+        }
+        return values
     }
 
     /// A copy of `list` with `extra` appended as "Name: value" lines.

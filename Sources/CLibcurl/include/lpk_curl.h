@@ -57,6 +57,9 @@ CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value); /
 /* The value of response header `name` of the last transfer, owned by the
  * handle until its next transfer; NULL when absent or libcurl is older than 7.84. */
 const char *lpk_curl_header(CURL *handle, const char *name);
+/* The index-th of the last response's headers called name (its value), and
+ * how many there are in *amount; NULL past the last or without curl_easy_header. */
+const char *lpk_curl_header_at(CURL *handle, const char *name, size_t index, size_t *amount);
 
 /* A share handle for TLS sessions and DNS answers, with one mutex per kind
  * of shared data, so that easy handles in different threads may use it at

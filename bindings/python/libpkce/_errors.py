@@ -71,6 +71,11 @@ class Status(enum.IntEnum):
     SIGN_IN_RACED = 79
     STORE = 80
     TOKEN_EXPIRED = 81
+    CHALLENGE_MALFORMED = 90
+    RESOURCE_MISMATCH = 91
+    REGISTRATION = 92
+    PKCE_NOT_ADVERTISED = 93
+    INSUFFICIENT_SCOPE = 94
 
 
 class PKCEError(Exception):
@@ -271,6 +276,30 @@ class TokenExpiredError(PKCEError):
     """The access token expired and there is no refresh token: sign in again."""
 
 
+class ResourceError(PKCEError):
+    """Signing in to a protected resource failed (statuses 90-94)."""
+
+
+class ChallengeMalformedError(ResourceError):
+    """A WWW-Authenticate header breaks RFC 9110's grammar."""
+
+
+class ResourceMismatchError(ResourceError):
+    """Resource metadata, or a stored token, is for another resource than the one asked for."""
+
+
+class RegistrationError(ResourceError):
+    """The client could not be registered: no client id, no metadata document taken, no registration endpoint."""
+
+
+class PKCENotAdvertisedError(ResourceError):
+    """MCP profile: the server's metadata lacks code_challenge_methods_supported."""
+
+
+class InsufficientScopeError(ResourceError):
+    """The resource still wants more scope after the step-ups allowed."""
+
+
 class DeviceExpiredError(DeviceError, TimeoutError):
     """The device code expired before it was approved."""
 
@@ -298,6 +327,9 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.AUTHORIZATION_PENDING: AuthorizationPendingError, Status.SLOW_DOWN: SlowDownError,
     Status.ACCESS_DENIED: AccessDeniedError, Status.DEVICE_EXPIRED: DeviceExpiredError,
     Status.STORE: StoreError, Status.TOKEN_EXPIRED: TokenExpiredError,
+    Status.CHALLENGE_MALFORMED: ChallengeMalformedError, Status.RESOURCE_MISMATCH: ResourceMismatchError,
+    Status.REGISTRATION: RegistrationError, Status.PKCE_NOT_ADVERTISED: PKCENotAdvertisedError,
+    Status.INSUFFICIENT_SCOPE: InsufficientScopeError,
 }
 
 
@@ -340,5 +372,6 @@ __all__ = [
     "TransportTimeoutError", "DiscoveryError", "S256UnsupportedError", "IDTokenError", "IDTokenMalformedError",
     "IDTokenAlgorithmError", "IDTokenKeyNotFoundError", "IDTokenSignatureError", "IDTokenClaimError",
     "IDTokenExpiredError", "IDTokenNonceError", "IDTokenMissingError", "JWKSError", "JWKSUnknownError",
-    "StoreError", "TokenExpiredError", "raise_for", "error_slot",
+    "StoreError", "TokenExpiredError", "ResourceError", "ChallengeMalformedError", "ResourceMismatchError",
+    "RegistrationError", "PKCENotAdvertisedError", "InsufficientScopeError", "raise_for", "error_slot",
 ]
