@@ -302,7 +302,7 @@ test-man: man
 
 # The pkce tool: subcommands, JSON output and exit codes (pytest).
 test-cli: $(BUILD)/pkce venv | $(VALGRIND_LIB)
-	sh Tests/server/with-server.sh $(PYTHON) env PKCE_VALGRIND="$(VALGRIND)" \
+	WITH_MCP=1 sh Tests/server/with-server.sh $(PYTHON) env PKCE_VALGRIND="$(VALGRIND)" \
 	    $(PYTHON) -m pytest -q -p no:cacheprovider Tests/cli
 
 # Children made every way (no valgrind: it cannot follow a raw clone), and

@@ -310,7 +310,9 @@ pkce_status pkce_state_check(const char *expected, const char *received);
 
 /* client_id: non-empty. redirect_uri: an absolute URI without a fragment:
  * https, http on a loopback host (RFC 8252 7.3), or an app's private-use
- * scheme such as com.example.app:/cb (RFC 8252 7.1).
+ * scheme such as com.example.app:/cb (RFC 8252 7.1). Both NULL make a
+ * client with no id and no server yet, for pkce_resource_sign_in, which
+ * finds both (attempts from it are PKCE_ERR_NOT_CONFIGURED until then).
  * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_URL_INVALID, PKCE_ERR_URL_INSECURE. */
 pkce_status pkce_client_new(const char *client_id, const char *redirect_uri,
                             pkce_client **out);
@@ -377,6 +379,14 @@ pkce_status pkce_client_workos_logout_url(const pkce_client *client, const char 
 /* Space-separated scopes, sent as `scope`; NULL or "" sends none. When the
  * scope list contains `openid`, each attempt also sends a fresh `nonce`. */
 pkce_status pkce_client_set_scope(pkce_client *client, const char *scope);
+
+/* Binds the tokens to a resource (RFC 8707): `resource` with url's
+ * canonical form (lower-case scheme and host, no trailing slash) in the
+ * authorization URL, the token request, every refresh and the device
+ * authorization request; a token source files the tokens under it. NULL
+ * binds to none. pkce_resource_sign_in sets it itself.
+ * Errors: PKCE_ERR_URL_INVALID, PKCE_ERR_URL_INSECURE. */
+pkce_status pkce_client_set_resource(pkce_client *client, const char *url);
 
 /* The authorization server's issuer identifier (RFC 9207): an https URL
  * (http on a loopback host) without a query or fragment (RFC 8414 2), else
@@ -1028,6 +1038,9 @@ pkce_status pkce_token_store_check(pkce_token_store *store, int *readable_by_oth
  * PKCE_ERR_STORE when the file cannot be read or is not a token file. */
 pkce_status pkce_token_store_entry(pkce_token_store *store, size_t index, char **client_id, char **token_endpoint,
                                    char **issuer, char **subject, pkce_error **error);
+/* The resource (RFC 8707, canonical) entry `index` is bound to, "" for
+ * none, in *resource_out (free with pkce_string_free). Errors as pkce_token_store_entry. */
+pkce_status pkce_token_store_entry_resource(pkce_token_store *store, size_t index, char **resource_out, pkce_error **error);
 /* The tokens of entry `index` as a token (access_token, refresh_token,
  * token_type, scope, and expires_in counted from now, 0 once past), to
  * free with pkce_token_free. Errors as for pkce_token_store_entry. */
@@ -1065,6 +1078,105 @@ pkce_status pkce_token_source_on_refresh(pkce_token_source *source, pkce_token_r
  * the error of every thread that waited for it. */
 pkce_status pkce_token_source_access_token(pkce_token_source *source, char *out, size_t out_size, size_t *length,
                                            pkce_error **error);
+
+/* ------------------------------------------------------------------------
+ * Protected resources: sign-in from a resource's URL (the MCP profile)
+ *
+ * An MCP server, or any API that follows RFC 9728, tells a client with
+ * no token where to sign in. From its URL alone, pkce_resource_sign_in
+ * finds the resource's metadata (the 401's WWW-Authenticate
+ * `resource_metadata`, else /.well-known/oauth-protected-resource with the
+ * path inserted, then at the root), checks that it is about that resource,
+ * fetches the authorization server's metadata in the MCP order (refusing
+ * one without code_challenge_methods_supported), registers the client
+ * (the id given, a Client ID Metadata Document URL the server takes, else
+ * RFC 7591 dynamic registration as a public client for the loopback port
+ * bound first), and signs in in the browser with `resource` (RFC 8707)
+ * in the authorization and token requests; refreshes carry it too.
+ *
+ *     pkce_client *client; pkce_resource *mcp; pkce_token *token;
+ *     pkce_client_new(NULL, NULL, &client);
+ *     pkce_resource_new("https://mcp.example.com/mcp", &mcp);
+ *     pkce_resource_set_store(mcp, store);          // keep discovery, registration
+ *     pkce_resource_sign_in(mcp, client, PKCE_BROWSER_SYSTEM, NULL, 0, &token, &err);
+ *     pkce_token_source_new(client, token, store, NULL, &source, &err);
+ *     pkce_token_source_fetch(source, "POST", "https://mcp.example.com/mcp", hdrs, 2, body, len, &res, &err);
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_resource pkce_resource;           /* a resource to sign in to, and how */
+typedef struct pkce_http_response pkce_http_response; /* what a resource answered */
+
+/* url: the resource's URL, https (http on loopback). pkce_resource_uri
+ * gives its canonical form (lower-case scheme and host, no trailing slash),
+ * valid until the handle is freed.
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_URL_INVALID, PKCE_ERR_URL_INSECURE. */
+pkce_status pkce_resource_new(const char *url, pkce_resource **out);
+void pkce_resource_free(pkce_resource *resource);
+const char *pkce_resource_uri(const pkce_resource *resource);
+
+/* A client id the server knows, or the https URL of the application's
+ * Client ID Metadata Document (used as such when the server's metadata says
+ * client_id_metadata_document_supported); NULL (the default) registers. */
+pkce_status pkce_resource_set_client_id(pkce_resource *resource, const char *client_id);
+/* The client_name a registration sends (default "libpkce"): the consent page shows it. */
+pkce_status pkce_resource_set_client_name(pkce_resource *resource, const char *name);
+/* Scopes to ask for instead of the challenge's `scope`, else the resource's
+ * scopes_supported, else none (NULL restores that order). */
+pkce_status pkce_resource_set_scope(pkce_resource *resource, const char *scope);
+/* The issuer to take when the resource lists several authorization servers (else the first). */
+pkce_status pkce_resource_set_issuer(pkce_resource *resource, const char *issuer);
+/* Where discovery and the registration are kept (not owned; must outlive
+ * the handle's sign-ins), so that the next sign-in sends no request before
+ * the browser opens: a kept discovery is used for a day, a registration
+ * while its loopback port is free and its scope covers the one asked for. */
+pkce_status pkce_resource_set_store(pkce_resource *resource, pkce_token_store *store);
+/* The WWW-Authenticate value of a 401 or 403 the caller got from the
+ * resource: its resource_metadata saves a request, and a 403 with
+ * error="insufficient_scope" and a scope makes the next sign-in a step-up,
+ * asking for that scope plus what the stored token was granted. NULL forgets it.
+ * Errors: PKCE_ERR_CHALLENGE_MALFORMED, PKCE_ERR_NOT_FOUND (no Bearer or
+ * DPoP challenge in it), PKCE_ERR_URL_* (an unusable resource_metadata). */
+pkce_status pkce_resource_set_challenge(pkce_resource *resource, const char *www_authenticate, pkce_error **error);
+
+/* The whole sign-in (see above), as pkce_client_sign_in does the browser
+ * part. client is reconfigured for the resource's server (endpoints,
+ * issuer, client id, scope, resource); its transport settings (CA file,
+ * timeouts, log) stay, so make it with pkce_client_new(NULL, NULL, ...).
+ * *out is the token answer, to be freed.
+ * Errors: as pkce_client_sign_in and pkce_client_discover, and
+ * PKCE_ERR_RESOURCE_MISMATCH (the metadata is about another resource),
+ * PKCE_ERR_PKCE_NOT_ADVERTISED, PKCE_ERR_REGISTRATION, PKCE_ERR_OAUTH (the
+ * registration's error answer), PKCE_ERR_CHALLENGE_MALFORMED (the probe's 401). */
+pkce_status pkce_resource_sign_in(pkce_resource *resource, pkce_client *client, pkce_browser browser,
+                                  const char *program, int timeout_ms, pkce_token **out, pkce_error **error);
+
+/* The value of parameter `name` (any case) of the first Bearer or DPoP
+ * challenge in a WWW-Authenticate value (RFC 9110 11.6.1: several
+ * challenges, quoted strings with escapes, token68), in *value_out (free
+ * with pkce_string_free): for a caller with its own HTTP stack.
+ * Errors: PKCE_ERR_CHALLENGE_MALFORMED, PKCE_ERR_NOT_FOUND. */
+pkce_status pkce_challenge_param(const char *www_authenticate, const char *name, char **value_out, pkce_error **error);
+
+/* A request to the resource with the source's access token
+ * (Authorization: Bearer), refreshed first when due. method: GET, POST,
+ * PUT, PATCH or DELETE; headers: header_count "Name: value" lines
+ * (Content-Type, Accept, ...); body may be NULL. A 401 with invalid_token
+ * gets one refresh and one retry. Any answer with a status is PKCE_OK:
+ * read it from *out (a 403 insufficient_scope included: pass its
+ * WWW-Authenticate to pkce_resource_set_challenge and sign in again).
+ * Redirects are not followed. Errors: PKCE_ERR_RESOURCE_MISMATCH (url is not
+ * the token's resource or below it: the token is never sent elsewhere),
+ * PKCE_ERR_INVALID_ARGUMENT, and those of pkce_client_send. */
+pkce_status pkce_token_source_fetch(pkce_token_source *source, const char *method, const char *url,
+                                    const char *const *headers, size_t header_count, const char *body,
+                                    size_t body_length, pkce_http_response **out, pkce_error **error);
+void pkce_http_response_free(pkce_http_response *response); /* wipes the body */
+int pkce_http_response_status(const pkce_http_response *response);
+/* The body (NUL-terminated too) and its length; valid until the response is freed. */
+const char *pkce_http_response_body(const pkce_http_response *response, size_t *length);
+const char *pkce_http_response_content_type(const pkce_http_response *response); /* NULL when none */
+/* The index-th WWW-Authenticate value of a 401 or 403; NULL past the last. */
+const char *pkce_http_response_www_authenticate(const pkce_http_response *response, size_t index);
 
 /* ------------------------------------------------------------------------
  * Debug log

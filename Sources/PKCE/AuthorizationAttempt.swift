@@ -44,6 +44,7 @@ public final class AuthorizationAttempt {
 
     /// A fresh attempt from a configuration snapshot another object keeps.
     package init(shared: ConfigurationSnapshot) throws(PKCEError) {
+        guard !shared.value.clientID.isEmpty else { throw PKCEError(.notConfigured, "no client id: sign in to a resource first") }
         configuration = shared
         redirectURI = shared.value.redirectURI
         verifier = try PKCE.generateVerifier()

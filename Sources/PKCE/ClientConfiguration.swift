@@ -66,7 +66,7 @@ public struct ClientConfiguration: Sendable {
 
     /// A server's settings before any client is registered with it
     /// (`DiscoveredResource` keeps one): no client id, which `withClientID` gives.
-    init(unregistered: Void) {
+    package init(unregistered: Void) {
         clientID = ""
         redirectURI = "http://127.0.0.1/"
     }

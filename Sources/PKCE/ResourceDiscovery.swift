@@ -174,7 +174,7 @@ extension DiscoveredResource {
         out.append(",\"discovered_at\":\(discoveredAt),\"server_metadata\":")
         serverMetadata.withUnsafeBufferPointer { out.append($0) }
         out.append(UInt8(ascii: "}"))
-        return Array(try out.finish().buffer)
+        return try out.finish().withBytes { Array($0) }
     }
 
     /// A kept discovery, checked again as when it was made; nil when it is
@@ -209,7 +209,7 @@ extension ClientRegistration {
             out.appendJSONString(scope)
         }
         out.append(UInt8(ascii: "}"))
-        return Array(try out.finish().buffer)
+        return try out.finish().withBytes { Array($0) }
     }
 
     public init(record: UnsafeBufferPointer<UInt8>) throws(PKCEError) {

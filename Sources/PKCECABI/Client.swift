@@ -9,7 +9,10 @@ public func pkce_client_new(_ clientID: UnsafePointer<CChar>?, _ redirectURI: Un
                             _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status { () throws(PKCEError) in
         let out = try required(out)
-        let configuration = try ClientConfiguration(clientID: string(clientID), redirectURI: string(redirectURI))
+        // Both NULL: a client for pkce_resource_sign_in, which finds its server and id.
+        let configuration = if clientID == nil && redirectURI == nil { ClientConfiguration(unregistered: ()) } else {
+            try ClientConfiguration(clientID: string(clientID), redirectURI: string(redirectURI))
+        }
         out.pointee = retained(OAuthClient(configuration))
     }
 }
@@ -36,6 +39,11 @@ public func pkce_client_set_token_endpoint(_ client: OpaquePointer?, _ url: Unsa
 @_cdecl("pkce_client_set_revocation_endpoint") @implementation
 public func pkce_client_set_revocation_endpoint(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
     configure(client) { c throws(PKCEError) in try c.setRevocationEndpoint(optionalString(url)) }
+}
+
+@_cdecl("pkce_client_set_resource") @implementation
+public func pkce_client_set_resource(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
+    configure(client) { c throws(PKCEError) in try c.setResource(optionalString(url)) }
 }
 
 @_cdecl("pkce_client_use_workos") @implementation

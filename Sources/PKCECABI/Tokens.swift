@@ -60,6 +60,16 @@ public func pkce_token_store_entry(_ store: OpaquePointer?, _ index: Int,
     }
 }
 
+@_cdecl("pkce_token_store_entry_resource") @implementation
+public func pkce_token_store_entry_resource(_ store: OpaquePointer?, _ index: Int,
+                                            _ out: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+                                            _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let out = try required(out)
+        out.pointee = try SecureBytes(entry(store, index).key.resource).withBytes(handedOut)
+    }
+}
+
 @_cdecl("pkce_token_store_token") @implementation
 public func pkce_token_store_token(_ store: OpaquePointer?, _ index: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?,
                                    _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {

@@ -56,7 +56,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func saveRecord(kind: String, key: String, json: [UInt8]) throws(PKCEError) {
-        let isObject = json.withUnsafeBufferPointer { (try? JSONDocument(parsing: $0))?.nodes.first?.kind == .object }
+        let isObject = json.withUnsafeBufferPointer { buffer in (try? JSONDocument(parsing: buffer)).map { $0.nodes[$0.root].kind == .object } ?? false }
         guard isObject else {
             throw PKCEError(.invalidArgument, "a store record is a JSON object")
         }

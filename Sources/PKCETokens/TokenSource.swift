@@ -177,6 +177,16 @@ public final class TokenSource: @unchecked Sendable {
         }
     }
 
+    /// The tokens after a resource refused `rejected` (a 401 with
+    /// `invalid_token`): refreshed now, however long the token had to run,
+    /// unless another thread or process has already replaced it.
+    public func token(replacing rejected: SecureBytes) throws(PKCEError) -> StoredToken {
+        locked {
+            if current.accessToken.buffer.elementsEqual(rejected.buffer) { current.expiresAt = 0 }
+        }
+        return try token()
+    }
+
     /// Copies a valid access token and a NUL into `out` and returns its
     /// length (see `token()`); `.bufferTooSmall` when it does not fit. The
     /// common case, no refresh due, reads the snapshot: no lock, nothing
@@ -209,7 +219,10 @@ public final class TokenSource: @unchecked Sendable {
         return try store.withLock { () throws(PKCEError) -> (StoredToken, TokenResponse?) in
             var base = stale
             if !unsaved, let stored = try store.load(key) {
-                if stored.isFresh(at: clock(), leeway: leeway) { return (stored, nil) }
+                // Another process's newer token; not the one a resource just refused.
+                if stored.isFresh(at: clock(), leeway: leeway), !stored.accessToken.buffer.elementsEqual(stale.accessToken.buffer) {
+                    return (stored, nil)
+                }
                 base = stored
             }
             // Before the refresh token is spent: tokens a rotating server sends

@@ -70,7 +70,7 @@ int add_params(const struct options *o, pkce_attempt *attempt) {
 /* Opened; checked as a save will need it when `writing` (a store only read
  * may sit where no new file can be made). Warns when others may read it,
  * as ssh does for a key; the library refuses one others may write. */
-static int open_store(const char *path, int writing, pkce_token_store **out) {
+int open_store(const char *path, int writing, pkce_token_store **out) {
     pkce_token_store *store = NULL;
     pkce_error *error = NULL;
     int readable = 0;
@@ -100,10 +100,17 @@ void entry_free(struct entry *entry) {
     pkce_string_free(entry->token_endpoint);
     pkce_string_free(entry->issuer);
     pkce_string_free(entry->subject);
+    pkce_string_free(entry->resource);
     memset(entry, 0, sizeof *entry);
 }
 
-int open_entry(const char *path, const char *subject, pkce_token_store **out, struct entry *entry) {
+/* Whether a token for `resource` may go to `url`: the library checks again. */
+static int covers(const char *resource, const char *url) {
+    size_t n = strlen(resource);
+    return strncmp(url, resource, n) == 0 && (url[n] == '\0' || url[n] == '/' || url[n] == '?');
+}
+
+int open_entry(const char *path, const char *subject, const char *url, pkce_token_store **out, struct entry *entry) {
     pkce_token_store *store = NULL;
     int code = open_store(path, 0, &store);
     if (code != EXIT_OK) return code;
@@ -113,7 +120,8 @@ int open_entry(const char *path, const char *subject, pkce_token_store **out, st
                                                 &entry->subject, &error);
         if (st == PKCE_ERR_NOT_FOUND) {
             pkce_error_free(error);
-            fprintf(stderr, "pkce: %s holds no saved token%s%s\n", path, subject ? " for subject " : "", subject ? subject : "");
+            fprintf(stderr, "pkce: %s holds no saved token%s%s%s%s\n", path, subject ? " for subject " : "", subject ? subject : "",
+                    url ? " for " : "", url ? url : "");
             code = EXIT_USAGE;
             break;
         }
@@ -121,7 +129,11 @@ int open_entry(const char *path, const char *subject, pkce_token_store **out, st
             code = fail("token store", st, error);
             break;
         }
-        if (!subject || strcmp(entry->subject, subject) == 0) {
+        if ((st = pkce_token_store_entry_resource(store, i, &entry->resource, &error)) != PKCE_OK) {
+            code = fail("token store", st, error);
+            break;
+        }
+        if ((!subject || strcmp(entry->subject, subject) == 0) && (!url || (*entry->resource && covers(entry->resource, url)))) {
             entry->index = i;
             *out = store;
             return EXIT_OK;

@@ -62,6 +62,15 @@ static int parse(int argc, char **argv, struct options *o) {
         else if (strcmp(a, "--save") == 0) TAKE(save);
         else if (strcmp(a, "--method") == 0) TAKE(method);
         else if (strcmp(a, "--subject") == 0) TAKE(subject);
+        else if (strcmp(a, "--resource") == 0) TAKE(resource);
+        else if (strcmp(a, "--challenge") == 0) TAKE(challenge);
+        else if (strcmp(a, "--data") == 0) TAKE(data);
+        else if (strcmp(a, "--header") == 0) {
+            if (!value || !strchr(value, ':') || value[0] == ':') return usage_error("--header needs 'Name: value'");
+            if (o->header_count == MAX_PARAMS) return usage_error("at most %d --header options", MAX_PARAMS);
+            o->headers[o->header_count++] = value;
+            i++;
+        }
         else if (strcmp(a, "--param") == 0) {
             if (!value || !strchr(value, '=') || value[0] == '=') return usage_error("--param needs NAME=VALUE");
             if (o->param_count == MAX_PARAMS) return usage_error("at most %d --param options", MAX_PARAMS);
@@ -110,6 +119,17 @@ static const struct { const char *name, *usage; } commands[] = {
                "           [--show-secrets] [--verbose]\n"
                "  Signs in with a loopback redirect (or the device grant) and prints the token response, with\n"
                "  the verified ID token's claims; --save keeps it in the token store FILE (mode 0600) for pkce token." },
+    { "login --resource", "pkce login --resource URL [--client-id ID | --client-id METADATA-URL] [--scope S]\n"
+                          "           [--challenge WWW-AUTHENTICATE] [--save FILE] [--ca-file FILE] [--timeout SECONDS]\n"
+                          "           [--browser-command PROGRAM | --no-browser] [--show-secrets] [--verbose]\n"
+                          "  Signs in to a protected resource (an MCP server) from its URL alone: finds its\n"
+                          "  authorization server, registers the client unless given its id, and binds the tokens\n"
+                          "  to the resource; --challenge takes a 401 or 403's WWW-Authenticate (a step-up). --save\n"
+                          "  also keeps discovery and registration, so the next sign-in goes straight to the browser." },
+    { "fetch", "pkce fetch URL [--token-file FILE] [--method M] [--header 'Name: value']... [--data BODY]\n"
+               "           [--subject SUB] [--ca-file FILE] [--verbose]\n"
+               "  Sends a request to a protected resource with the token a login --resource --save kept in\n"
+               "  FILE (default $PKCE_TOKEN_FILE), refreshed when due and once more on a 401, and prints the body." },
     { "refresh", "pkce refresh (--refresh-token TOKEN (--issuer URL | --token-endpoint URL) --client-id ID |\n"
                  "              --token-file FILE) [--subject SUB] [--ca-file FILE] [--save FILE] [--show-secrets]\n"
                  "              [--verbose]\n"
@@ -129,8 +149,16 @@ static const struct { const char *name, *usage; } commands[] = {
 };
 
 static int help(const char *command) {
-    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (command && strcmp(command, commands[i].name) == 0) { printf("usage: %s\n", commands[i].usage); return EXIT_OK; }
+    /* A command's forms: "login" and "login --resource". */
+    int found = 0;
+    for (size_t i = 0; command && i < sizeof commands / sizeof commands[0]; i++) {
+        size_t n = strlen(command);
+        if (strncmp(commands[i].name, command, n) == 0 && (commands[i].name[n] == '\0' || commands[i].name[n] == ' ')) {
+            printf("%s%s\n", found ? "\n" : "usage: ", commands[i].usage);
+            found = 1;
+        }
+    }
+    if (found) return EXIT_OK;
     printf("usage: pkce COMMAND [OPTIONS]   (libpkce %s)\n\n", pkce_version());
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) printf("%s\n\n", commands[i].usage);
     printf("Exit status: 0 success, 1 other failure, 2 usage, 3 OAuth error from the server,\n"
@@ -152,7 +180,8 @@ int main(int argc, char **argv) {
         if (strcmp(command, "pair") == 0) code = cmd_pair(&o);
         else if (strcmp(command, "challenge") == 0) code = cmd_challenge(&o);
         else if (strcmp(command, "url") == 0) code = cmd_url(&o);
-        else if (strcmp(command, "login") == 0) code = cmd_login(&o);
+        else if (strcmp(command, "login") == 0) code = o.resource ? login_resource(&o) : cmd_login(&o);
+        else if (strcmp(command, "fetch") == 0) code = cmd_fetch(&o);
         else if (strcmp(command, "refresh") == 0) code = cmd_refresh(&o);
         else if (strcmp(command, "revoke") == 0) code = cmd_revoke(&o);
         else if (strcmp(command, "discover") == 0) code = cmd_discover(&o);

@@ -38,7 +38,7 @@ static int token_file_member(struct options *o, const char *member, struct saved
     int code = EXIT_OK;
     if (f != stdin && strstr(json, "\"libpkce_tokens\"")) {
         memset(json, 0, n);
-        if ((code = open_entry(path, o->subject, &saved->store, &saved->entry)) != EXIT_OK) return code;
+        if ((code = open_entry(path, o->subject, NULL, &saved->store, &saved->entry)) != EXIT_OK) return code;
         options_from_entry(o, &saved->entry);
         pkce_error *error = NULL;
         if ((st = pkce_token_store_token(saved->store, saved->entry.index, &token, &error)) != PKCE_OK)
@@ -118,14 +118,15 @@ static int stored_access_token(pkce_client *client, const struct saved *saved, c
 }
 
 /* The client for refreshing the entry's tokens as they were filed: its
- * token endpoint, and its issuer as the key, without discovery. */
-static int entry_client(const struct options *o, const struct entry *entry, pkce_client **out) {
+ * token endpoint, its issuer as the key and its resource, without discovery. */
+int entry_client(const struct options *o, const struct entry *entry, pkce_client **out) {
     pkce_client *client = NULL;
     pkce_status st = pkce_client_new(entry->client_id, "http://127.0.0.1/callback", &client);
     if (st == PKCE_OK && o->verbose) pkce_client_set_log(client, PKCE_LOG_DEBUG, log_to_stderr, NULL);
     if (st == PKCE_OK && o->ca_file) st = pkce_client_set_ca_file(client, o->ca_file);
     if (st == PKCE_OK) st = pkce_client_set_token_endpoint(client, entry->token_endpoint);
     if (st == PKCE_OK && strcmp(entry->issuer, entry->token_endpoint) != 0) st = pkce_client_set_issuer(client, entry->issuer, 0);
+    if (st == PKCE_OK && *entry->resource) st = pkce_client_set_resource(client, entry->resource);
     if (st != PKCE_OK) {
         pkce_client_free(client);
         return fail("token", st, NULL);
@@ -137,7 +138,7 @@ static int entry_client(const struct options *o, const struct entry *entry, pkce
 int cmd_token(const struct options *o) {
     if (o->positional_count != 1) return usage_error("token needs one FILE");
     struct saved saved = { 0 };
-    int code = open_entry(o->positional[0], o->subject, &saved.store, &saved.entry);
+    int code = open_entry(o->positional[0], o->subject, NULL, &saved.store, &saved.entry);
     pkce_client *client = NULL;
     if (code == EXIT_OK) code = entry_client(o, &saved.entry, &client);
     char access_token[16384];

@@ -9,6 +9,7 @@
  *   signin.c    login: loopback redirect or device grant
  *   tokens.c    refresh, revoke, token, userinfo
  *   discover.c  discover
+ *   resource.c  login --resource, fetch: protected resources (MCP)
  *
  * See docs/man/pkce.1 for usage and exit codes. */
 #ifndef PKCE_TOOL_H
@@ -37,8 +38,11 @@ struct options {
     const char *issuer, *authorization_endpoint, *token_endpoint, *revocation_endpoint, *device_endpoint;
     const char *userinfo_endpoint, *client_id, *redirect_uri, *scope, *ca_file, *redirect_path, *browser_command;
     const char *refresh_token, *token, *token_file, *hint, *save, *method, *subject;
+    const char *resource, *challenge, *data;
     const char *params[MAX_PARAMS];
     int param_count;
+    const char *headers[MAX_PARAMS];
+    int header_count;
     uint16_t *ports;
     size_t port_count;
     int timeout, length, no_browser, device, show_secrets, verbose;
@@ -67,12 +71,17 @@ int check_save_store(const struct options *o);
 /* A store's entry: whose tokens they are and where they refresh. */
 struct entry {
     size_t index;
-    char *client_id, *token_endpoint, *issuer, *subject;
+    char *client_id, *token_endpoint, *issuer, *subject, *resource;
 };
 void entry_free(struct entry *entry);
 /* Opens the store `path` (warning when others may read it) and finds the
- * entry of `subject` (the first when NULL): EXIT_OK, or an exit code. */
-int open_entry(const char *path, const char *subject, pkce_token_store **store, struct entry *entry);
+ * entry of `subject` (the first when NULL) whose resource covers `url`
+ * (any entry when NULL): EXIT_OK, or an exit code. */
+int open_entry(const char *path, const char *subject, const char *url, pkce_token_store **store, struct entry *entry);
+/* Opens the store `path` (checked writable when `writing`), warning when others may read it. */
+int open_store(const char *path, int writing, pkce_token_store **out);
+/* The client that refreshes an entry's tokens as they were filed. */
+int entry_client(const struct options *o, const struct entry *entry, pkce_client **out);
 /* The options with what the entry says filled in where the command line
  * is silent: client id, issuer or token endpoint, subject. */
 void options_from_entry(struct options *o, const struct entry *entry);
@@ -87,5 +96,7 @@ int cmd_revoke(struct options *o);
 int cmd_token(const struct options *o);
 int cmd_userinfo(struct options *o);
 int cmd_discover(struct options *o);
+int login_resource(const struct options *o);
+int cmd_fetch(const struct options *o);
 
 #endif

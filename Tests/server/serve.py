@@ -792,6 +792,8 @@ def main():
     state.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA()
     ca.cert_pem.write_to_path(str(state / "ca.pem"))
+    # The MCP servers (mcp_server.py) issue their certificate from the same CA.
+    ca.private_key_pem.write_to_path(str(state / "ca.key"))
     good = ca.issue_cert("127.0.0.1", "localhost")
     wrong = ca.issue_cert("wrong.example")
 

@@ -23,4 +23,23 @@ export PKCE_TEST_PORT="$(field port)" PKCE_TEST_WRONG_HOST_PORT="$(field wrong_h
 export PKCE_TEST_KEEP_ALIVE_PORT="$(field keep_alive_port)" PKCE_TEST_HOSTILE_PORT="$(field hostile_port)"
 export PKCE_TEST_EXPIRED_PORT="$(field expired_port)"
 export PKCE_TEST_ISSUER="$(field issuer)" PKCE_TEST_CA="$(field ca)"
+# WITH_MCP=1: also the MCP servers of mcp_server.py (the MCP Python SDK's
+# authorization and resource servers), as PKCE_TEST_MCP, PKCE_TEST_MCP_TENANT,
+# PKCE_TEST_MCP_NOPKCE, with their request log in PKCE_TEST_MCP_LOG.
+if [ "${WITH_MCP:-0}" = 1 ]; then
+    "$python" "$(dirname "$0")/mcp_server.py" "$state" "$state" >"$state/mcp-log" 2>&1 &
+    mcp_pid=$!
+    cleanup() { kill "$pid" "$mcp_pid" 2>/dev/null; wait "$pid" "$mcp_pid" 2>/dev/null; rm -rf "$state"; }
+    i=0
+    while [ ! -s "$state/mcp.json" ]; do
+        i=$((i + 1))
+        if [ $i -gt 300 ] || ! kill -0 "$mcp_pid" 2>/dev/null; then
+            echo "the MCP test server did not start:" >&2; cat "$state/mcp-log" >&2; exit 1
+        fi
+        sleep 0.1
+    done
+    mcp() { "$python" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$state/mcp.json" "$1"; }
+    export PKCE_TEST_MCP="$(mcp main)" PKCE_TEST_MCP_TENANT="$(mcp tenant)" PKCE_TEST_MCP_NOPKCE="$(mcp nopkce)"
+    export PKCE_TEST_MCP_LOG="$state/mcp-requests.jsonl"
+fi
 "$@"
