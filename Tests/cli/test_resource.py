@@ -1,0 +1,161 @@
+"""pkce login --resource and pkce fetch against MCP servers protected by the
+MCP Python SDK's own authorization- and resource-server pieces
+(Tests/server/mcp_server.py, started by make test-cli): discovery from the
+resource's URL, dynamic registration, `resource` (RFC 8707) in every
+request, the well-known fallback, an issuer with a path, the refusal of a
+server that does not advertise PKCE, a step-up, and a second sign-in that
+asks the servers nothing before the browser."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from test_cli import BROWSER, CA, pkce
+
+MCP = os.environ.get("PKCE_TEST_MCP", "")
+TENANT = os.environ.get("PKCE_TEST_MCP_TENANT", "")
+NOPKCE = os.environ.get("PKCE_TEST_MCP_NOPKCE", "")
+LOG = os.environ.get("PKCE_TEST_MCP_LOG", "")
+MCP_HEADERS = ["--header", "Accept: application/json, text/event-stream", "--header", "Content-Type: application/json"]
+
+pytestmark = pytest.mark.skipif(not MCP, reason="needs the MCP test servers (make test-cli)")
+
+
+def requests_since(mark: int) -> List[Dict[str, Any]]:
+    """The requests the MCP servers logged after the first `mark`."""
+    return [json.loads(line) for line in Path(LOG).read_text().splitlines()[mark:]]
+
+
+def log_mark() -> int:
+    return len(Path(LOG).read_text().splitlines()) if Path(LOG).exists() else 0
+
+
+def login(store: Path, resource: str, *extra: str) -> Any:
+    return pkce("login", "--resource", resource, "--ca-file", CA, "--browser-command", BROWSER, "--save", str(store), *extra)
+
+
+def call(store: Path, tool: str, **arguments: Any) -> Any:
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}})
+    return pkce("fetch", "--token-file", str(store), "--ca-file", CA, *MCP_HEADERS, "--data", body, MCP)
+
+
+def test_sign_in_from_the_url_alone_then_call_a_tool(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    mark = log_mark()
+    result = login(store, MCP)
+    assert result.returncode == 0, result.stderr
+    seen = requests_since(mark)
+    paths = [(r["method"], r["path"]) for r in seen]
+    # The probe's 401 named resource_metadata; the root issuer's RFC 8414 document came first.
+    assert paths == [("GET", "/mcp"), ("GET", "/.well-known/oauth-protected-resource/mcp"),
+                     ("GET", "/.well-known/oauth-authorization-server"), ("POST", "/register"),
+                     ("GET", "/authorize"), ("POST", "/token")]
+    registration, authorize, token = seen[3], seen[4], seen[5]
+    assert "token_endpoint_auth_method" in registration["fields"] and registration["scope"] == "mcp"
+    assert authorize["resource"] == MCP and token["resource"] == MCP and authorize["scope"] == "mcp"
+    assert "code_challenge" in authorize["fields"] and "code_verifier" in token["fields"]
+    entry = json.loads(store.read_text())["entries"][0]
+    assert entry["resource"] == MCP and entry["scope"] == "mcp"
+    answer = call(store, "echo", text="hello")
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout)["result"]["structuredContent"] == {"result": "hello"}
+
+
+def test_second_sign_in_asks_nothing_before_the_browser(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    assert login(store, MCP).returncode == 0
+    mark = log_mark()
+    result = login(store, MCP)
+    assert result.returncode == 0, result.stderr
+    assert [(r["method"], r["path"]) for r in requests_since(mark)] == [("GET", "/authorize"), ("POST", "/token")]
+
+
+def test_step_up_from_a_403_on_one_tool(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    assert login(store, MCP).returncode == 0
+    refused = call(store, "admin_stats")
+    assert refused.returncode == 3 and "insufficient_scope" in refused.stderr
+    challenge = refused.stderr.split("--challenge '")[1].split("' --save")[0]
+    mark = log_mark()
+    stepped = login(store, MCP, "--challenge", challenge)
+    assert stepped.returncode == 0, stepped.stderr
+    seen = requests_since(mark)
+    # The kept registration was for scope mcp: the SDK's server holds clients to it, so a new one.
+    assert [r["path"] for r in seen] == ["/register", "/authorize", "/token"]
+    assert seen[1]["scope"] == "mcp admin" and seen[1]["resource"] == MCP
+    answer = call(store, "admin_stats")
+    assert answer.returncode == 0, answer.stderr
+    assert "42 users" in answer.stdout
+
+
+def test_refresh_carries_the_resource(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    assert login(store, MCP).returncode == 0
+    contents = json.loads(store.read_text())
+    contents["entries"][0]["expires_at"] = 1  # long past: the next use refreshes
+    store.write_text(json.dumps(contents))
+    store.chmod(0o600)
+    mark = log_mark()
+    token = pkce("token", str(store), "--ca-file", CA)
+    assert token.returncode == 0, token.stderr
+    refresh = [r for r in requests_since(mark) if r["path"] == "/token"]
+    assert len(refresh) == 1 and refresh[0]["resource"] == MCP and "refresh_token" in refresh[0]["fields"]
+    assert call(store, "echo", text="after refresh").returncode == 0
+
+
+def test_a_refused_token_is_refreshed_once_and_the_request_retried(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    assert login(store, MCP).returncode == 0
+    contents = json.loads(store.read_text())
+    contents["entries"][0]["access_token"] = "not-a-token-the-server-issued"
+    store.write_text(json.dumps(contents))
+    store.chmod(0o600)
+    mark = log_mark()
+    answer = call(store, "echo", text="retried")
+    assert answer.returncode == 0, answer.stderr
+    assert [r["path"] for r in requests_since(mark)] == ["/mcp", "/token", "/mcp"]
+
+
+def test_fallback_without_resource_metadata_and_an_issuer_with_a_path(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    mark = log_mark()
+    result = login(store, TENANT)
+    assert result.returncode == 0, result.stderr
+    paths = [r["path"] for r in requests_since(mark) if r["server"] == "tenant"]
+    assert paths == ["/mcp", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server/tenant",
+                     "/tenant/register", "/tenant/authorize", "/tenant/token"]
+    answer = pkce("fetch", "--token-file", str(store), "--ca-file", CA, TENANT)
+    assert answer.returncode == 0, answer.stderr
+    assert json.loads(answer.stdout) == {"ok": True, "scopes": ["mcp"]}
+
+
+def test_a_server_that_does_not_advertise_pkce_is_refused(tmp_path: Path) -> None:
+    mark = log_mark()
+    result = login(tmp_path / "tokens.json", NOPKCE)
+    assert result.returncode == 1
+    assert "code_challenge_methods_supported" in result.stderr
+    # Refused before any registration or browser.
+    assert [r["path"] for r in requests_since(mark) if r["server"] == "nopkce"] == [
+        "/mcp", "/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-authorization-server"]
+
+
+def test_a_token_is_never_sent_to_another_resource(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    assert login(store, MCP).returncode == 0
+    mark = log_mark()
+    other = MCP.replace("/mcp", "/mcp2")
+    answer = pkce("fetch", "--token-file", str(store), "--ca-file", CA, other)
+    assert answer.returncode == 2 and "holds no saved token for" in answer.stderr
+    assert requests_since(mark) == []
+
+
+def test_malformed_challenge_and_resource_are_usage_errors(tmp_path: Path) -> None:
+    bad = login(tmp_path / "t.json", MCP, "--challenge", 'Bearer scope="unterminated')
+    assert bad.returncode == 2 and "WWW-Authenticate" in bad.stderr
+    insecure = login(tmp_path / "t.json", "http://example.com/mcp")
+    assert insecure.returncode == 2
