@@ -11,6 +11,7 @@ import Glibc
 enum FuzzTarget: String, CaseIterable {
     case token, error, callback, callbackIss = "callback-iss", metadata, endpoint, verifier, idToken = "id-token", jwks
     case loopbackRequest = "loopback-request"
+    case wwwAuthenticate = "www-authenticate", resourceMetadata = "resource-metadata"
 
     func run(_ input: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -51,6 +52,12 @@ enum FuzzTarget: String, CaseIterable {
                 let request = LoopbackRequest(head: UnsafeBufferPointer(rebasing: input[..<end]))
                 _ = (request.target?.count, request.host?.utf8.count)
             }
+        case .wwwAuthenticate:
+            // Split at NUL: several headers, as a server may send.
+            let values = input.split(separator: 0, omittingEmptySubsequences: false).map { String(decoding: $0, as: UTF8.self) }
+            _ = try? ResourceChallenge(headers: values)
+        case .resourceMetadata:
+            _ = try? ProtectedResourceMetadata(json: input, requested: "https://rs.example/mcp")
         }
     }
 }
