@@ -29,7 +29,7 @@ public struct ClientRegistration: Sendable, Equatable {
 
     /// The registration request of a public native client (RFC 7591 2, 3.1):
     /// no secret (`token_endpoint_auth_method` "none"), the authorization
-    /// code and refresh grants, one redirect URI. `scope`, when given, is the
+    /// code and refresh grants, one redirect URI, `application_type` native. `scope`, when given, is the
     /// scope the client will ask for.
     public static func request(_ client: ClientConfiguration, redirectURI: String, clientName: String,
                                scope: String? = nil) throws(PKCEError) -> HTTPRequest {
@@ -45,8 +45,10 @@ public struct ClientRegistration: Sendable, Equatable {
         body.appendJSONString(clientName)
         body.append(",\"redirect_uris\":[")
         body.appendJSONString(redirectURI)
+        // application_type "native" (OpenID Connect Registration 2; MCP's SEP-837): an OpenID
+        // server takes loopback http redirect URIs only from a native client.
         body.append("],\"grant_types\":[\"authorization_code\",\"refresh_token\"],\"response_types\":[\"code\"],"
-                    + "\"token_endpoint_auth_method\":\"none\"")
+                    + "\"token_endpoint_auth_method\":\"none\",\"application_type\":\"native\"")
         if let scope, !scope.isEmpty {
             body.append(",\"scope\":")
             body.appendJSONString(scope)

@@ -153,7 +153,7 @@ func code<T>(_ body: () throws(PKCEError) -> T) -> PKCEError.Code? {
         }
         let request = try found.registrationRequest(redirectURI: "http://127.0.0.1:5000/callback", clientName: "Tool", scope: "mcp")
         #expect(request.url == "https://as.example/t/register")
-        #expect(request.body.string == #"{"client_name":"Tool","redirect_uris":["http://127.0.0.1:5000/callback"],"grant_types":["authorization_code","refresh_token"],"response_types":["code"],"token_endpoint_auth_method":"none","scope":"mcp"}"#)
+        #expect(request.body.string == #"{"client_name":"Tool","redirect_uris":["http://127.0.0.1:5000/callback"],"grant_types":["authorization_code","refresh_token"],"response_types":["code"],"token_endpoint_auth_method":"none","application_type":"native","scope":"mcp"}"#)
         let registered = try ClientRegistration(answer: answer(201, #"{"client_id":"c1","client_secret":"s","redirect_uris":["http://127.0.0.1:5000/callback"],"token_endpoint_auth_method":"none"}"#),
                                                 issuer: found.issuer, redirectURI: "http://127.0.0.1:5000/callback", scope: "mcp")
         #expect(registered.clientID == "c1" && registered.allows(scope: "mcp") && !registered.allows(scope: "mcp admin"))

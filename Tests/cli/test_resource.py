@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, List
 
@@ -159,3 +161,28 @@ def test_malformed_challenge_and_resource_are_usage_errors(tmp_path: Path) -> No
     assert bad.returncode == 2 and "WWW-Authenticate" in bad.stderr
     insecure = login(tmp_path / "t.json", "http://example.com/mcp")
     assert insecure.returncode == 2
+
+
+def oauth_requests(seen: List[Dict[str, Any]]) -> List[Any]:
+    """The OAuth requests of a sign-in: what two clients must agree on."""
+    return [(r["method"], r["path"], r["fields"], r["resource"], r["scope"]) for r in seen
+            if r["path"] != "/mcp"]
+
+
+def test_the_same_requests_as_the_sdks_own_client(tmp_path: Path) -> None:
+    mark = log_mark()
+    sdk = subprocess.run([sys.executable, str(Path(__file__).with_name("sdk_client.py")), MCP, CA],
+                         capture_output=True, text=True, timeout=60)
+    assert sdk.returncode == 0, sdk.stderr
+    assert json.loads(sdk.stdout)["result"]["result"]["structuredContent"] == {"result": "sdk"}
+    sdk_requests = oauth_requests(requests_since(mark))
+    mark = log_mark()
+    store = tmp_path / "tokens.json"
+    assert login(store, MCP).returncode == 0
+    assert call(store, "echo", text="libpkce").returncode == 0
+    ours = oauth_requests(requests_since(mark))
+    # Same requests, same order, same parameters (names; resource and scope values too).
+    assert ours == sdk_requests
+    assert [path for _, path, *_ in ours] == ["/.well-known/oauth-protected-resource/mcp",
+                                              "/.well-known/oauth-authorization-server", "/register", "/authorize",
+                                              "/token"]

@@ -132,7 +132,8 @@ def request_log(app: Any, server: str) -> Any:
         elif content_type.startswith("application/json") and body:
             try:
                 decoded = json.loads(body)
-                fields.update({k: v for k, v in decoded.items() if isinstance(v, str)} if isinstance(decoded, dict) else {})
+                if isinstance(decoded, dict):
+                    fields.update({k: v if isinstance(v, str) else json.dumps(v) for k, v in decoded.items()})
             except ValueError:
                 pass
         entry = {"server": server, "method": scope["method"], "path": scope["path"], "fields": sorted(fields),
