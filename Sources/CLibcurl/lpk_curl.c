@@ -3,9 +3,13 @@
 
 #include <dlfcn.h>
 #include <openssl/ssl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 /* One pointer per libcurl function used, filled by lpk_curl_open(). */
 static struct {
@@ -126,6 +130,65 @@ const char *lpk_curl_header(CURL *handle, const char *name) {
     struct curl_header *header = NULL;
     if (!fn.easy_header || fn.easy_header(handle, name, 0, CURLH_HEADER, -1, &header) != CURLHE_OK) return NULL;
     return header->value;
+}
+
+/* The sockets an easy handle has open, noted as libcurl makes them and
+ * forgotten as it closes them. Neither CURLINFO_ACTIVESOCKET (set once a
+ * transfer is done) nor the TLS session (libcurl reads through a BIO of its
+ * own) names the socket while a response arrives. */
+#define LPK_MAX_SOCKETS 8
+struct lpk_sockets {
+    curl_socket_t fd[LPK_MAX_SOCKETS];
+    int count;
+};
+
+static int note_socket(void *user, curl_socket_t fd, curlsocktype purpose) {
+    lpk_sockets *s = user;
+    if (purpose == CURLSOCKTYPE_IPCXN && s->count < LPK_MAX_SOCKETS) s->fd[s->count++] = fd;
+    return CURL_SOCKOPT_OK;
+}
+
+static int forget_socket(void *user, curl_socket_t fd) {
+    lpk_sockets *s = user;
+    for (int i = 0; i < s->count; i++)
+        if (s->fd[i] == fd) {
+            s->fd[i] = s->fd[--s->count];
+            break;
+        }
+    return close(fd);
+}
+
+/* Connected, TLS done, request not sent yet: a server that sent session
+ * tickets after its handshake (TLS 1.3) may hold the answer behind them
+ * until they are acknowledged. */
+static int ack_before_request(void *user, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
+                              int conn_local_port) {
+    (void)conn_primary_ip, (void)conn_local_ip, (void)conn_primary_port, (void)conn_local_port;
+    lpk_curl_ack_now(user);
+    return CURL_PREREQFUNC_OK;
+}
+
+lpk_sockets *lpk_curl_track_sockets(CURL *handle) {
+    lpk_sockets *s = calloc(1, sizeof *s);
+    if (!s) return NULL;
+    /* libcurl before 7.80 has no CURLOPT_PREREQFUNCTION: the status line's ACK still comes at once. */
+    if (fn.easy_setopt(handle, CURLOPT_PREREQFUNCTION, ack_before_request) == CURLE_OK)
+        fn.easy_setopt(handle, CURLOPT_PREREQDATA, s);
+    if (fn.easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, note_socket) != CURLE_OK ||
+        fn.easy_setopt(handle, CURLOPT_SOCKOPTDATA, s) != CURLE_OK ||
+        fn.easy_setopt(handle, CURLOPT_CLOSESOCKETFUNCTION, forget_socket) != CURLE_OK ||
+        fn.easy_setopt(handle, CURLOPT_CLOSESOCKETDATA, s) != CURLE_OK) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
+void lpk_sockets_free(lpk_sockets *sockets) { free(sockets); }
+
+void lpk_curl_ack_now(lpk_sockets *sockets) {
+    int on = 1;
+    for (int i = 0; i < sockets->count; i++) setsockopt(sockets->fd[i], IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
 }
 
 const char *lpk_curl_header_at(CURL *handle, const char *name, size_t index, size_t *amount) {

@@ -153,17 +153,25 @@ private final class EasyHandle {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     /// The URL the handle holds, so that an unchanged one is not set (and parsed) again.
     private var handleURL: [UInt8] = []
+    /// The handle's open sockets, for acknowledging a status line at once.
+    let sockets: OpaquePointer
 
     init(_ options: TransportOptions, generation: Int, share: OpaquePointer) throws(PKCEError) {
         guard let h = lpk_curl_easy_init() else { throw PKCEError(.outOfMemory, "curl_easy_init failed") }
+        guard let sockets = lpk_curl_track_sockets(h) else {
+            lpk_curl_easy_cleanup(h)
+            throw PKCEError(.outOfMemory, "no memory to track the handle's sockets")
+        }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
         guard Self.configure(h, options, errorBuffer: errorBuffer, share: share) else {
             lpk_curl_easy_cleanup(h)
+            lpk_sockets_free(sockets)
             errorBuffer.deallocate()
             throw PKCEError(.transport, "libcurl refused an option libpkce sets on every handle")
         }
         handle = h
+        self.sockets = sockets
         self.errorBuffer = errorBuffer
         self.generation = generation
     }
@@ -193,7 +201,8 @@ private final class EasyHandle {
     }
 
     deinit {
-        lpk_curl_easy_cleanup(handle)
+        lpk_curl_easy_cleanup(handle)  // closes the sockets through the tracker first
+        lpk_sockets_free(sockets)
         errorBuffer.deallocate()
     }
 
@@ -210,7 +219,7 @@ private final class EasyHandle {
         // A request with extra headers (a bearer token, say) gets a list of its own, wiped and freed after the transfer.
         let ownHeaders = request.extraHeaders.isEmpty ? nil : try Self.headers(headers, plus: request.extraHeaders)
         defer { ownHeaders.map(Self.wipeAndFree) }
-        let sink = try ResponseSink()
+        let sink = try ResponseSink(sockets: sockets)
         errorBuffer[0] = 0
         let code = request.body.withBytes { body in
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders ?? headers)
@@ -346,8 +355,13 @@ private final class ResponseSink {
     /// Header bytes received, counted against our own limit: below libcurl's
     /// (300 KB in all), whose failure is a transfer error that says nothing.
     var headerBytes = 0
+    /// The sockets of the transfer's handle, to acknowledge the status line at once.
+    let sockets: OpaquePointer
 
-    init() throws(PKCEError) { writer = try ByteWriter(capacity: 1024) }
+    init(sockets: OpaquePointer) throws(PKCEError) {
+        self.sockets = sockets
+        writer = try ByteWriter(capacity: 1024)
+    }
 
     func finish() throws(PKCEError) -> SecureBytes {
         guard let writer = writer.take() else { return try SecureBytes("") }
@@ -374,6 +388,11 @@ private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, In
     _, size, count, context in
     guard let context else { return 0 }
     let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
+    // The status line is here: acknowledge its segment now. A server that
+    // writes the head and the body apart, with Nagle's algorithm on (uvicorn
+    // over TLS does), holds the body until this ACK, which Linux would delay
+    // by 40 ms: 44 ms a request where 1 ms will do.
+    if sink.headerBytes == 0 { lpk_curl_ack_now(sink.sockets) }
     let (length, overflow) = size.multipliedReportingOverflow(by: count)
     sink.headerBytes = overflow ? Int.max : sink.headerBytes.addingReportingOverflow(length).partialValue
     return sink.headerBytes <= HTTPResponse.maxHeaderBytes ? length : 0  // 0 stops libcurl with CURLE_WRITE_ERROR

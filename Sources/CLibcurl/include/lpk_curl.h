@@ -57,6 +57,14 @@ CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value); /
 /* The value of response header `name` of the last transfer, owned by the
  * handle until its next transfer; NULL when absent or libcurl is older than 7.84. */
 const char *lpk_curl_header(CURL *handle, const char *name);
+/* The sockets of one easy handle, for lpk_curl_ack_now: tracked from
+ * lpk_curl_track_sockets on (NULL when out of memory), freed after
+ * curl_easy_cleanup has closed them. */
+typedef struct lpk_sockets lpk_sockets;
+lpk_sockets *lpk_curl_track_sockets(CURL *handle);
+void lpk_sockets_free(lpk_sockets *sockets);
+/* Sends the ACKs the kernel holds on the handle's connections now (TCP_QUICKACK). */
+void lpk_curl_ack_now(lpk_sockets *sockets);
 /* The index-th of the last response's headers called name (its value), and
  * how many there are in *amount; NULL past the last or without curl_easy_header. */
 const char *lpk_curl_header_at(CURL *handle, const char *name, size_t index, size_t *amount);
