@@ -410,6 +410,8 @@ bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/b
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(PYTHON) Tests/bench/bench_signin.py ./$(BUILD)/bench_listener ./$(BUILD)/pkce
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) $(PYTHON) Tests/bench/bench_tokens.py ./$(BUILD)/bench_tokens ./$(BUILD)/pkce \
 	    $(BUILD)/bench-tokens
+	WITH_MCP=1 LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) sh Tests/server/with-server.sh $(PYTHON) \
+	    $(PYTHON) Tests/bench/bench_resource.py ./$(BUILD)/pkce Tests/signin/scripted-browser
 
 # What the statically linked Swift standard library and runtime weigh alone:
 # Tests/bench/floor.swift, linked as the library is (release flags, the
