@@ -1150,6 +1150,39 @@ pkce_status pkce_resource_set_challenge(pkce_resource *resource, const char *www
 pkce_status pkce_resource_sign_in(pkce_resource *resource, pkce_client *client, pkce_browser browser,
                                   const char *program, int timeout_ms, pkce_token **out, pkce_error **error);
 
+/* Sans-I/O: the same steps for a caller with its own HTTP stack (most MCP
+ * hosts stream over their own). Send each request pkce_resource_next_request
+ * gives (PKCE_ERR_NOT_FOUND once discovery is done) and hand its answer to
+ * pkce_resource_handle_response: status, the WWW-Authenticate value (NULL
+ * when none) and the body. Then, unless a client id was set, send
+ * pkce_resource_registration_request's request (RFC 7591, for redirect_uri,
+ * the loopback URI the caller's listener is bound to) and hand its answer
+ * to pkce_resource_handle_registration. pkce_resource_configure then sets
+ * client up as pkce_resource_sign_in would (endpoints, issuer, client id,
+ * resource, scope, redirect_uri), ready for pkce_attempt_new.
+ * Errors: as pkce_client_apply_metadata, PKCE_ERR_RESOURCE_MISMATCH,
+ * PKCE_ERR_PKCE_NOT_ADVERTISED, PKCE_ERR_DISCOVERY (no metadata at any URL:
+ * the message lists them), PKCE_ERR_NOT_CONFIGURED (discovery not done),
+ * PKCE_ERR_REGISTRATION, PKCE_ERR_OAUTH (the registration's error answer). */
+pkce_status pkce_resource_next_request(pkce_resource *resource, pkce_http_request **out);
+pkce_status pkce_resource_handle_response(pkce_resource *resource, int http_status, const char *www_authenticate,
+                                          const char *body, size_t body_length, pkce_error **error);
+pkce_status pkce_resource_registration_request(pkce_resource *resource, const char *redirect_uri, pkce_http_request **out);
+pkce_status pkce_resource_handle_registration(pkce_resource *resource, const char *redirect_uri, int http_status,
+                                              const char *body, size_t body_length, pkce_error **error);
+pkce_status pkce_resource_configure(pkce_resource *resource, pkce_client *client, const char *redirect_uri,
+                                    pkce_error **error);
+
+/* Makes pkce_token_source_fetch answer a 403 insufficient_scope itself: a
+ * new sign-in as pkce_resource_sign_in does (browser, program, timeout_ms as
+ * there; the resource's settings as they are now), for the challenged scope
+ * plus the token's, then the request again; at most twice for one request,
+ * and never for a scope the token already has (PKCE_ERR_INSUFFICIENT_SCOPE
+ * then). The source's client is reconfigured by the sign-in. resource NULL
+ * turns it off (the default: the 403 is returned). */
+pkce_status pkce_token_source_set_step_up(pkce_token_source *source, pkce_resource *resource, pkce_browser browser,
+                                          const char *program, int timeout_ms);
+
 /* The value of parameter `name` (any case) of the first Bearer or DPoP
  * challenge in a WWW-Authenticate value (RFC 9110 11.6.1: several
  * challenges, quoted strings with escapes, token68), in *value_out (free
@@ -1162,8 +1195,9 @@ pkce_status pkce_challenge_param(const char *www_authenticate, const char *name,
  * PUT, PATCH or DELETE; headers: header_count "Name: value" lines
  * (Content-Type, Accept, ...); body may be NULL. A 401 with invalid_token
  * gets one refresh and one retry. Any answer with a status is PKCE_OK:
- * read it from *out (a 403 insufficient_scope included: pass its
- * WWW-Authenticate to pkce_resource_set_challenge and sign in again).
+ * read it from *out (a 403 insufficient_scope included, unless
+ * pkce_token_source_set_step_up; else pass its WWW-Authenticate to
+ * pkce_resource_set_challenge and sign in again).
  * Redirects are not followed. Errors: PKCE_ERR_RESOURCE_MISMATCH (url is not
  * the token's resource or below it: the token is never sent elsewhere),
  * PKCE_ERR_INVALID_ARGUMENT, and those of pkce_client_send. */

@@ -88,6 +88,12 @@ public final class ResourceDiscovery {
         }
     }
 
+    /// `handle` for an answer the caller received: its status, WWW-Authenticate values and body.
+    public func handle(httpStatus: Int, wwwAuthenticate: [String], body: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        try ServerAnswer.checkEnvelope(httpStatus: httpStatus, size: body.count)
+        try handle(HTTPResponse(status: httpStatus, body: SecureBytes(body), wwwAuthenticate: wwwAuthenticate))
+    }
+
     private func noMetadata(_ what: String, _ status: Int) -> PKCEError {
         PKCEError(.discovery, "\(what): tried \(tried.joined(separator: ", "))", httpStatus: status)
     }
@@ -123,8 +129,11 @@ public struct DiscoveredResource: Sendable {
     public var acceptsClientIDMetadataDocument: Bool { server.acceptsClientIDMetadataDocument }
 
     /// The scope to ask for (the MCP order): the challenge's, else the
-    /// resource's `scopes_supported`, else none.
-    public func scope(for challenge: ResourceChallenge?) -> String? {
+    /// resource's `scopes_supported`, else none. A step-up (a challenge with
+    /// `insufficient_scope`) asks for `granted`, what the current token
+    /// has, too: the new token must still do what the old one did.
+    public func scope(for challenge: ResourceChallenge?, granted: String? = nil) -> String? {
+        if let challenge, challenge.isInsufficientScope { return ScopeList.union(granted, challenge.scope) }
         if let scope = challenge?.scope { return scope }
         guard let scopes = resourceScopes, !scopes.isEmpty else { return nil }
         return scopes.joined(separator: " ")

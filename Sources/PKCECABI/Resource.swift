@@ -5,15 +5,27 @@ import PKCESignIn
 import PKCETokens
 import PKCETransport
 
-// A pkce_resource handle: the resource's URL and the options of its sign-in.
+// A pkce_resource handle: the resource's URL and the options of its
+// sign-in; for a caller with its own HTTP stack, the discovery and the
+// registration it drives step by step.
 final class ResourceHandle {
     let url: String
     let canonical: SecureBytes
     var options = ResourceSignInOptions()
+    /// Made by the first pkce_resource_next_request, with the challenge set then.
+    var discovery: ResourceDiscovery?
+    var registration: ClientRegistration?
 
     init(_ url: String) throws(PKCEError) {
         canonical = try SecureBytes(ProtectedResource.canonicalURI(url))
         self.url = url
+    }
+
+    func discovered() throws(PKCEError) -> DiscoveredResource {
+        guard let result = discovery?.result else {
+            throw PKCEError(.notConfigured, "discovery is not done: answer pkce_resource_next_request's requests first")
+        }
+        return result
     }
 }
 
@@ -103,6 +115,16 @@ public func pkce_resource_set_challenge(_ resource: OpaquePointer?, _ wwwAuthent
     }
 }
 
+/// The handle's options with the browser and timeout of a sign-in call.
+private func signInOptions(_ handle: ResourceHandle, _ browser: pkce_browser, _ program: UnsafePointer<CChar>?,
+                           _ timeoutMilliseconds: Int32) throws(PKCEError) -> ResourceSignInOptions {
+    guard timeoutMilliseconds >= 0 else { throw PKCEError(.invalidArgument, "timeout_ms is negative") }
+    var options = handle.options
+    options.browser = try Browser(browser, program)
+    options.timeoutMilliseconds = timeoutMilliseconds == 0 ? 300_000 : Int(timeoutMilliseconds)
+    return options
+}
+
 @_cdecl("pkce_resource_sign_in") @implementation
 public func pkce_resource_sign_in(_ resource: OpaquePointer?, _ client: OpaquePointer?, _ browser: pkce_browser,
                                   _ program: UnsafePointer<CChar>?, _ timeoutMilliseconds: Int32,
@@ -111,11 +133,96 @@ public func pkce_resource_sign_in(_ resource: OpaquePointer?, _ client: OpaquePo
     status(detail: error) { () throws(PKCEError) in
         let handle = try required(resource, ResourceHandle.self), client = try required(client, OAuthClient.self)
         let out = try required(out)
-        guard timeoutMilliseconds >= 0 else { throw PKCEError(.invalidArgument, "timeout_ms is negative") }
-        var options = handle.options
-        options.browser = try Browser(browser, program)
-        options.timeoutMilliseconds = timeoutMilliseconds == 0 ? 300_000 : Int(timeoutMilliseconds)
-        out.pointee = retained(try client.signIn(resource: handle.url, options: options))
+        out.pointee = retained(try client.signIn(resource: handle.url,
+                                                 options: signInOptions(handle, browser, program, timeoutMilliseconds)))
+    }
+}
+
+@_cdecl("pkce_resource_next_request") @implementation
+public func pkce_resource_next_request(_ resource: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let handle = try required(resource, ResourceHandle.self), out = try required(out)
+        if handle.discovery == nil {
+            let discovery = try ResourceDiscovery(resource: handle.url, challenge: handle.options.challenge)
+            discovery.preferredIssuer = handle.options.preferredIssuer
+            handle.discovery = discovery
+        }
+        guard let request = try handle.discovery?.nextRequest() else { throw PKCEError(.notFound, "discovery is done") }
+        out.pointee = retained(request)
+    }
+}
+
+@_cdecl("pkce_resource_handle_response") @implementation
+public func pkce_resource_handle_response(_ resource: OpaquePointer?, _ httpStatus: Int32, _ wwwAuthenticate: UnsafePointer<CChar>?,
+                                          _ body: UnsafePointer<CChar>?, _ bodyLength: Int,
+                                          _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let handle = try required(resource, ResourceHandle.self)
+        guard let discovery = handle.discovery else {
+            throw PKCEError(.invalidArgument, "no request to answer: call pkce_resource_next_request first")
+        }
+        let bytes = try body.map { (body) throws(PKCEError) in try byteBuffer(body, bodyLength) } ?? UnsafeBufferPointer(start: nil, count: 0)
+        try discovery.handle(httpStatus: Int(httpStatus), wwwAuthenticate: try optionalString(wwwAuthenticate).map { [$0] } ?? [],
+                             body: bytes)
+    }
+}
+
+@_cdecl("pkce_resource_registration_request") @implementation
+public func pkce_resource_registration_request(_ resource: OpaquePointer?, _ redirectURI: UnsafePointer<CChar>?,
+                                               _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let handle = try required(resource, ResourceHandle.self), out = try required(out)
+        let found = try handle.discovered()
+        let scope = handle.options.scope(for: found, granted: nil)
+        out.pointee = retained(try found.registrationRequest(redirectURI: string(redirectURI), clientName: handle.options.clientName,
+                                                             scope: scope))
+    }
+}
+
+@_cdecl("pkce_resource_handle_registration") @implementation
+public func pkce_resource_handle_registration(_ resource: OpaquePointer?, _ redirectURI: UnsafePointer<CChar>?, _ httpStatus: Int32,
+                                              _ body: UnsafePointer<CChar>?, _ bodyLength: Int,
+                                              _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let handle = try required(resource, ResourceHandle.self), body = try required(body)
+        let found = try handle.discovered()
+        let scope = handle.options.scope(for: found, granted: nil)
+        handle.registration = try ClientRegistration(httpStatus: Int(httpStatus), body: byteBuffer(body, bodyLength),
+                                                     issuer: found.issuer, redirectURI: string(redirectURI), scope: scope)
+    }
+}
+
+@_cdecl("pkce_resource_configure") @implementation
+public func pkce_resource_configure(_ resource: OpaquePointer?, _ client: OpaquePointer?, _ redirectURI: UnsafePointer<CChar>?,
+                                    _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let handle = try required(resource, ResourceHandle.self), client = try required(client, OAuthClient.self)
+        let found = try handle.discovered(), redirectURI = try string(redirectURI)
+        let clientID: String
+        if let registration = handle.registration {
+            clientID = registration.clientID
+        } else if let given = handle.options.clientID {
+            clientID = given.hasPrefix("https://") && found.acceptsClientIDMetadataDocument
+                ? try found.metadataDocumentClient(given, redirectURI: redirectURI).clientID : given
+        } else {
+            throw PKCEError(.registration, "no client: set a client id or register (pkce_resource_registration_request)")
+        }
+        let scope = handle.options.scope(for: found, granted: nil)
+        client.configuration = try found.configuration(clientID: clientID, redirectURI: redirectURI, scope: scope)
+    }
+}
+
+@_cdecl("pkce_token_source_set_step_up") @implementation
+public func pkce_token_source_set_step_up(_ source: OpaquePointer?, _ resource: OpaquePointer?, _ browser: pkce_browser,
+                                          _ program: UnsafePointer<CChar>?, _ timeoutMilliseconds: Int32) -> pkce_status {
+    status { () throws(PKCEError) in
+        let source = try required(source, TokenSource.self)
+        guard let resource else {
+            source.stepUp = nil
+            return
+        }
+        let handle = try required(resource, ResourceHandle.self)
+        source.stepUp(signingInTo: handle.url, options: try signInOptions(handle, browser, program, timeoutMilliseconds))
     }
 }
 

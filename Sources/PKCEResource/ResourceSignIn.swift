@@ -21,6 +21,9 @@ public struct ResourceSignInOptions: Sendable {
     /// `insufficient_scope` with `scope` asks for those scopes on top of
     /// the ones already granted (a step-up).
     public var challenge: ResourceChallenge?
+    /// The scope the current token was granted, which a step-up keeps; nil
+    /// takes it from the store's token for the resource.
+    public var grantedScope: String?
     /// The issuer to prefer when the resource lists several authorization servers.
     public var preferredIssuer: String?
     /// Where discovery, registration and the tokens are kept; nil keeps nothing.
@@ -29,6 +32,13 @@ public struct ResourceSignInOptions: Sendable {
     public var timeoutMilliseconds = 300_000
 
     public init() {}
+
+    /// The scope to sign in for: `scope`, else what the resource asks for
+    /// (`DiscoveredResource.scope`), keeping on a step-up `grantedScope`, or
+    /// else `granted` (what a kept token was granted).
+    public func scope(for discovered: DiscoveredResource, granted: String?) -> String? {
+        scope ?? discovered.scope(for: challenge, granted: grantedScope ?? granted)
+    }
 }
 
 extension OAuthClient {
@@ -47,10 +57,8 @@ extension OAuthClient {
         let store = options.store
         let log = configuration.log
         let discovered = try discover(resource: url, options: options)
-        var scope = options.scope ?? discovered.scope(for: options.challenge)
-        if options.scope == nil, let challenge = options.challenge, challenge.isInsufficientScope {
-            scope = ScopeList.union(try grantedScope(discovered, store: store), challenge.scope)
-        }
+        let granted = options.grantedScope == nil ? try grantedScope(discovered, store: store) : nil
+        let scope = options.scope(for: discovered, granted: granted)
         let (registration, listener) = try register(discovered, options: options, scope: scope)
         configuration = try discovered.configuration(clientID: registration.clientID, redirectURI: listener.redirectURI, scope: scope)
         log?(.info, "resource: signing in to \(PKCEError.printable(discovered.resource, limit: 200)) at "
@@ -130,5 +138,20 @@ extension OAuthClient {
             }
         }
         return (registration, listener)
+    }
+}
+
+extension TokenSource {
+    /// Makes `send` answer a 403 `insufficient_scope` with a new browser
+    /// sign-in to `url` (see `OAuthClient.signIn(resource:options:)`) for the
+    /// challenged scopes and those granted, through this source's client.
+    public func stepUp(signingInTo url: String, options: ResourceSignInOptions) {
+        let client = client
+        stepUp = { (challenge, granted) throws(PKCEError) -> TokenResponse in
+            var options = options
+            options.challenge = challenge
+            options.grantedScope = granted
+            return try client.signIn(resource: url, options: options)
+        }
     }
 }

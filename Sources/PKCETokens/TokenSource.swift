@@ -15,7 +15,8 @@ import Synchronization
 public final class TokenSource: @unchecked Sendable {
     public let client: OAuthClient
     public let store: TokenStore?
-    public let key: StoredToken.Key
+    /// Whose tokens these are, as the store files them (`replace` may refile them).
+    public var key: StoredToken.Key { locked { current.key } }
     /// Seconds before expiry at which a token counts as expired (default 60).
     public var leeway: Int64 {
         get { locked { leewaySeconds } }
@@ -33,11 +34,24 @@ public final class TokenSource: @unchecked Sendable {
         set { locked { refreshed = newValue } }
     }
 
+    /// Signs in again for a resource's `insufficient_scope` challenge, given
+    /// the scope the current token has, and returns the new tokens.
+    public typealias StepUp = @Sendable (ResourceChallenge, _ granted: String?) throws(PKCEError) -> TokenResponse
+
+    /// What `send` does with a 403 `insufficient_scope`: nil returns it to
+    /// the caller; a handler signs in again (at most `maxStepUps` times for
+    /// one request, and never for a scope the token already has).
+    public var stepUp: StepUp? {
+        get { locked { stepUpHandler } }
+        set { locked { stepUpHandler = newValue } }
+    }
+
     // Guarded by `mutex`; each change of what the common call needs publishes a new snapshot.
     private var current: StoredToken { didSet { publishSnapshot() } }
     private var leewaySeconds: Int64 = 60 { didSet { publishSnapshot() } }
     private var fixed: Int64? { didSet { publishSnapshot() } }
     private var refreshed: (@Sendable (TokenResponse) -> Void)?
+    private var stepUpHandler: StepUp?
     private var refreshing = false
     /// Counts finished refreshes, so that a waiter knows whether the one it waited for failed.
     private var generation = 0
@@ -57,6 +71,26 @@ public final class TokenSource: @unchecked Sendable {
     private var retired: [UnsafeMutableRawPointer] = []
     private static let snapshotHeader = 24
 
+    /// Where the client's tokens are filed: its issuer (or token endpoint),
+    /// client id and resource, and `subject`; and its token endpoint.
+    private static func key(_ configuration: ClientConfiguration, subject: String) throws(PKCEError) -> (StoredToken.Key, String) {
+        guard let tokenEndpoint = configuration.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
+        let key = StoredToken.Key(issuer: configuration.issuer ?? tokenEndpoint.url, clientID: configuration.clientID,
+                                  subject: subject, resource: configuration.resource ?? "")
+        return (key, tokenEndpoint.url)
+    }
+
+    /// Takes the tokens of a new sign-in in place of the current ones (a
+    /// step-up), filed as the client is configured now (the sign-in may have
+    /// registered another client) and saved to the store.
+    public func replace(with answer: TokenResponse) throws(PKCEError) {
+        let (subject, receivedAt) = locked { (current.key.subject, now()) }
+        let (key, tokenEndpoint) = try Self.key(client.configuration, subject: answer.idTokenClaims?.subject.string ?? subject)
+        let entry = StoredToken(answer, key: key, tokenEndpoint: tokenEndpoint, receivedAt: receivedAt)
+        try store?.withLock { () throws(PKCEError) in try store?.save(entry) }
+        locked { current = entry }
+    }
+
     /// Unix seconds from the system's real-time clock.
     public static func systemTime() -> Int64 { Int64(time(nil)) }
 
@@ -67,13 +101,9 @@ public final class TokenSource: @unchecked Sendable {
     /// this client, its issuer and `subject` (`.notFound` when there is none).
     public init(client: OAuthClient, token: TokenResponse?, store: TokenStore?, subject: String? = nil,
                 fixedTime: Int64? = nil) throws(PKCEError) {
-        let configuration = client.configuration
-        guard let tokenEndpoint = configuration.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
-        let key = StoredToken.Key(issuer: configuration.issuer ?? tokenEndpoint.url, clientID: configuration.clientID,
-                                  subject: subject ?? token?.idTokenClaims?.subject.string ?? "",
-                                  resource: configuration.resource ?? "")
+        let (key, tokenEndpoint) = try Self.key(client.configuration, subject: subject ?? token?.idTokenClaims?.subject.string ?? "")
         if let token {
-            current = StoredToken(token, key: key, tokenEndpoint: tokenEndpoint.url, receivedAt: fixedTime ?? Self.systemTime())
+            current = StoredToken(token, key: key, tokenEndpoint: tokenEndpoint, receivedAt: fixedTime ?? Self.systemTime())
             let entry = current
             try store?.withLock { () throws(PKCEError) in try store?.save(entry) }
         } else {
@@ -85,7 +115,6 @@ public final class TokenSource: @unchecked Sendable {
         }
         self.client = client
         self.store = store
-        self.key = key
         fixed = fixedTime.flatMap { $0 > 0 ? $0 : nil }
         // Only now that nothing can throw: a failed init runs no deinit.
         mutex = .allocate(capacity: 1)
@@ -218,7 +247,7 @@ public final class TokenSource: @unchecked Sendable {
         guard let store else { return try refreshAtServer(stale, clock: clock) }
         return try store.withLock { () throws(PKCEError) -> (StoredToken, TokenResponse?) in
             var base = stale
-            if !unsaved, let stored = try store.load(key) {
+            if !unsaved, let stored = try store.load(stale.key) {
                 // Another process's newer token; not the one a resource just refused.
                 if stored.isFresh(at: clock(), leeway: leeway), !stored.accessToken.buffer.elementsEqual(stale.accessToken.buffer) {
                     return (stored, nil)
@@ -249,7 +278,7 @@ public final class TokenSource: @unchecked Sendable {
             throw PKCEError(.tokenExpired, "the access token expired and there is no refresh token: sign in again")
         }
         let answer = try refreshToken.withBytes { (bytes) throws(PKCEError) in try client.refresh(refreshToken: bytes) }
-        let fresh = StoredToken(answer, key: key, tokenEndpoint: stale.tokenEndpoint, receivedAt: clock(), previous: stale)
+        let fresh = StoredToken(answer, key: stale.key, tokenEndpoint: stale.tokenEndpoint, receivedAt: clock(), previous: stale)
         return (fresh, answer)
     }
 }

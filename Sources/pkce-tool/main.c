@@ -90,6 +90,7 @@ static int parse(int argc, char **argv, struct options *o) {
         else if (strcmp(a, "--device") == 0) o->device = 1;
         else if (strcmp(a, "--show-secrets") == 0) o->show_secrets = 1;
         else if (strcmp(a, "--verbose") == 0) o->verbose = 1;
+        else if (strcmp(a, "--step-up") == 0) o->step_up = 1;
         else if (strcmp(a, "--") == 0) { /* the rest are arguments, e.g. a verifier that starts with "--" */
             for (i++; i < argc; i++) {
                 if (o->positional_count == 2) return usage_error("unexpected argument %s", argv[i]);
@@ -127,9 +128,11 @@ static const struct { const char *name, *usage; } commands[] = {
                           "  to the resource; --challenge takes a 401 or 403's WWW-Authenticate (a step-up). --save\n"
                           "  also keeps discovery and registration, so the next sign-in goes straight to the browser." },
     { "fetch", "pkce fetch URL [--token-file FILE] [--method M] [--header 'Name: value']... [--data BODY]\n"
+               "           [--step-up [--browser-command PROGRAM | --no-browser] [--timeout SECONDS]]\n"
                "           [--subject SUB] [--ca-file FILE] [--verbose]\n"
                "  Sends a request to a protected resource with the token a login --resource --save kept in\n"
-               "  FILE (default $PKCE_TOKEN_FILE), refreshed when due and once more on a 401, and prints the body." },
+               "  FILE (default $PKCE_TOKEN_FILE), refreshed when due and once more on a 401, and prints the body;\n"
+               "  --step-up signs in again when the resource asks for more scope (403 insufficient_scope)." },
     { "refresh", "pkce refresh (--refresh-token TOKEN (--issuer URL | --token-endpoint URL) --client-id ID |\n"
                  "              --token-file FILE) [--subject SUB] [--ca-file FILE] [--save FILE] [--show-secrets]\n"
                  "              [--verbose]\n"

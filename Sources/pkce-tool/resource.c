@@ -6,6 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+static pkce_browser browser_of(const struct options *o) {
+    return o->no_browser ? PKCE_BROWSER_PRINT : o->browser_command ? PKCE_BROWSER_PROGRAM : PKCE_BROWSER_SYSTEM;
+}
+
 int login_resource(const struct options *o) {
     if (o->issuer || o->authorization_endpoint || o->token_endpoint || o->device)
         return usage_error("--resource finds the server itself: no --issuer, endpoints or --device with it");
@@ -34,10 +38,8 @@ int login_resource(const struct options *o) {
         if (st == PKCE_ERR_CHALLENGE_MALFORMED || st == PKCE_ERR_NOT_FOUND) code = EXIT_USAGE;
     }
     if (code == EXIT_OK) {
-        pkce_browser browser = o->no_browser ? PKCE_BROWSER_PRINT
-                             : o->browser_command ? PKCE_BROWSER_PROGRAM : PKCE_BROWSER_SYSTEM;
         pkce_token *token = NULL;
-        st = pkce_resource_sign_in(resource, client, browser, o->browser_command, o->timeout * 1000, &token, &error);
+        st = pkce_resource_sign_in(resource, client, browser_of(o), o->browser_command, o->timeout * 1000, &token, &error);
         code = st == PKCE_OK ? print_token(o, client, token, NULL) : fail("sign-in", st, error);
     }
     pkce_token_store_free(store);
@@ -68,7 +70,7 @@ static int report(const struct options *o, const pkce_http_response *response) {
     fprintf(stderr, "pkce: fetch: HTTP %d%s%s\n", status, error ? ": " : "", error ? error : "");
     int insufficient = error && strcmp(error, "insufficient_scope") == 0;
     if (insufficient && scope)
-        fprintf(stderr, "pkce: the resource wants scope '%s': sign in for it with\n"
+        fprintf(stderr, "pkce: the resource wants scope '%s': run again with --step-up, or sign in for it with\n"
                         "  pkce login --resource %s --challenge '%s' --save %s\n", scope, o->positional[0], challenge, fetch_store(o));
     pkce_string_free(error);
     pkce_string_free(scope);
@@ -86,10 +88,19 @@ int cmd_fetch(const struct options *o) {
     pkce_client *client = NULL;
     if (code == EXIT_OK) code = entry_client(o, &entry, &client);
     pkce_token_source *source = NULL;
+    pkce_resource *resource = NULL;
     pkce_error *error = NULL;
     pkce_status st = PKCE_OK;
     if (code == EXIT_OK && (st = pkce_token_source_new(client, NULL, store, entry.subject, &source, &error)) != PKCE_OK)
         code = fail("token", st, error);
+    /* A step-up signs in to the entry's resource with what the store kept: its discovery, its registration. */
+    if (code == EXIT_OK && o->step_up) {
+        st = pkce_resource_new(entry.resource, &resource);
+        if (st == PKCE_OK) st = pkce_resource_set_store(resource, store);
+        if (st == PKCE_OK)
+            st = pkce_token_source_set_step_up(source, resource, browser_of(o), o->browser_command, o->timeout * 1000);
+        if (st != PKCE_OK) code = fail("step-up", st, NULL);
+    }
     if (code == EXIT_OK) {
         pkce_http_response *response = NULL;
         st = pkce_token_source_fetch(source, method, o->positional[0], o->headers, (size_t)o->header_count, o->data,
@@ -103,6 +114,7 @@ int cmd_fetch(const struct options *o) {
         pkce_http_response_free(response);
     }
     pkce_token_source_free(source);
+    pkce_resource_free(resource);
     pkce_client_free(client);
     entry_free(&entry);
     pkce_token_store_free(store);

@@ -45,7 +45,7 @@ struct options {
     int header_count;
     uint16_t *ports;
     size_t port_count;
-    int timeout, length, no_browser, device, show_secrets, verbose;
+    int timeout, length, no_browser, device, show_secrets, verbose, step_up;
     const char *positional[2];
     int positional_count;
 };

@@ -41,9 +41,9 @@ def login(store: Path, resource: str, *extra: str) -> Any:
     return pkce("login", "--resource", resource, "--ca-file", CA, "--browser-command", BROWSER, "--save", str(store), *extra)
 
 
-def call(store: Path, tool: str, **arguments: Any) -> Any:
+def call(store: Path, tool: str, *extra: str, **arguments: Any) -> Any:
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {"name": tool, "arguments": arguments}})
-    return pkce("fetch", "--token-file", str(store), "--ca-file", CA, *MCP_HEADERS, "--data", body, MCP)
+    return pkce("fetch", "--token-file", str(store), "--ca-file", CA, *MCP_HEADERS, "--data", body, *extra, MCP)
 
 
 def test_sign_in_from_the_url_alone_then_call_a_tool(tmp_path: Path) -> None:
@@ -186,3 +186,27 @@ def test_the_same_requests_as_the_sdks_own_client(tmp_path: Path) -> None:
     assert [path for _, path, *_ in ours] == ["/.well-known/oauth-protected-resource/mcp",
                                               "/.well-known/oauth-authorization-server", "/register", "/authorize",
                                               "/token"]
+
+
+def test_fetch_steps_up_by_itself_and_never_loops(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    assert login(store, MCP).returncode == 0
+    step_up = ("--step-up", "--browser-command", BROWSER)
+    mark = log_mark()
+    answer = call(store, "admin_stats", *step_up)
+    assert answer.returncode == 0, answer.stderr
+    assert "42 users" in answer.stdout
+    seen = requests_since(mark)
+    assert [r["path"] for r in seen] == ["/mcp", "/register", "/authorize", "/token", "/mcp"]
+    assert seen[2]["scope"] == "mcp admin" and seen[2]["resource"] == MCP
+    assert json.loads(store.read_text())["entries"][0]["scope"] == "mcp admin"
+    # Always one more scope: two step-ups, then a stop.
+    mark = log_mark()
+    escalate = call(store, "escalate", *step_up)
+    assert escalate.returncode == 3 and "after 2 step-ups" in escalate.stderr
+    assert [r["path"] for r in requests_since(mark)].count("/authorize") == 2
+    # Asking for what the token has: no sign-in at all.
+    mark = log_mark()
+    stubborn = call(store, "stubborn", *step_up)
+    assert stubborn.returncode == 3 and "already has" in stubborn.stderr
+    assert [r["path"] for r in requests_since(mark)] == ["/mcp"]

@@ -52,7 +52,7 @@ from mcp.server.mcpserver import MCPServer
 from mcp.shared.auth import OAuthClientInformationFull, OAuthToken
 
 STATE = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(".")
-SCOPES = ["mcp", "admin"]
+SCOPES = ["mcp", "admin", "s1", "s2", "s3"]
 
 
 class Provider:
@@ -169,11 +169,19 @@ def scope_gate(app: Any, provider: Provider, resource_metadata: str) -> Any:
             call = {}
         token = dict(scope["headers"]).get(b"authorization", b"").decode()[7:]
         granted = provider.access_tokens.get(token)
-        if (isinstance(call, dict) and call.get("method") == "tools/call"
-                and call.get("params", {}).get("name") == "admin_stats"
-                and granted is not None and "admin" not in granted.scopes):
-            challenge = (f'Bearer error="insufficient_scope", scope="mcp admin", '
-                         f'resource_metadata="{resource_metadata}", error_description="admin_stats needs scope admin"')
+        name = call.get("params", {}).get("name") if isinstance(call, dict) and call.get("method") == "tools/call" else None
+        wanted = None
+        if name == "admin_stats" and granted is not None and "admin" not in granted.scopes:
+            wanted = "mcp admin"
+        elif name == "escalate" and granted is not None:
+            # Always one scope more than the token has: a client must not follow it for ever.
+            more = [s for s in ("s1", "s2", "s3") if s not in granted.scopes][:1]
+            wanted = " ".join(granted.scopes + more)
+        elif name == "stubborn" and granted is not None:
+            wanted = " ".join(granted.scopes)  # asks for what the token has: no sign-in can help
+        if wanted is not None:
+            challenge = (f'Bearer error="insufficient_scope", scope="{wanted}", '
+                         f'resource_metadata="{resource_metadata}", error_description="{name} needs more scope"')
             response = JSONResponse({"error": "insufficient_scope"}, status_code=403,
                                     headers={"WWW-Authenticate": challenge})
             return await response(scope, receive, send)
@@ -206,6 +214,16 @@ def main_app(port: int, provider: Provider) -> Any:
     def admin_stats() -> str:
         """Needs scope admin."""
         return "42 users"
+
+    @server.tool()
+    def escalate() -> str:
+        """Never answered: the scope gate always wants one more scope."""
+        return "unreachable"
+
+    @server.tool()
+    def stubborn() -> str:
+        """Never answered: the scope gate wants the scope the token has."""
+        return "unreachable"
 
     app = server.streamable_http_app(stateless_http=True, json_response=True)
     return scope_gate(app, provider, f"{base}/.well-known/oauth-protected-resource/mcp")
