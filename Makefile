@@ -382,7 +382,7 @@ $(eval $(call sanitized,t,thread,-L$(SWIFT_RUNTIME) -ldispatch -lBlocksRuntime,5
 # The ctypes binding: mypy --strict, then pytest against the same server.
 test-python: $(LIB) venv
 	cd bindings/python && ../../$(PYTHON) -m mypy --strict --cache-dir=../../$(BUILD)/mypy-cache libpkce tests/test_typing.py
-	sh Tests/server/with-server.sh $(PYTHON) env LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) \
+	WITH_MCP=1 sh Tests/server/with-server.sh $(PYTHON) env LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) \
 	    PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 
 test-abi: $(LIB)

@@ -29,9 +29,12 @@ from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError
                       IssuerMismatchError, IssuerMissingError, JWKSError, JWKSUnknownError, ListenerError, NotConfiguredError, OAuthError,
                       PKCEError, PortInUseError, ResponseError, S256UnsupportedError, SignInError, SignInRacedError, SignInTimeoutError,
                       SlowDownError, StateMismatchError, Status, StoreError, TLSError, TokenExpiredError,
-                      TransportError, TransportTimeoutError,
+                      TransportError, TransportTimeoutError, ResourceError, ChallengeMalformedError,
+                      ResourceMismatchError, RegistrationError, PKCENotAdvertisedError, InsufficientScopeError,
                       error_slot, raise_for)
 from ._native import handle_t, lib, take_string, text
+from ._values import Browser, HTTPRequest, Token, _browser, _claims, _Handle, _to_c, _to_c_opt
+from ._resource import HTTPResponse, Resource, challenge_param
 
 __version__ = "0.1.0"
 #: The version of the loaded C library.
@@ -75,27 +78,6 @@ class LogLevel(enum.IntEnum):
     WARNING = 2
     INFO = 3
     DEBUG = 4
-
-
-class Browser(enum.IntEnum):
-    """``pkce_browser`` of pkce.h; `make test` fails when the two differ."""
-
-    SYSTEM = 0
-    PROGRAM = 1
-    PRINT = 2
-
-
-def _to_c(value: str, what: str = "argument") -> bytes:
-    """A str as a C string; a NUL inside would silently cut it short, so it is refused."""
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be str, not {type(value).__name__}")
-    if "\0" in value:
-        raise InvalidArgumentError(Status.INVALID_ARGUMENT, f"{what} contains a NUL character")
-    return value.encode("utf-8")
-
-
-def _to_c_opt(value: Optional[str], what: str = "argument") -> Optional[bytes]:
-    return None if value is None else _to_c(value, what)
 
 
 class _Buffers(threading.local):
@@ -169,155 +151,11 @@ def state_matches(expected: str, received: str) -> bool:
     return bool(status == Status.OK)
 
 
-def _repr_without(record: Any, secrets: Tuple[str, ...]) -> str:
-    """A record's repr that leaves out the fields holding secrets."""
-    shown = ", ".join(f"{name}={getattr(record, name)!r}" for name in record._fields if name not in secrets)
-    return f"{type(record).__name__}({shown})"
-
-
-class HTTPRequest(NamedTuple):
-    """A request to send with any HTTP client (sans-I/O). ``body`` holds secrets."""
-
-    method: str
-    url: str
-    headers: List[Tuple[str, str]]
-    body: bytes
-
-    def __repr__(self) -> str:
-        return _repr_without(self, ("body",))
-
-    @staticmethod
-    def _take(handle: handle_t) -> HTTPRequest:
-        try:
-            headers = []
-            name, value = ctypes.c_char_p(), ctypes.c_char_p()
-            for i in range(lib.pkce_http_request_header_count(handle)):
-                raise_for(lib.pkce_http_request_header(handle, i, ctypes.byref(name), ctypes.byref(value)))
-                headers.append((text(name.value) or "", text(value.value) or ""))
-            length = ctypes.c_size_t()
-            body = lib.pkce_http_request_body(handle, ctypes.byref(length))
-            return HTTPRequest(method=text(lib.pkce_http_request_method(handle)) or "",
-                               url=text(lib.pkce_http_request_url(handle)) or "",
-                               headers=headers, body=ctypes.string_at(body, length.value))
-        finally:
-            lib.pkce_http_request_free(handle)
-
-
-class Token(NamedTuple):
-    """A token response (RFC 6749 5.1). ``raw`` is the whole JSON object, for provider extras
-    such as WorkOS's ``user`` and ``organization_id``. Immutable; its repr leaves out every secret."""
-
-    access_token: str
-    token_type: Optional[str]
-    expires_in: Optional[int]
-    #: When the access token expires, from the time the answer was parsed; None when unknown.
-    expires_at: Optional[datetime.datetime]
-    refresh_token: Optional[str]
-    scope: Optional[str]
-    id_token: Optional[str]
-    raw: Dict[str, Any]
-    #: The ID token's claims once verified (an ``openid`` scope, through the
-    #: client); None when there is no ID token or it was not verified.
-    claims: Optional[Dict[str, Any]] = None
-
-    def __repr__(self) -> str:
-        return _repr_without(self, ("access_token", "refresh_token", "id_token", "raw", "claims"))
-
-    @property
-    def subject(self) -> Optional[str]:
-        """The verified ID token's ``sub``, or None."""
-        return None if self.claims is None else str(self.claims["sub"])
-
-    @staticmethod
-    def parse(http_status: int, body: bytes) -> Token:
-        """Parses a token endpoint's answer as the library does (deviations, limits, errors)."""
-        out, err = handle_t(), error_slot()
-        raise_for(lib.pkce_token_parse(http_status, body, len(body), ctypes.byref(out), ctypes.byref(err)), err)
-        return Token._take(out)
-
-    @staticmethod
-    def _take(handle: handle_t) -> Token:
-        try:
-            return Token._read(handle)
-        finally:
-            lib.pkce_token_free(handle)
-
-    @staticmethod
-    def _read(handle: handle_t) -> Token:
-        """A Token from a borrowed pkce_token handle."""
-        import datetime
-        import json
-        seconds = ctypes.c_int64()
-        expires_in = seconds.value if lib.pkce_token_expires_in(handle, ctypes.byref(seconds)) == 0 else None
-        now = datetime.datetime.now(datetime.timezone.utc)
-        length = ctypes.c_size_t()
-        raw = json.loads(ctypes.string_at(lib.pkce_token_json(handle, ctypes.byref(length)), length.value))
-        verified = lib.pkce_token_id_token_claims(handle)
-        return Token(access_token=text(lib.pkce_token_access_token(handle)) or "",
-                     token_type=text(lib.pkce_token_token_type(handle)), expires_in=expires_in,
-                     expires_at=None if expires_in is None else now + datetime.timedelta(seconds=expires_in),
-                     refresh_token=text(lib.pkce_token_refresh_token(handle)),
-                     scope=text(lib.pkce_token_scope(handle)), id_token=text(lib.pkce_token_id_token(handle)),
-                     raw=raw, claims=_claims(verified) if verified else None)
-
-    def _handle(self) -> handle_t:
-        """A pkce_token of this token's answer (to free), for calls that take one."""
-        import json
-        body = json.dumps(self.raw).encode()
-        out = handle_t()
-        raise_for(lib.pkce_token_parse(200, body, len(body), ctypes.byref(out), None))
-        return out
-
-
-def _claims(handle: Any) -> Dict[str, Any]:
-    """The JSON object of a pkce_id_token, as a dict."""
-    import json
-    length = ctypes.c_size_t()
-    payload = ctypes.string_at(lib.pkce_id_token_json(handle, ctypes.byref(length)), length.value)
-    claims: Dict[str, Any] = json.loads(payload)
-    return claims
-
-
 def _jwks_bytes(jwks: Union[str, bytes, Dict[str, Any]]) -> bytes:
     if isinstance(jwks, dict):
         import json
         return json.dumps(jwks).encode()
     return jwks.encode() if isinstance(jwks, str) else bytes(jwks)
-
-
-#: Any handle class, so that ``with Client(...) as c`` keeps c's type.
-_H = TypeVar("_H", bound="_Handle")
-
-
-class _Handle:
-    """An owned library handle, released by close(), ``with``, or garbage collection."""
-
-    _free: Any = None
-    _handle: Optional[handle_t] = None  # until __init__ succeeds, so that __del__ always works
-
-    def __init__(self, handle: handle_t) -> None:
-        self._handle: Optional[handle_t] = handle
-
-    @property
-    def handle(self) -> handle_t:
-        if self._handle is None:
-            raise InvalidArgumentError(Status.INVALID_ARGUMENT, f"this {type(self).__name__} is closed")
-        return self._handle
-
-    def close(self) -> None:
-        """Releases the library object, which wipes the secrets it holds."""
-        if self._handle is not None:
-            type(self)._free(self._handle)
-            self._handle = None
-
-    def __enter__(self: _H) -> _H:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        self.close()
 
 
 class AuthorizationAttempt(_Handle):
@@ -386,7 +224,7 @@ class Client(_Handle):
 
     _free = lib.pkce_client_free
 
-    def __init__(self, client_id: str, redirect_uri: str, *, authorization_endpoint: Optional[str] = None,
+    def __init__(self, client_id: Optional[str], redirect_uri: Optional[str], *, authorization_endpoint: Optional[str] = None,
                  token_endpoint: Optional[str] = None, revocation_endpoint: Optional[str] = None,
                  scope: Optional[str] = None, issuer: Optional[str] = None, require_iss: bool = True,
                  ca_file: Optional[str] = None, ca_path: Optional[str] = None,
@@ -412,11 +250,15 @@ class Client(_Handle):
         is verified on every exchange (see pkce.h, "OpenID Connect").
 
         ``max_idle_connections`` bounds the kept-alive connections the client keeps for reuse: as many
-        as were in use at once, so that threads sharing the client find theirs again."""
+        as were in use at once, so that threads sharing the client find theirs again.
+
+        ``client_id`` and ``redirect_uri`` both None make a client for :meth:`Resource.sign_in`,
+        which finds the server and the client id itself."""
         handle = handle_t()
-        if not client_id:
+        blank = client_id is None and redirect_uri is None
+        if not blank and not client_id:
             raise InvalidArgumentError(Status.INVALID_ARGUMENT, "client_id is empty")
-        raise_for(lib.pkce_client_new(_to_c(client_id, "client_id"), _to_c(redirect_uri, "redirect_uri"),
+        raise_for(lib.pkce_client_new(_to_c_opt(client_id, "client_id"), _to_c_opt(redirect_uri, "redirect_uri"),
                                       ctypes.byref(handle)), what="redirect_uri")
         super().__init__(handle)
         h = self.handle
@@ -741,15 +583,6 @@ def _log_to(logger: Optional[logging.Logger]) -> Tuple[Any, Optional[int]]:
     return _native.LogFunction(forward), (max(wanted) if wanted else None)
 
 
-_BROWSERS = {"system": Browser.SYSTEM, "print": Browser.PRINT}
-
-
-def _browser(browser: str) -> Tuple[int, Optional[bytes]]:
-    if browser in _BROWSERS:
-        return _BROWSERS[browser], None
-    return Browser.PROGRAM, _to_c(browser, "browser program")
-
-
 def open_browser(url: str, browser: str = "system") -> None:
     """Opens ``url`` as :meth:`Client.sign_in` would (``browser``: "system", "print", or a program)."""
     how, program = _browser(browser)
@@ -847,6 +680,7 @@ class TokenSource(_Handle):
         self._client, self._store = client, store  # the source uses both: keep them alive
         raise_for(lib.pkce_token_source_set_leeway(self.handle, leeway))
         self._callback: Any = None
+        self._step_up: Optional[Resource] = None
         if on_refresh is not None:
             def forward(answer: handle_t, _user_data: Any) -> None:
                 on_refresh(Token._read(answer))
@@ -866,6 +700,29 @@ class TokenSource(_Handle):
     def set_time(self, unix_seconds: int) -> None:
         """A fixed "now" for tests; 0 returns to the system clock."""
         raise_for(lib.pkce_token_source_set_time(self.handle, unix_seconds))
+
+    def fetch(self, method: str, url: str, *, headers: Optional[Mapping[str, str]] = None,
+              body: Optional[bytes] = None) -> HTTPResponse:
+        """A request to the resource the tokens are for, with the access token (refreshed when due,
+        and once more on a 401 ``invalid_token``); any answer with a status is returned. Raises
+        ResourceMismatchError for a URL outside the tokens' resource: the token goes nowhere else;
+        InsufficientScopeError when a step-up (:meth:`step_up`) cannot help."""
+        lines = [_to_c(f"{name}: {value}", name) for name, value in (headers or {}).items()]
+        array = (ctypes.c_char_p * max(len(lines), 1))(*lines)
+        out, err = handle_t(), error_slot()
+        raise_for(lib.pkce_token_source_fetch(self.handle, _to_c(method, "method"), _to_c(url, "url"), array, len(lines),
+                                              body, 0 if body is None else len(body), ctypes.byref(out),
+                                              ctypes.byref(err)), err)
+        return HTTPResponse._take(out)
+
+    def step_up(self, resource: Optional[Resource], *, browser: str = "system", timeout: float = 300.0) -> None:
+        """Makes :meth:`fetch` answer a 403 ``insufficient_scope`` with a new sign-in to ``resource``
+        for the scope asked for plus the token's (at most twice a request, never for a scope the
+        token has); None returns the 403 instead."""
+        how, program = _browser(browser)
+        self._step_up = resource  # the library borrows it: keep it alive
+        raise_for(lib.pkce_token_source_set_step_up(self.handle, None if resource is None else resource.handle, how,
+                                                    program, max(1, int(timeout * 1000))))
 
 
 class DeviceAuthorization(_Handle):
@@ -912,6 +769,8 @@ def metadata_urls(issuer: str) -> List[str]:
 __all__ = [
     "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "ClientAuth", "Endpoint",
     "FileTokenStore", "TokenSource", "StoreError", "TokenExpiredError",
+    "HTTPResponse", "Resource", "challenge_param", "ResourceError", "ChallengeMalformedError", "ResourceMismatchError",
+    "RegistrationError", "PKCENotAdvertisedError", "InsufficientScopeError",
     "LogLevel", "CancelledError", "DeviceAuthorization",
     "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",
     "SignInRacedError", "SignInTimeoutError", "SlowDownError", "open_browser",
