@@ -99,6 +99,10 @@ public struct ClientRegistration: Sendable, Equatable {
             throw PKCEError(.urlInsecure, "a client id metadata document is an https URL")
         }
         _ = try URLRules.endpoint(url)
+        let afterHost = url.utf8.dropFirst(8).drop { $0 != UInt8(ascii: "/") }
+        guard afterHost.count > 1 else {
+            throw PKCEError(.urlInvalid, "a client id metadata document's URL has a path (not just /)")
+        }
         guard let issuer = client.issuer else { throw PKCEError(.notConfigured, "no issuer: discover the server first") }
         guard client.acceptsClientIDMetadataDocument else {
             throw PKCEError(.registration, "the server does not take client id metadata documents "

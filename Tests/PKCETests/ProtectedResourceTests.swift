@@ -167,6 +167,7 @@ func code<T>(_ body: () throws(PKCEError) -> T) -> PKCEError.Code? {
         let document = try found.metadataDocumentClient("https://app.example/client.json", redirectURI: "http://127.0.0.1:5000/callback")
         #expect(document.clientID == "https://app.example/client.json")
         #expect(code { () throws(PKCEError) in try found.metadataDocumentClient("http://app.example/c.json", redirectURI: "http://127.0.0.1:5/cb") } == .urlInsecure)
+        #expect(code { () throws(PKCEError) in try found.metadataDocumentClient("https://app.example/", redirectURI: "http://127.0.0.1:5/cb") } == .urlInvalid)
         let kept = try registered.record().withUnsafeBufferPointer { (json) throws(PKCEError) in try ClientRegistration(record: json) }
         #expect(kept == registered)
         let record = try found.record(discoveredAt: 1000)

@@ -31,3 +31,27 @@ def test_readme_c_sign_in(tmp_path: Path) -> None:
     assert re.fullmatch(r"signed in; access token of \d+ characters\n", result.stdout)
     usage = subprocess.run([str(tmp_path / "signin")], capture_output=True, text=True, env=environment)
     assert usage.returncode == 2
+
+
+def test_readme_mcp_sign_in(tmp_path: Path) -> None:
+    """The README's MCP program, compiled as printed, against the MCP SDK's servers (make test-cli)."""
+    mcp = os.environ.get("PKCE_TEST_MCP")
+    if not mcp:
+        import pytest
+        pytest.skip("needs the MCP test servers (make test-cli)")
+    readme = (ROOT / "README.md").read_text()
+    section = readme.split("## Sign in to an MCP server from its URL", 1)[1]
+    code = re.search(r"```c\n(.*?)```", section, re.S)
+    assert code is not None
+    source = tmp_path / "mcp.c"
+    source.write_text(code.group(1))
+    build = ROOT / "build"
+    subprocess.run(["cc", "-Wall", "-Wextra", "-Werror", "-std=c11", f"-I{ROOT / 'include'}", str(source),
+                    f"-L{build}", "-lpkce", "-o", str(tmp_path / "mcp")], check=True)
+    environment = dict(os.environ, LD_LIBRARY_PATH=str(build), BROWSER=str(ROOT / "Tests" / "signin" / "scripted-browser"),
+                       PKCE_TEST_BROWSER="follow")
+    result = subprocess.run([str(tmp_path / "mcp"), mcp, os.environ["PKCE_TEST_CA"]], capture_output=True, text=True,
+                            env=environment, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("HTTP 200: ") and '"text":"hello"' in result.stdout
+    assert (tmp_path / "mcp-tokens.json").exists()

@@ -210,3 +210,56 @@ def test_fetch_steps_up_by_itself_and_never_loops(tmp_path: Path) -> None:
     stubborn = call(store, "stubborn", *step_up)
     assert stubborn.returncode == 3 and "already has" in stubborn.stderr
     assert [r["path"] for r in requests_since(mark)] == ["/mcp"]
+
+
+# The Authlib server (Tests/server/resource_routes.py) as a second, different
+# authorization server with a protected resource of its own: nothing above
+# is tuned to the MCP SDK's implementation.
+ISSUER = os.environ.get("PKCE_TEST_ISSUER", "")
+API = ISSUER + "/api"
+
+
+def authlib_requests() -> List[Any]:
+    import requests
+    seen: List[Any] = requests.get(ISSUER + "/_resource/requests", verify=CA, timeout=10).json()
+    return seen
+
+
+def test_authlib_registration_resource_indicators_and_its_resource(tmp_path: Path) -> None:
+    store = tmp_path / "tokens.json"
+    before = len(authlib_requests())
+    result = login(store, API)
+    assert result.returncode == 0, result.stderr
+    seen = authlib_requests()[before:]
+    assert [(m, p) for m, p, _, _ in seen] == [
+        ("GET", "/api"), ("GET", "/.well-known/oauth-protected-resource/api"), ("POST", "/register"),
+        ("GET", "/authorize"), ("POST", "/token")]
+    assert seen[3][3] == API and seen[4][3] == API  # RFC 8707, which the server checks
+    entry = json.loads(store.read_text())["entries"][0]
+    assert entry["resource"] == API and entry["scope"] == "notes"
+    assert "\"client_secret\":" not in store.read_text()  # Authlib sends one anyway: never kept
+    notes = pkce("fetch", "--token-file", str(store), "--ca-file", CA, API + "/notes")
+    assert notes.returncode == 0, notes.stderr
+    assert json.loads(notes.stdout)["notes"] == ["signed in through RFC 9728"]
+    # Refresh with the resource: the server refuses one without it (invalid_target).
+    contents = json.loads(store.read_text())
+    contents["entries"][0]["expires_at"] = 1
+    store.write_text(json.dumps(contents))
+    store.chmod(0o600)
+    before = len(authlib_requests())
+    assert pkce("token", str(store), "--ca-file", CA).returncode == 0
+    refreshes = [entry for entry in authlib_requests()[before:] if entry[1] == "/token"]
+    assert len(refreshes) == 1 and refreshes[0][3] == API
+
+
+def test_authlib_metadata_document_client(tmp_path: Path) -> None:
+    document = ISSUER + "/clients/pkce-cli.json"
+    before = len(authlib_requests())
+    result = login(tmp_path / "tokens.json", API, "--client-id", document)
+    assert result.returncode == 0, result.stderr
+    seen = authlib_requests()[before:]
+    paths = [p for _, p, _, _ in seen]
+    assert "/register" not in paths and "/clients/pkce-cli.json" in paths  # the server fetched the document
+    authorize = next(entry for entry in seen if entry[1] == "/authorize")
+    assert "client_id" in authorize[2]
+    assert json.loads((tmp_path / "tokens.json").read_text())["entries"][0]["client_id"] == document

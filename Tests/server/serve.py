@@ -41,6 +41,8 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from werkzeug.serving import make_server
 
+import resource_routes
+
 CLIENT_ID = "libpkce-test"
 CONFIDENTIAL_ID = "libpkce-confidential"
 # Characters that must be encoded in Basic credentials (RFC 6749 2.3.1).
@@ -98,6 +100,7 @@ class AuthorizationCode:
         self.code_challenge = request.payload.data.get("code_challenge")
         self.code_challenge_method = request.payload.data.get("code_challenge_method")
         self.nonce = request.payload.data.get("nonce")
+        self.resource = request.payload.data.get("resource")  # RFC 8707: checked at the token endpoint
         self.auth_time = int(time.time())
 
     def get_redirect_uri(self):
@@ -187,7 +190,10 @@ class CodeGrant(grants.AuthorizationCodeGrant):
 
     def query_authorization_code(self, code, client):
         with lock:
-            return codes.get(code)
+            found = codes.get(code)
+        if found is not None:
+            resource_routes.check_target(found.resource)
+        return found
 
     def delete_authorization_code(self, authorization_code):
         with lock:
@@ -205,6 +211,7 @@ class RefreshGrant(grants.RefreshTokenGrant):
         with lock:
             token = tokens.get(refresh_token)
         if token and not token.revoked and token.data.get("refresh_token") == refresh_token:
+            resource_routes.check_target(token.data.get("resource"))
             return token
         return None
 
@@ -227,7 +234,7 @@ class Revocation(RevocationEndpoint):
 
 
 def save_token(token_data, request):
-    token = Token(dict(token_data))
+    token = Token(dict(token_data, resource=resource_routes.current_resource()))
     with lock:
         tokens[token_data["access_token"]] = token
         if "refresh_token" in token_data:
@@ -397,8 +404,11 @@ class DeviceGrant(DeviceCodeGrant):
 def create_app(issuer):
     app = Flask(__name__)
     app.config["OAUTH2_REFRESH_TOKEN_GENERATOR"] = True
-    server = AuthorizationServer(app, query_client=lambda cid: {CLIENT_ID: CLIENT, CONFIDENTIAL_ID: CONFIDENTIAL}.get(cid),
+    fixed = {CLIENT_ID: CLIENT, CONFIDENTIAL_ID: CONFIDENTIAL}
+    registered = []  # resource_routes' lookup, once installed below
+    server = AuthorizationServer(app, query_client=lambda cid: fixed.get(cid) or registered[0](cid),
                                  save_token=save_token)
+    registered.append(resource_routes.install(app, server, issuer, Client, tokens))
     ISSUER[0] = issuer
     server.register_grant(CodeGrant, [CodeChallenge(required=True), SignIn(require_nonce=True)])
     server.register_grant(RefreshGrant, [Refreshed()])
@@ -427,8 +437,10 @@ def create_app(issuer):
             "jwks_uri": issuer + "/jwks",
             "userinfo_endpoint": issuer + "/userinfo",
             "id_token_signing_alg_values_supported": ["RS256", "PS256", "ES256", "EdDSA"],
-            "scopes_supported": ["openid", "email", "profile"],
+            "scopes_supported": ["openid", "email", "profile", "notes"],
             "subject_types_supported": ["public"],
+            "registration_endpoint": issuer + "/register",
+            "client_id_metadata_document_supported": True,
         }
         base.update(overrides)
         return jsonify(base)
@@ -792,6 +804,7 @@ def main():
     state.mkdir(parents=True, exist_ok=True)
     ca = trustme.CA()
     ca.cert_pem.write_to_path(str(state / "ca.pem"))
+    resource_routes.CA[0] = str(state / "ca.pem")
     # The MCP servers (mcp_server.py) issue their certificate from the same CA.
     ca.private_key_pem.write_to_path(str(state / "ca.key"))
     good = ca.issue_cert("127.0.0.1", "localhost")
