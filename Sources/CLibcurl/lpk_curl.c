@@ -140,11 +140,13 @@ const char *lpk_curl_header(CURL *handle, const char *name) {
 struct lpk_sockets {
     curl_socket_t fd[LPK_MAX_SOCKETS];
     int count;
+    int connected;  /* a socket was made since the last request: its handshake may have left an ACK pending */
 };
 
 static int note_socket(void *user, curl_socket_t fd, curlsocktype purpose) {
     lpk_sockets *s = user;
     if (purpose == CURLSOCKTYPE_IPCXN && s->count < LPK_MAX_SOCKETS) s->fd[s->count++] = fd;
+    s->connected = 1;
     return CURL_SOCKOPT_OK;
 }
 
@@ -164,7 +166,9 @@ static int forget_socket(void *user, curl_socket_t fd) {
 static int ack_before_request(void *user, char *conn_primary_ip, char *conn_local_ip, int conn_primary_port,
                               int conn_local_port) {
     (void)conn_primary_ip, (void)conn_local_ip, (void)conn_primary_port, (void)conn_local_port;
-    lpk_curl_ack_now(user);
+    lpk_sockets *s = user;
+    if (s->connected) lpk_curl_ack_now(s);  /* a reused connection has no handshake behind it */
+    s->connected = 0;
     return CURL_PREREQFUNC_OK;
 }
 

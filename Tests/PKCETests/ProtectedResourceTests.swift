@@ -132,6 +132,9 @@ func code<T>(_ body: () throws(PKCEError) -> T) -> PKCEError.Code? {
         #expect(code { () throws(PKCEError) in try attempt.addParameter("resource", "https://evil.example") } == .parameterReserved)
         let refresh = try client.refreshRequest(refreshToken: "rt")
         #expect(refresh.fieldNames.contains("resource"))
+        var device = client
+        try device.setDeviceAuthorizationEndpoint("https://as.example/t/device")
+        #expect(try device.deviceAuthorizationRequest().fieldNames.contains("resource"))
     }
 
     @Test func metadataWithoutChallengeMethodsIsRefusedInTheMCPProfile() throws {

@@ -263,3 +263,22 @@ def test_authlib_metadata_document_client(tmp_path: Path) -> None:
     authorize = next(entry for entry in seen if entry[1] == "/authorize")
     assert "client_id" in authorize[2]
     assert json.loads((tmp_path / "tokens.json").read_text())["entries"][0]["client_id"] == document
+
+
+def test_a_kept_registration_whose_port_is_taken_is_replaced(tmp_path: Path) -> None:
+    import socket
+    store = tmp_path / "tokens.json"
+    assert login(store, MCP).returncode == 0
+    kept = next(r for r in json.loads(store.read_text())["records"] if r["kind"] == "registration")["value"]
+    port = int(kept["redirect_uri"].split(":")[2].split("/")[0])
+    with socket.socket() as squatter:
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # the sign-in's connections linger in TIME_WAIT
+        squatter.bind(("127.0.0.1", port))
+        squatter.listen(1)
+        mark = log_mark()
+        again = login(store, MCP)
+    assert again.returncode == 0, again.stderr
+    # The SDK's server matches redirect URIs exactly: a new port needs a new registration.
+    assert [r["path"] for r in requests_since(mark)] == ["/register", "/authorize", "/token"]
+    renewed = next(r for r in json.loads(store.read_text())["records"] if r["kind"] == "registration")["value"]
+    assert renewed["redirect_uri"] != kept["redirect_uri"] and renewed["client_id"] != kept["client_id"]
