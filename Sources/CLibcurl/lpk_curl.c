@@ -61,12 +61,16 @@ int lpk_curl_open(char *reason, size_t reason_size) {
 }
 
 static uint64_t (*ssl_ctx_set_options)(SSL_CTX *, uint64_t);
+static long (*ssl_ctx_ctrl)(SSL_CTX *, int, long, void *);
 
 int lpk_curl_open_tls(char *reason, size_t reason_size) {
     /* RTLD_NOLOAD: the libssl libcurl itself uses, never another one. */
     void *ssl = dlopen("libssl.so.3", RTLD_NOW | RTLD_LOCAL | RTLD_NOLOAD);
-    if (ssl) ssl_ctx_set_options = (uint64_t (*)(SSL_CTX *, uint64_t))dlsym(ssl, "SSL_CTX_set_options");
-    if (ssl_ctx_set_options) return 1;
+    if (ssl) {
+        ssl_ctx_set_options = (uint64_t (*)(SSL_CTX *, uint64_t))dlsym(ssl, "SSL_CTX_set_options");
+        ssl_ctx_ctrl = (long (*)(SSL_CTX *, int, long, void *))dlsym(ssl, "SSL_CTX_ctrl");
+    }
+    if (ssl_ctx_set_options && ssl_ctx_ctrl) return 1;
     snprintf(reason, reason_size, "%s does not use OpenSSL 3's libssl.so.3", LPK_CURL_SONAME);
     return 0;
 }
@@ -75,6 +79,13 @@ static CURLcode harden_tls(CURL *handle, void *ssl_ctx, void *user) {
     (void)handle;
     (void)user;
     ssl_ctx_set_options(ssl_ctx, SSL_OP_CLEANSE_PLAINTEXT);
+    /* libcurl asks OpenSSL to free a connection's record buffers whenever
+     * they are empty; with plaintext cleansing on, each free wipes all 16 KiB
+     * of the read buffer, and the next record allocates it again: a quarter
+     * of a token exchange's instructions. Kept, the buffers hold no
+     * plaintext anyway: each record's is wiped as it is read, and the buffers
+     * are wiped when the connection goes. */
+    ssl_ctx_ctrl(ssl_ctx, SSL_CTRL_CLEAR_MODE, SSL_MODE_RELEASE_BUFFERS, NULL);
     return CURLE_OK;
 }
 

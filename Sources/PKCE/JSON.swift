@@ -154,6 +154,7 @@ package struct JSONDocument {
         let node = nodes[index]
         if node.escaped { return plainString(index) == name }
         let key = UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)])
+        guard name.utf8.count == key.count else { return false }
         var name = name
         return name.withUTF8 { Self.same($0, key) }
     }

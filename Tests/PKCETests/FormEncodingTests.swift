@@ -30,5 +30,12 @@ import Testing
         #expect(!valid([0xF4, 0x90, 0x80, 0x80]))  // past U+10FFFF
         #expect(!valid([0xE2, 0x82]))              // truncated
         #expect(!valid([0xFF]))
+        // Past the eight-bytes-at-a-time ASCII path: a bad or a good sequence at every offset.
+        for offset in 0..<24 {
+            let ascii = [UInt8](repeating: UInt8(ascii: "a"), count: offset)
+            #expect(!valid(ascii + [0xFF] + ascii), "0xFF after \(offset) ASCII bytes")
+            #expect(!valid(ascii + [0xE2, 0x82]), "truncated after \(offset) ASCII bytes")
+            #expect(valid(ascii + Array("€".utf8) + ascii), "€ after \(offset) ASCII bytes")
+        }
     }
 }
