@@ -380,6 +380,11 @@ pkce_status pkce_client_workos_logout_url(const pkce_client *client, const char 
  * scope list contains `openid`, each attempt also sends a fresh `nonce`. */
 pkce_status pkce_client_set_scope(pkce_client *client, const char *scope);
 
+/* OpenID Connect RP-Initiated Logout's end_session_endpoint (discovery sets
+ * it from the metadata); NULL removes it. Errors: PKCE_ERR_URL_INVALID,
+ * PKCE_ERR_URL_INSECURE. */
+pkce_status pkce_client_set_end_session_endpoint(pkce_client *client, const char *url);
+
 /* Binds the tokens to a resource (RFC 8707): `resource` with url's
  * canonical form (lower-case scheme and host, no trailing slash) in the
  * authorization URL, the token request, every refresh and the device
@@ -418,7 +423,8 @@ typedef enum pkce_endpoint {
     PKCE_ENDPOINT_DEVICE_AUTHORIZATION = 3,
     PKCE_ENDPOINT_JWKS = 4,         /* jwks_uri */
     PKCE_ENDPOINT_USERINFO = 5,
-    PKCE_ENDPOINT_ISSUER = 6        /* the issuer identifier the callback's iss must equal */
+    PKCE_ENDPOINT_ISSUER = 6,       /* the issuer identifier the callback's iss must equal */
+    PKCE_ENDPOINT_END_SESSION = 7   /* end_session_endpoint: RP-initiated logout */
 } pkce_endpoint;
 
 /* A copy of the URL configured for `which`; free with pkce_string_free().
@@ -1041,6 +1047,9 @@ pkce_status pkce_token_store_entry(pkce_token_store *store, size_t index, char *
 /* The resource (RFC 8707, canonical) entry `index` is bound to, "" for
  * none, in *resource_out (free with pkce_string_free). Errors as pkce_token_store_entry. */
 pkce_status pkce_token_store_entry_resource(pkce_token_store *store, size_t index, char **resource_out, pkce_error **error);
+/* Removes entry `index` (a sign-out), under the store's lock. Errors as
+ * pkce_token_store_entry. */
+pkce_status pkce_token_store_remove(pkce_token_store *store, size_t index, pkce_error **error);
 /* The tokens of entry `index` as a token (access_token, refresh_token,
  * token_type, scope, and expires_in counted from now, 0 once past), to
  * free with pkce_token_free. Errors as for pkce_token_store_entry. */
@@ -1211,6 +1220,56 @@ const char *pkce_http_response_body(const pkce_http_response *response, size_t *
 const char *pkce_http_response_content_type(const pkce_http_response *response); /* NULL when none */
 /* The index-th WWW-Authenticate value of a 401 or 403; NULL past the last. */
 const char *pkce_http_response_www_authenticate(const pkce_http_response *response, size_t index);
+
+/* ------------------------------------------------------------------------
+ * Sign-out (OpenID Connect RP-Initiated Logout 1.0)
+ *
+ * A pkce_logout ends the user's session at the server, in the browser: the
+ * end-session endpoint with id_token_hint (which session, and that this
+ * client asks), logout_hint, client_id, ui_locales and, when the browser is
+ * to come back, post_logout_redirect_uri and a state that the redirect must
+ * carry (checked as a sign-in's is). For a WorkOS client
+ * (pkce_client_use_workos) the same calls build WorkOS's logout URL for
+ * the session id given. Revoke the tokens (pkce_client_revoke) and remove
+ * them from the store (pkce_token_store_remove) as well: ending the session
+ * in the browser does neither.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_logout pkce_logout; /* one sign-out; its state is random, 43 characters */
+
+/* Errors: PKCE_ERR_NOT_CONFIGURED when the client has no end-session
+ * endpoint (discovery found none) and is not a WorkOS client. */
+pkce_status pkce_logout_new(const pkce_client *client, pkce_logout **out);
+void pkce_logout_free(pkce_logout *logout); /* wipes the ID token hint and the state */
+const char *pkce_logout_state(const pkce_logout *logout);
+/* The ID token of the session to end (NULL: none). Sent in the URL the
+ * browser opens, as the specification has it: pkce_client_sign_out keeps it
+ * out of the browser's argument vector, not out of its history. */
+pkce_status pkce_logout_set_id_token_hint(pkce_logout *logout, const char *id_token);
+/* logout_hint and ui_locales (space-separated), and WorkOS's session id
+ * (the access token's sid claim); each NULL for none. */
+pkce_status pkce_logout_set_hints(pkce_logout *logout, const char *logout_hint, const char *ui_locales,
+                                  const char *session_id);
+/* Where the server sends the browser afterwards (it must know the URI, as
+ * a sign-in's redirect URI); NULL for no redirect. Rules as pkce_client_new's redirect_uri. */
+pkce_status pkce_logout_set_post_logout_redirect_uri(pkce_logout *logout, const char *uri);
+/* Sans-I/O: the URL to open, in *url_out (free with pkce_string_free);
+ * pkce_logout_handle_redirect checks the redirect back (the URL the
+ * browser was sent to, or its query): the state must be this sign-out's
+ * (PKCE_ERR_STATE_MISMATCH), an `error` the server added is PKCE_ERR_OAUTH,
+ * a second one is PKCE_ERR_ATTEMPT_USED. */
+pkce_status pkce_logout_url(const pkce_logout *logout, char **url_out);
+pkce_status pkce_logout_handle_redirect(pkce_logout *logout, const char *redirect_url, pkce_error **error);
+
+/* The one call: opens the logout URL in the browser, through the
+ * listener's one-time start URL. With a listener, the server is asked to
+ * send the browser back to it (its redirect URI becomes the post-logout
+ * redirect URI) and this waits for that redirect and checks it (its page
+ * says "Signed out"); with listener NULL, the URL is opened and this
+ * returns at once. Errors: as pkce_listener_wait and pkce_browser_open, and
+ * those of pkce_logout_url. */
+pkce_status pkce_client_sign_out(pkce_client *client, pkce_logout *logout, pkce_listener *listener,
+                                 pkce_browser browser, const char *program, int timeout_ms, pkce_error **error);
 
 /* ------------------------------------------------------------------------
  * Debug log

@@ -60,7 +60,7 @@ extension AuthorizationAttempt {
         try SecureBytes(redirect).withBytes { bytes throws(PKCEError) in try handleCallback(bytes) }
     }
 
-    private static func callbackParameters(_ bytes: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> [FormEncoding.Pair] {
+    static func callbackParameters(_ bytes: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> [FormEncoding.Pair] {
         if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
             throw PKCEError(.callbackInvalid, "callback contains a control character")
         }

@@ -46,6 +46,9 @@ public struct ClientConfiguration: Sendable {
     public internal(set) var tokenEndpointAuthMethods: [String]?
     /// WorkOS's session logout endpoint, once `useWorkOS` set the client up.
     public internal(set) var workOSLogoutEndpoint: Endpoint?
+    /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), from
+    /// discovery's `end_session_endpoint` or set.
+    public internal(set) var endSessionEndpoint: Endpoint?
     /// Dynamic client registration (RFC 7591), from discovery.
     public internal(set) var registrationEndpoint: Endpoint?
     /// `scopes_supported` from discovery.
@@ -85,6 +88,10 @@ public struct ClientConfiguration: Sendable {
 
     public mutating func setDeviceAuthorizationEndpoint(_ url: String?) throws(PKCEError) {
         deviceAuthorizationEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+    }
+
+    public mutating func setEndSessionEndpoint(_ url: String?) throws(PKCEError) {
+        endSessionEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
     }
 
     public mutating func setJWKSURI(_ url: String?) throws(PKCEError) {

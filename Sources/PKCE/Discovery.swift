@@ -83,6 +83,7 @@ extension ClientConfiguration {
         let device = try endpoint("device_authorization_endpoint")
         let jwks = try endpoint("jwks_uri")
         let userinfo = try endpoint("userinfo_endpoint")
+        let endSession = try endpoint("end_session_endpoint")
         let algorithms = try strings("id_token_signing_alg_values_supported").map { Set($0) }
         let authMethods = try strings("token_endpoint_auth_methods_supported")
         let registration = try endpoint("registration_endpoint")
@@ -97,6 +98,7 @@ extension ClientConfiguration {
         deviceAuthorizationEndpoint = device
         jwksURI = jwks
         userinfoEndpoint = userinfo
+        endSessionEndpoint = endSession
         idTokenAlgorithms = algorithms
         tokenEndpointAuthMethods = authMethods
         registrationEndpoint = registration
@@ -113,6 +115,7 @@ extension ClientConfiguration {
         var openID = self
         try openID.applyMetadata(issuer: issuer, json: json)
         if userinfoEndpoint == nil { userinfoEndpoint = openID.userinfoEndpoint }
+        if endSessionEndpoint == nil { endSessionEndpoint = openID.endSessionEndpoint }
         if jwksURI == nil { jwksURI = openID.jwksURI }
         if idTokenAlgorithms == nil { idTokenAlgorithms = openID.idTokenAlgorithms }
     }

@@ -41,6 +41,11 @@ public func pkce_client_set_revocation_endpoint(_ client: OpaquePointer?, _ url:
     configure(client) { c throws(PKCEError) in try c.setRevocationEndpoint(optionalString(url)) }
 }
 
+@_cdecl("pkce_client_set_end_session_endpoint") @implementation
+public func pkce_client_set_end_session_endpoint(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
+    configure(client) { c throws(PKCEError) in try c.setEndSessionEndpoint(optionalString(url)) }
+}
+
 @_cdecl("pkce_client_set_resource") @implementation
 public func pkce_client_set_resource(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
     configure(client) { c throws(PKCEError) in try c.setResource(optionalString(url)) }
@@ -197,6 +202,7 @@ public func pkce_client_endpoint(_ client: OpaquePointer?, _ which: pkce_endpoin
         case PKCE_ENDPOINT_DEVICE_AUTHORIZATION: url = c.deviceAuthorizationEndpoint?.url
         case PKCE_ENDPOINT_JWKS: url = c.jwksURI?.url
         case PKCE_ENDPOINT_USERINFO: url = c.userinfoEndpoint?.url
+        case PKCE_ENDPOINT_END_SESSION: url = c.endSessionEndpoint?.url
         case PKCE_ENDPOINT_ISSUER: url = c.issuer
         default: throw PKCEError(.invalidArgument, "unknown pkce_endpoint value \(which.rawValue)")
         }

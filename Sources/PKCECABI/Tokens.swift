@@ -70,6 +70,15 @@ public func pkce_token_store_entry_resource(_ store: OpaquePointer?, _ index: In
     }
 }
 
+@_cdecl("pkce_token_store_remove") @implementation
+public func pkce_token_store_remove(_ store: OpaquePointer?, _ index: Int, _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let key = try entry(store, index).key
+        let files = try required(store, FileTokenStore.self)
+        try files.withLock { () throws(PKCEError) in try files.remove(key) }
+    }
+}
+
 @_cdecl("pkce_token_store_token") @implementation
 public func pkce_token_store_token(_ store: OpaquePointer?, _ index: Int, _ out: UnsafeMutablePointer<OpaquePointer?>?,
                                    _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {

@@ -130,6 +130,18 @@ public final class LoopbackListener: @unchecked Sendable {
     /// quarter second while waiting (the sign-in uses it to watch the browser).
     public func waitForCallback(_ attempt: AuthorizationAttempt, timeoutMilliseconds: Int, log: Log? = nil,
                                 tick: () -> Void = {}) throws(PKCEError) {
+        try wait(for: attempt, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: tick)
+    }
+
+    /// Waits the same way for the redirect back after a sign-out (its
+    /// post-logout redirect URI), checked by `logout`; its state must match.
+    public func waitForCallback(_ logout: LogoutAttempt, timeoutMilliseconds: Int, log: Log? = nil,
+                                tick: () -> Void = {}) throws(PKCEError) {
+        try wait(for: logout, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: tick)
+    }
+
+    private func wait(for attempt: any RedirectReceiver, timeoutMilliseconds: Int, log: Log?,
+                      tick: () -> Void) throws(PKCEError) {
         guard timeoutMilliseconds > 0 else { throw PKCEError(.invalidArgument, "timeout must be positive") }
         let deadline = Cancellation.now() + timeoutMilliseconds
         log?(.info, "listener: waiting on \(redirectURI) for up to \(timeoutMilliseconds) ms")
@@ -196,7 +208,7 @@ public final class LoopbackListener: @unchecked Sendable {
     }
 
     /// Reads what `connection` sent and, once its request is complete, answers it.
-    private func serve(_ connection: Connection, _ attempt: AuthorizationAttempt, log: Log?) throws(PKCEError) -> Outcome {
+    private func serve(_ connection: Connection, _ attempt: any RedirectReceiver, log: Log?) throws(PKCEError) -> Outcome {
         switch connection.read() {
         case .closed:
             return .done
@@ -212,7 +224,7 @@ public final class LoopbackListener: @unchecked Sendable {
     }
 
     private func answer(_ connection: Connection, target: UnsafeBufferPointer<UInt8>?, host: String?,
-                        _ attempt: AuthorizationAttempt, log: Log?) throws(PKCEError) -> Outcome {
+                        _ attempt: any RedirectReceiver, log: Log?) throws(PKCEError) -> Outcome {
         guard let target else {
             log?(.debug, "listener: refused a request that is not a GET")
             connection.respond(400, "Bad Request", ListenerPages.notFound)
@@ -258,7 +270,7 @@ public final class LoopbackListener: @unchecked Sendable {
             connection.respond(400, "Bad Request", pages.error("invalid_request", Self.notOurs))
             return .done
         }
-        log?(.info, "listener: sign-in response accepted")
+        log?(.info, "listener: the response was accepted")
         connection.respond(200, "OK", pages.success)
         return .signedIn
     }

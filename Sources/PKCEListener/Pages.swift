@@ -22,6 +22,11 @@ public struct ListenerPages: Sendable {
         "Sign-in failed",
         "<h1>Sign-in failed</h1><p><strong>{error}</strong></p><p>{error_description}</p>"
             + "<p>You may close this window and return to the application.</p>")
+    /// What a sign-out shows once the browser came back.
+    public static let signedOut = ListenerPages(
+        success: page("Signed out", "<h1>Signed out</h1><p>You may close this window and return to the application.</p>"),
+        error: page("Sign-out failed", "<h1>Sign-out failed</h1><p><strong>{error}</strong></p><p>{error_description}</p>"
+            + "<p>You may close this window and return to the application.</p>"))
     static let notFound = page("Not found", "<h1>Not found</h1>")
     static let redirecting = page("Signing in", "<h1>Signing in</h1><p>Continuing to the sign-in page.</p>")
 

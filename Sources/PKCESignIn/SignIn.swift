@@ -23,15 +23,66 @@ extension OAuthClient {
         let attempt = if let attempt { attempt } else { try startAttempt() }
         try attempt.setRedirectURI(listener.redirectURI)
         let url = try listener.startURL(for: attempt.authorizationURL())
-        let process = try browser.open(url, log: log)
-        var reported = false
-        try listener.waitForCallback(attempt, timeoutMilliseconds: timeoutMilliseconds, log: log) {
-            guard let process, !reported, let status = process.reap(), status != 0 else { return }
-            reported = true
-            log?(.warning, "browser: \(PKCEError.printable(process.program)) exited with status \(status)")
-            // Printed only while still unused: a second request for it ends the sign-in.
-            if case .system = browser, !listener.startServed { Browser.printForUser(url) }
-        }
+        let watch = BrowserWatch(try browser.open(url, log: log), url: url, browser: browser, listener: listener, log: log)
+        try listener.waitForCallback(attempt, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: watch.tick)
         return try exchange(attempt)
+    }
+}
+
+extension OAuthClient {
+    /// A sign-out made from the client's configuration (its end-session
+    /// endpoint, or WorkOS's logout).
+    public func startLogout() throws(PKCEError) -> LogoutAttempt {
+        try LogoutAttempt(shared: snapshot)
+    }
+
+    /// Ends the user's session at the server in the browser (OpenID Connect
+    /// RP-Initiated Logout): with a `listener`, the server is asked to send
+    /// the browser back to it (`post_logout_redirect_uri`, with the state),
+    /// and this waits for that redirect and checks it, as a sign-in does;
+    /// without one, the URL is opened and this returns at once. The browser
+    /// gets the listener's one-time start URL, not the logout URL (whose
+    /// `id_token_hint` would sit in its argument vector).
+    public func signOut(_ logout: LogoutAttempt, listener: LoopbackListener? = nil, browser: Browser = .system,
+                        timeoutMilliseconds: Int = 300_000) throws(PKCEError) {
+        let log = configuration.log
+        guard let listener else {
+            try logout.setPostLogoutRedirectURI(nil)
+            _ = try browser.open(logout.logoutURL(), log: log)
+            return
+        }
+        try logout.setPostLogoutRedirectURI(listener.redirectURI)
+        listener.pages = ListenerPages.signedOut
+        let url = try listener.startURL(for: logout.logoutURL())
+        let watch = BrowserWatch(try browser.open(url, log: log), url: url, browser: browser, listener: listener, log: log)
+        try listener.waitForCallback(logout, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: watch.tick)
+    }
+}
+
+/// Watches the browser program while the listener waits: one that exits
+/// with a failure is reported in the log and, for `.system`, the URL is
+/// printed for the user (only while still unused: a second request for the
+/// start URL ends the wait).
+private final class BrowserWatch {
+    let process: BrowserProcess?
+    let url: String
+    let browser: Browser
+    let listener: LoopbackListener
+    let log: Log?
+    var reported = false
+
+    init(_ process: BrowserProcess?, url: String, browser: Browser, listener: LoopbackListener, log: Log?) {
+        self.process = process
+        self.url = url
+        self.browser = browser
+        self.listener = listener
+        self.log = log
+    }
+
+    func tick() {
+        guard let process, !reported, let status = process.reap(), status != 0 else { return }
+        reported = true
+        log?(.warning, "browser: \(PKCEError.printable(process.program)) exited with status \(status)")
+        if case .system = browser, !listener.startServed { Browser.printForUser(url) }
     }
 }

@@ -57,6 +57,15 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
         try write(Self.serialized(contents))
     }
 
+    public func remove(_ key: StoredToken.Key) throws(PKCEError) {
+        var contents = try contents()
+        guard contents.entries.contains(where: { $0.key == key }) else {
+            throw PKCEError(.notFound, "the store holds no entry for this issuer, client, subject and resource")
+        }
+        contents.entries.removeAll { $0.key == key }
+        try write(Self.serialized(contents))
+    }
+
     public func loadRecord(kind: String, key: String) throws(PKCEError) -> [UInt8]? {
         try contents().records.first { $0.kind == kind && $0.key == key }?.json
     }

@@ -104,6 +104,8 @@ public protocol TokenStore: AnyObject, Sendable {
     func loadAll() throws(PKCEError) -> [StoredToken]
     /// Adds or replaces the entry for `token.key`. Call it holding the lock.
     func save(_ token: StoredToken) throws(PKCEError)
+    /// Removes the entry for `key` (a sign-out); `.notFound` when there is none. Call it holding the lock.
+    func remove(_ key: StoredToken.Key) throws(PKCEError)
     /// A record kept beside the tokens, not secret: what discovery found
     /// for a resource, a client registration. nil when there is none.
     func loadRecord(kind: String, key: String) throws(PKCEError) -> [UInt8]?

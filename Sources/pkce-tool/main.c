@@ -145,6 +145,14 @@ static const struct { const char *name, *usage; } commands[] = {
     { "token", "pkce token FILE [--subject SUB] [--ca-file FILE] [--verbose]\n"
                "  A valid access token from the token store FILE (saved by login --save), refreshed and saved\n"
                "  when it is about to expire, once however many processes ask at the same time." },
+    { "accounts", "pkce accounts FILE\n"
+                  "  The accounts the token store FILE keeps, as JSON: issuer, client, subject, resource, expiry;\n"
+                  "  never a token." },
+    { "logout", "pkce logout FILE [--subject SUB] [--browser-command PROGRAM | --no-browser] [--timeout SECONDS]\n"
+                "           [--ca-file FILE] [--verbose]\n"
+                "  Signs an account out: revokes its refresh and access tokens, ends its session at the server in\n"
+                "  the browser (OpenID Connect RP-initiated logout; --no-browser prints the URL) and removes it\n"
+                "  from the store, even when the server refused a revocation (which it says, exiting non-zero)." },
     { "userinfo", "pkce userinfo (--token-file FILE [--subject SUB] | --token TOKEN (--issuer URL |\n"
                   "              --userinfo-endpoint URL)) [--ca-file FILE] [--verbose]\n"
                   "  The OpenID Connect UserInfo of the signed-in user, as JSON; from a token store, its access\n"
@@ -185,6 +193,8 @@ int main(int argc, char **argv) {
         else if (strcmp(command, "url") == 0) code = cmd_url(&o);
         else if (strcmp(command, "login") == 0) code = o.resource ? login_resource(&o) : cmd_login(&o);
         else if (strcmp(command, "fetch") == 0) code = cmd_fetch(&o);
+        else if (strcmp(command, "accounts") == 0) code = cmd_accounts(&o);
+        else if (strcmp(command, "logout") == 0) code = cmd_logout(&o);
         else if (strcmp(command, "refresh") == 0) code = cmd_refresh(&o);
         else if (strcmp(command, "revoke") == 0) code = cmd_revoke(&o);
         else if (strcmp(command, "discover") == 0) code = cmd_discover(&o);

@@ -10,6 +10,7 @@
  *   tokens.c    refresh, revoke, token, userinfo
  *   discover.c  discover
  *   resource.c  login --resource, fetch: protected resources (MCP)
+ *   accounts.c  accounts, logout: what a store keeps, and signing out
  *
  * See docs/man/pkce.1 for usage and exit codes. */
 #ifndef PKCE_TOOL_H
@@ -97,6 +98,8 @@ int cmd_token(const struct options *o);
 int cmd_userinfo(struct options *o);
 int cmd_discover(struct options *o);
 int login_resource(const struct options *o);
+int cmd_accounts(const struct options *o);
+int cmd_logout(const struct options *o);
 int cmd_fetch(const struct options *o);
 
 #endif

@@ -477,7 +477,7 @@ static void test_log_masks_secrets(void) {
     CHECK(strstr(log_text, "request: POST ") && strstr(log_text, "fields: grant_type=authorization_code code=("));
     CHECK(strstr(log_text, "code_verifier=(43 bytes)") && strstr(log_text, "client_id=libpkce-test"));
     CHECK(strstr(log_text, "answer: HTTP 200, application/json"));
-    CHECK(strstr(log_text, "listener: waiting on http://127.0.0.1:") && strstr(log_text, "listener: sign-in response accepted"));
+    CHECK(strstr(log_text, "listener: waiting on http://127.0.0.1:") && strstr(log_text, "listener: the response was accepted"));
     CHECK(strstr(log_text, "listener: 404 for GET /favicon.ico") && strstr(log_text, "browser: started"));
     CHECK(strstr(log_text, "refresh_token=(") && strstr(log_text, "token_type_hint=refresh_token"));
     CHECK(strstr(log_text, "device: user code issued") && strstr(log_text, "device_code=("));

@@ -41,6 +41,7 @@ from joserfc import jwt
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from werkzeug.serving import make_server
 
+import logout_routes
 import resource_routes
 
 CLIENT_ID = "libpkce-test"
@@ -177,6 +178,7 @@ codes = {}
 workos_codes = {}
 workos_refresh = {}  # refresh token -> {client_id, organization_id}
 NO_ROTATE = {"refreshes": 0}
+REFUSE_REVOCATION = {"on": False}
 tokens = {}  # access and refresh token strings -> Token
 lock = threading.Lock()
 
@@ -409,6 +411,14 @@ def create_app(issuer):
     server = AuthorizationServer(app, query_client=lambda cid: fixed.get(cid) or registered[0](cid),
                                  save_token=save_token)
     registered.append(resource_routes.install(app, server, issuer, Client, tokens))
+
+    def verify_id_token(token):
+        header = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))
+        keys = {key.kid: key for key in SIGNING.retired + [SIGNING.rsa, SIGNING.ec, SIGNING.ed]}
+        return jwt.decode(token, keys[header["kid"]], algorithms=[header["alg"]]).claims
+
+    logout_routes.install(app, issuer, verify_id_token,
+                          lambda: set(fixed) | set(resource_routes.REGISTERED))
     ISSUER[0] = issuer
     server.register_grant(CodeGrant, [CodeChallenge(required=True), SignIn(require_nonce=True)])
     server.register_grant(RefreshGrant, [Refreshed()])
@@ -440,6 +450,7 @@ def create_app(issuer):
             "scopes_supported": ["openid", "email", "profile", "notes"],
             "subject_types_supported": ["public"],
             "registration_endpoint": issuer + "/register",
+            "end_session_endpoint": issuer + "/logout",
             "client_id_metadata_document_supported": True,
         }
         base.update(overrides)
@@ -481,7 +492,14 @@ def create_app(issuer):
 
     @app.post("/revoke")
     def revoke():
+        if REFUSE_REVOCATION["on"]:  # a server that is down or refuses: the sign-out tests
+            return jsonify({"error": "temporarily_unavailable"}), 503
         return server.create_endpoint_response(Revocation.ENDPOINT_NAME)
+
+    @app.post("/_revoke/refuse")
+    def refuse_revocation():
+        REFUSE_REVOCATION["on"] = request.form.get("on") == "1"
+        return jsonify(REFUSE_REVOCATION)
 
     # A revocation endpoint like one seen in the wild: a public client must
     # show a live access token as `Authorization: Bearer`.

@@ -61,6 +61,7 @@ class Endpoint(enum.IntEnum):
     JWKS = 4
     USERINFO = 5
     ISSUER = 6
+    END_SESSION = 7
 
 
 class ClientAuth(enum.IntEnum):
