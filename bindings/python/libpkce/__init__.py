@@ -34,6 +34,7 @@ from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError
                       error_slot, raise_for)
 from ._native import handle_t, lib, take_string, text
 from ._values import Browser, HTTPRequest, Token, _browser, _claims, _Handle, _to_c, _to_c_opt
+from ._logout import Logout, logout
 from ._resource import HTTPResponse, Resource, challenge_param
 
 __version__ = "0.1.0"
@@ -234,7 +235,7 @@ class Client(_Handle):
                  jwks_uri: Optional[str] = None, jwks: Union[str, bytes, Dict[str, Any], None] = None,
                  userinfo_endpoint: Optional[str] = None, id_token_algorithms: Optional[Sequence[str]] = None,
                  clock_skew: int = 60, time: Optional[int] = None,
-                 device_authorization_endpoint: Optional[str] = None,
+                 device_authorization_endpoint: Optional[str] = None, end_session_endpoint: Optional[str] = None,
                  logger: Optional[logging.Logger] = None, client_secret: Optional[str] = None,
                  client_auth: ClientAuth = ClientAuth.AUTOMATIC) -> None:
         """``client_secret`` makes a confidential client (only for a program whose users cannot read
@@ -283,7 +284,8 @@ class Client(_Handle):
                          revocation_endpoint=revocation_endpoint, issuer=issuer, require_iss=require_iss,
                          jwks_uri=jwks_uri, userinfo_endpoint=userinfo_endpoint,
                          id_token_algorithms=id_token_algorithms,
-                         device_authorization_endpoint=device_authorization_endpoint)
+                         device_authorization_endpoint=device_authorization_endpoint,
+                         end_session_endpoint=end_session_endpoint)
         # Only when the logger listens: otherwise the library would build a line for every request for nothing.
         self._log_function, level = _log_to(logger)  # the function is kept alive as long as the client
         if level is not None:
@@ -291,13 +293,15 @@ class Client(_Handle):
 
     #: The options that describe the server, which discover() applies after the metadata.
     _SERVER_OPTIONS = ("authorization_endpoint", "token_endpoint", "revocation_endpoint", "issuer", "require_iss",
-                       "jwks_uri", "userinfo_endpoint", "id_token_algorithms", "device_authorization_endpoint")
+                       "jwks_uri", "userinfo_endpoint", "id_token_algorithms", "device_authorization_endpoint",
+                       "end_session_endpoint")
 
     def _set_server(self, *, authorization_endpoint: Optional[str] = None, token_endpoint: Optional[str] = None,
                     revocation_endpoint: Optional[str] = None, issuer: Optional[str] = None, require_iss: bool = True,
                     jwks_uri: Optional[str] = None, userinfo_endpoint: Optional[str] = None,
                     id_token_algorithms: Optional[Sequence[str]] = None,
-                    device_authorization_endpoint: Optional[str] = None) -> None:
+                    device_authorization_endpoint: Optional[str] = None,
+                    end_session_endpoint: Optional[str] = None) -> None:
         h = self.handle
         for setter, url, name in (
                 (lib.pkce_client_set_authorization_endpoint, authorization_endpoint, "authorization_endpoint"),
@@ -306,7 +310,8 @@ class Client(_Handle):
                 (lib.pkce_client_set_jwks_uri, jwks_uri, "jwks_uri"),
                 (lib.pkce_client_set_userinfo_endpoint, userinfo_endpoint, "userinfo_endpoint"),
                 (lib.pkce_client_set_device_authorization_endpoint, device_authorization_endpoint,
-                 "device_authorization_endpoint")):
+                 "device_authorization_endpoint"),
+                (lib.pkce_client_set_end_session_endpoint, end_session_endpoint, "end_session_endpoint")):
             if url is not None:
                 raise_for(setter(h, _to_c(url, name)), what=name)
         if issuer is not None:
@@ -318,7 +323,7 @@ class Client(_Handle):
     @property
     def endpoints(self) -> Dict[str, Optional[str]]:
         """What the client is configured with (set by hand or found by discovery), by name:
-        authorization, token, revocation, device_authorization, jwks, userinfo, issuer."""
+        authorization, token, revocation, device_authorization, jwks, userinfo, issuer, end_session."""
         found: Dict[str, Optional[str]] = {}
         for which in Endpoint:
             url = ctypes.c_void_p()
@@ -770,7 +775,7 @@ def metadata_urls(issuer: str) -> List[str]:
 __all__ = [
     "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "ClientAuth", "Endpoint",
     "FileTokenStore", "TokenSource", "StoreError", "TokenExpiredError",
-    "HTTPResponse", "Resource", "challenge_param", "ResourceError", "ChallengeMalformedError", "ResourceMismatchError",
+    "HTTPResponse", "Resource", "challenge_param", "Logout", "logout", "ResourceError", "ChallengeMalformedError", "ResourceMismatchError",
     "RegistrationError", "PKCENotAdvertisedError", "InsufficientScopeError",
     "LogLevel", "CancelledError", "DeviceAuthorization",
     "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",

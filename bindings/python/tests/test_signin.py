@@ -90,7 +90,7 @@ def test_log_records_hold_no_secret(server: Server, monkeypatch: pytest.MonkeyPa
         refreshed = c.refresh(token)
     messages = [record.getMessage() for record in caplog.records if record.name == "libpkce"]
     text = "\n".join(messages)
-    assert "request: POST" in text and "code_verifier=(43 bytes)" in text and "listener: sign-in response accepted" in text
+    assert "request: POST" in text and "code_verifier=(43 bytes)" in text and "listener: the response was accepted" in text
     for secret in (attempt.verifier, attempt.state, token.access_token, token.refresh_token, refreshed.access_token):
         assert secret and secret not in text
 
