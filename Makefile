@@ -91,7 +91,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo man test-tokens test-resource test-logout test-man docs test-docs wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo man test-tokens test-resource test-logout test-keyring test-man docs test-docs wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb check-reproducible fuzz fuzz-smoke clean
 
 all: $(LIB) $(BUILD)/pkce man
@@ -138,7 +138,7 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 # plus LIBS_NAME. One rule per folder, told apart by name, not by order.
 C_EXAMPLES := quickstart signin_demo
 C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
-	test_secrets test_oom test_signin test_tokens test_resource test_logout
+	test_secrets test_oom test_signin test_tokens test_resource test_logout test_keyring
 C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener bench_tokens
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
@@ -147,6 +147,7 @@ LIBS_test_signin = -lcurl -lpthread
 LIBS_test_tokens = -lcurl -lpthread
 LIBS_test_resource = -lcurl
 LIBS_test_logout = -lcurl
+LIBS_test_keyring = -lcurl
 LIBS_test_primitives = -lpthread
 LIBS_test_process = -lpthread -ldl
 LIBS_test_secrets = -ldl
@@ -216,7 +217,7 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-man test-docs test-swift test-c test-https test-oidc test-signin test-tokens test-resource test-logout test-cli test-loading test-process test-secrets test-oom test-python \
+test: deps test-facts test-man test-docs test-swift test-c test-https test-oidc test-signin test-tokens test-resource test-logout test-keyring test-cli test-loading test-process test-secrets test-oom test-python \
 	test-abi test-install test-wheel fuzz-smoke
 
 test-swift:
@@ -241,6 +242,20 @@ test-signin: $(BUILD)/test_signin venv | $(VALGRIND_LIB)
 # a server that does not rotate, store failures.
 test-tokens: $(BUILD)/test_tokens venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_tokens
+
+# The Secret Service store, in each session with-keyring.sh makes: gnome-keyring
+# (two processes refreshing once), no bus, no service, a service that never answers.
+KEYRING_APT_PACKAGES := dbus gnome-keyring libsecret-1-0 libsecret-tools
+test-keyring: $(BUILD)/test_keyring $(BUILD)/pkce venv | $(VALGRIND_LIB)
+	@$(MAKE) -s deps APT_PACKAGES="$(KEYRING_APT_PACKAGES)"
+	for mode in service nobus noservice silent; do \
+	    sh Tests/server/with-server.sh $(PYTHON) sh Tests/keyring/with-keyring.sh $$mode $(PYTHON) ./$(BUILD)/test_keyring \
+	        || exit 1; \
+	done
+	for mode in service nobus; do \
+	    sh Tests/server/with-server.sh $(PYTHON) sh Tests/keyring/with-keyring.sh $$mode $(PYTHON) \
+	        $(PYTHON) -m pytest -q -p no:cacheprovider Tests/keyring || exit 1; \
+	done
 
 # Sign-out: RP-initiated logout through the listener, sans-I/O, WorkOS, the store.
 test-logout: $(BUILD)/test_logout venv | $(VALGRIND_LIB)
@@ -423,6 +438,9 @@ bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/b
 	    $(BUILD)/bench-tokens
 	WITH_MCP=1 LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) sh Tests/server/with-server.sh $(PYTHON) \
 	    $(PYTHON) Tests/bench/bench_resource.py ./$(BUILD)/pkce Tests/signin/scripted-browser
+	@$(MAKE) -s deps APT_PACKAGES="$(KEYRING_APT_PACKAGES)"
+	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) sh Tests/keyring/with-keyring.sh service $(PYTHON) \
+	    $(PYTHON) Tests/bench/bench_keyring.py ./$(BUILD)/pkce $(CURDIR)/$(BUILD)/$(SONAME)
 
 # What the statically linked Swift standard library and runtime weigh alone:
 # Tests/bench/floor.swift, linked as the library is (release flags, the

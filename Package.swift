@@ -40,6 +40,7 @@ let package = Package(
         // libcurl through dlopen and typed wrappers; needs only its headers
         // (libcurl4-openssl-dev) to build, and links nothing of it.
         .target(name: "CLibcurl"),
+        .target(name: "CSecret"),
         .target(name: "PKCE", dependencies: ["COpenSSL"]),
         // Keys from JWK members and signature checks, in C over OpenSSL's EVP.
         .target(name: "CJOSE", dependencies: ["COpenSSL"]),
@@ -47,7 +48,7 @@ let package = Package(
         .target(name: "PKCETransport", dependencies: ["PKCE", "PKCEOIDC", "CLibcurl"]),
         .target(name: "PKCEListener", dependencies: ["PKCE"]),
         .target(name: "PKCESignIn", dependencies: ["PKCE", "PKCETransport", "PKCEListener"]),
-        .target(name: "PKCETokens", dependencies: ["PKCE", "PKCETransport"]),
+        .target(name: "PKCETokens", dependencies: ["PKCE", "PKCETransport", "CSecret"]),
         .target(name: "PKCEResource", dependencies: ["PKCE", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens"]),
         .target(name: "PKCECABI", dependencies: ["PKCE", "PKCEOIDC", "PKCETransport", "PKCEListener", "PKCESignIn", "PKCETokens",
                                                  "PKCEResource", "CPKCEHeader"],

@@ -149,6 +149,8 @@ typedef enum pkce_status {
     /* 80-89: tokens kept over time (token source and store) */
     PKCE_ERR_STORE = 80,              /* the token store could not be read or written (see the message) */
     PKCE_ERR_TOKEN_EXPIRED = 81,      /* the access token expired and there is no refresh token */
+    PKCE_ERR_KEYRING_UNAVAILABLE = 82, /* no session bus, no Secret Service on it, or no libsecret: the message says which */
+    PKCE_ERR_KEYRING_TIMEOUT = 83,    /* the Secret Service did not answer within the store's timeout (hung, or a locked keyring prompting unseen) */
 
     /* Protected resources (RFC 9728, RFC 8707, the MCP authorization profile) */
     PKCE_ERR_CHALLENGE_MALFORMED = 90, /* a WWW-Authenticate header breaks RFC 9110's grammar */
@@ -1025,6 +1027,21 @@ typedef struct pkce_token_source pkce_token_source;
 /* A store in the file at `path` (created on first save; its directory must
  * exist). Opening reads nothing. Errors: PKCE_ERR_INVALID_ARGUMENT. */
 pkce_status pkce_token_store_open_file(const char *path, pkce_token_store **out);
+/* The desktop's Secret Service (GNOME Keyring, KWallet, KeePassXC) as the
+ * store, through libsecret-1.so.0, loaded on the first call that needs it
+ * (Debian: libsecret-1-0; a program that never opens this store never loads
+ * it). One keyring item per account, labelled "pkce: SUBJECT at ISSUER",
+ * with attributes kind=token, issuer, client_id, subject, resource, and the
+ * entry as the file store writes it as its secret (`secret-tool search kind
+ * token` shows them). Each call returns within timeout_ms (0: 3000) with
+ * PKCE_ERR_KEYRING_UNAVAILABLE (no session bus, as over SSH; no Secret
+ * Service on it; no libsecret) or PKCE_ERR_KEYRING_TIMEOUT (a service that
+ * does not answer, or a locked keyring whose unlock prompt no one can see),
+ * the message saying which: never a wait on D-Bus's 25 s, never a silent
+ * fall-back to a file. The refresh lock across processes is
+ * $XDG_RUNTIME_DIR/libpkce-keyring.lock (else ~/.cache). Opening does not
+ * reach the service: pkce_token_store_check does. */
+pkce_status pkce_token_store_open_keyring(int timeout_ms, pkce_token_store **out);
 void pkce_token_store_free(pkce_token_store *store);
 /* Whether the store can be used, before anything depends on it: what a
  * sign-in that will save its tokens asks before the browser opens, so that

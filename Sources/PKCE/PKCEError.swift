@@ -56,6 +56,8 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case signInRaced = 79
         case store = 80
         case tokenExpired = 81
+        case keyringUnavailable = 82
+        case keyringTimeout = 83
         case challengeMalformed = 90
         case resourceMismatch = 91
         case registration = 92
@@ -119,6 +121,8 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .signInRaced: "the sign-in's one-time start URL was opened twice"
             case .store: "the token store could not be read or written"
             case .tokenExpired: "the access token expired and there is no refresh token"
+            case .keyringUnavailable: "no Secret Service can be reached: no session bus, no keyring service, or no libsecret"
+            case .keyringTimeout: "the Secret Service did not answer in time"
             case .challengeMalformed: "a WWW-Authenticate header is malformed"
             case .resourceMismatch: "the metadata or token is for another resource than the one asked for"
             case .registration: "the client could not be registered with the authorization server"

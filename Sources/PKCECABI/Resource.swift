@@ -96,7 +96,7 @@ public func pkce_resource_set_issuer(_ resource: OpaquePointer?, _ issuer: Unsaf
 
 @_cdecl("pkce_resource_set_store") @implementation
 public func pkce_resource_set_store(_ resource: OpaquePointer?, _ store: OpaquePointer?) -> pkce_status {
-    options(resource) { o throws(PKCEError) in o.store = object(store, FileTokenStore.self) }
+    options(resource) { o throws(PKCEError) in o.store = tokenStore(store) }
 }
 
 @_cdecl("pkce_resource_set_challenge") @implementation

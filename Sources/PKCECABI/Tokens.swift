@@ -11,26 +11,45 @@ public func pkce_token_store_open_file(_ path: UnsafePointer<CChar>?, _ out: Uns
     }
 }
 
+@_cdecl("pkce_token_store_open_keyring") @implementation
+public func pkce_token_store_open_keyring(_ timeoutMilliseconds: Int32, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let out = try required(out)
+        out.pointee = retained(try SecretServiceTokenStore(timeoutMilliseconds: timeoutMilliseconds == 0 ? 3000 : Int(timeoutMilliseconds)))
+    }
+}
+
+// A pkce_token_store handle is a FileTokenStore or a SecretServiceTokenStore.
+
+func tokenStore(_ handle: OpaquePointer?) -> TokenStore? {
+    handle.flatMap { Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer($0)).takeUnretainedValue() as? TokenStore }
+}
+
+func requiredStore(_ handle: OpaquePointer?) throws(PKCEError) -> TokenStore {
+    guard let store = tokenStore(handle) else { throw PKCEError(.invalidArgument) }
+    return store
+}
+
 @_cdecl("pkce_token_store_free") @implementation
 public func pkce_token_store_free(_ store: OpaquePointer?) {
-    release(store, FileTokenStore.self)
+    store.map { Unmanaged<AnyObject>.fromOpaque(UnsafeRawPointer($0)).release() }
 }
 
 @_cdecl("pkce_token_store_check") @implementation
 public func pkce_token_store_check(_ store: OpaquePointer?, _ readableByOthers: UnsafeMutablePointer<Int32>?,
                                    _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
-        let store = try required(store, FileTokenStore.self)
+        let store = try requiredStore(store)
         _ = try store.loadAll()
         try store.withLock { () throws(PKCEError) in try store.checkWritable() }
-        let readable = try store.readableByOthers() ?? false
+        let readable = try (store as? FileTokenStore)?.readableByOthers() ?? false
         readableByOthers?.pointee = readable ? 1 : 0
     }
 }
 
 /// Entry `index` of the store behind the handle; `.notFound` past the last.
 private func entry(_ store: OpaquePointer?, _ index: Int) throws(PKCEError) -> StoredToken {
-    let entries = try required(store, FileTokenStore.self).loadAll()
+    let entries = try requiredStore(store).loadAll()
     guard index >= 0, index < entries.count else { throw PKCEError(.notFound, "the store has \(entries.count) entries") }
     return entries[index]
 }
@@ -74,8 +93,8 @@ public func pkce_token_store_entry_resource(_ store: OpaquePointer?, _ index: In
 public func pkce_token_store_remove(_ store: OpaquePointer?, _ index: Int, _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
         let key = try entry(store, index).key
-        let files = try required(store, FileTokenStore.self)
-        try files.withLock { () throws(PKCEError) in try files.remove(key) }
+        let store = try requiredStore(store)
+        try store.withLock { () throws(PKCEError) in try store.remove(key) }
     }
 }
 
@@ -95,7 +114,7 @@ public func pkce_token_source_new(_ client: OpaquePointer?, _ token: OpaquePoint
     status(detail: error) { () throws(PKCEError) in
         let client = try required(client, OAuthClient.self), out = try required(out)
         let source = try TokenSource(client: client, token: object(token, TokenResponse.self),
-                                     store: object(store, FileTokenStore.self), subject: optionalString(subject))
+                                     store: tokenStore(store), subject: optionalString(subject))
         out.pointee = retained(source)
     }
 }

@@ -27,11 +27,16 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func withLock<R>(_ body: () throws(PKCEError) -> R) throws(PKCEError) -> R {
-        let fd = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw Self.failure("cannot open", path + ".lock") }
+        try Self.withLockFile(path + ".lock", body)
+    }
+
+    /// Runs `body` holding an advisory lock (flock) on `lockPath`, made 0600 if need be.
+    static func withLockFile<R>(_ lockPath: String, _ body: () throws(PKCEError) -> R) throws(PKCEError) -> R {
+        let fd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0o600)
+        guard fd >= 0 else { throw failure("cannot open", lockPath) }
         defer { close(fd) }  // closing releases the lock
         while flock(fd, LOCK_EX) != 0 {
-            guard errno == EINTR else { throw Self.failure("cannot lock", path + ".lock") }
+            guard errno == EINTR else { throw failure("cannot lock", lockPath) }
         }
         return try body()
     }
@@ -95,7 +100,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
 
     // MARK: the file
 
-    private static func failure(_ what: String, _ file: String, _ code: Int32 = errno) -> PKCEError {
+    static func failure(_ what: String, _ file: String, _ code: Int32 = errno) -> PKCEError {
         PKCEError(.store, "\(what) \(PKCEError.printable(file, limit: 200)): \(String(cString: strerror(code)))")
     }
 
@@ -203,40 +208,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
         out.append("{\"libpkce_tokens\":\(formatVersion),\"entries\":[")
         for (i, entry) in entries.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            out.append("{\"issuer\":")
-            out.appendJSONString(entry.key.issuer)
-            out.append(",\"client_id\":")
-            out.appendJSONString(entry.key.clientID)
-            out.append(",\"subject\":")
-            out.appendJSONString(entry.key.subject)
-            if !entry.key.resource.isEmpty {
-                out.append(",\"resource\":")
-                out.appendJSONString(entry.key.resource)
-            }
-            if let endpoint = entry.tokenEndpoint {
-                out.append(",\"token_endpoint\":")
-                out.appendJSONString(endpoint)
-            }
-            out.append(",\"access_token\":")
-            out.appendJSONString(entry.accessToken.buffer)
-            if let refreshToken = entry.refreshToken {
-                out.append(",\"refresh_token\":")
-                out.appendJSONString(refreshToken.buffer)
-            }
-            if let idToken = entry.idToken {
-                out.append(",\"id_token\":")
-                out.appendJSONString(idToken.buffer)
-            }
-            if let tokenType = entry.tokenType {
-                out.append(",\"token_type\":")
-                out.appendJSONString(tokenType)
-            }
-            if let scope = entry.scope {
-                out.append(",\"scope\":")
-                out.appendJSONString(scope)
-            }
-            if let expiresAt = entry.expiresAt { out.append(",\"expires_at\":\(expiresAt)") }
-            out.append(UInt8(ascii: "}"))
+            entry.appendJSON(to: &out)
         }
         out.append("]")
         if !contents.records.isEmpty {
@@ -267,24 +239,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
               let list = document.member("entries"), document.nodes[list].kind == .array else { throw invalid }
         var result: [StoredToken] = []
         for entry in document.elements(of: list) {
-            guard document.nodes[entry].kind == .object else { throw invalid }
-            func text(_ name: String) throws(PKCEError) -> SecureBytes? {
-                try document.stringMember(name, of: entry, wrongType: invalid)
-            }
-            guard let issuer = try text("issuer"), let clientID = try text("client_id"), let subject = try text("subject"),
-                  let accessToken = try text("access_token") else { throw invalid }
-            var expiresAt: Int64?
-            if let node = document.member("expires_at", of: entry), document.nodes[node].kind != .null {
-                guard document.nodes[node].kind == .number,
-                      let value = Int64(String(decoding: document.text(node), as: UTF8.self)) else { throw invalid }
-                expiresAt = value
-            }
-            result.append(StoredToken(key: .init(issuer: issuer.string, clientID: clientID.string, subject: subject.string,
-                                                 resource: try text("resource")?.string ?? ""),
-                                      tokenEndpoint: try text("token_endpoint")?.string, accessToken: accessToken,
-                                      refreshToken: try text("refresh_token"), idToken: try text("id_token"),
-                                      tokenType: try text("token_type")?.string,
-                                      scope: try text("scope")?.string, expiresAt: expiresAt))
+            result.append(try StoredToken(document, entry, invalid: invalid))
         }
         var records: [Record] = []
         if let list = document.member("records") {

@@ -92,6 +92,68 @@ public struct StoredToken: Sendable {
     }
 }
 
+/// One entry as the stores write it: a JSON object of the key, the token
+/// endpoint, the tokens and the absolute expiry (`FileTokenStore` shows it).
+extension StoredToken {
+    func appendJSON(to out: inout ByteWriter) {
+        out.append("{\"issuer\":")
+        out.appendJSONString(key.issuer)
+        out.append(",\"client_id\":")
+        out.appendJSONString(key.clientID)
+        out.append(",\"subject\":")
+        out.appendJSONString(key.subject)
+        if !key.resource.isEmpty {
+            out.append(",\"resource\":")
+            out.appendJSONString(key.resource)
+        }
+        if let tokenEndpoint {
+            out.append(",\"token_endpoint\":")
+            out.appendJSONString(tokenEndpoint)
+        }
+        out.append(",\"access_token\":")
+        out.appendJSONString(accessToken.buffer)
+        if let refreshToken {
+            out.append(",\"refresh_token\":")
+            out.appendJSONString(refreshToken.buffer)
+        }
+        if let idToken {
+            out.append(",\"id_token\":")
+            out.appendJSONString(idToken.buffer)
+        }
+        if let tokenType {
+            out.append(",\"token_type\":")
+            out.appendJSONString(tokenType)
+        }
+        if let scope {
+            out.append(",\"scope\":")
+            out.appendJSONString(scope)
+        }
+        if let expiresAt { out.append(",\"expires_at\":\(expiresAt)") }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// The entry at `node` of `document`; `invalid` for anything that is not one.
+    init(_ document: JSONDocument, _ node: Int, invalid: PKCEError) throws(PKCEError) {
+        guard document.nodes[node].kind == .object else { throw invalid }
+        func text(_ name: String) throws(PKCEError) -> SecureBytes? {
+            try document.stringMember(name, of: node, wrongType: invalid)
+        }
+        guard let issuer = try text("issuer"), let clientID = try text("client_id"), let subject = try text("subject"),
+              let accessToken = try text("access_token") else { throw invalid }
+        var expiresAt: Int64?
+        if let value = document.member("expires_at", of: node), document.nodes[value].kind != .null {
+            guard document.nodes[value].kind == .number,
+                  let seconds = Int64(String(decoding: document.text(value), as: UTF8.self)) else { throw invalid }
+            expiresAt = seconds
+        }
+        self.init(key: .init(issuer: issuer.string, clientID: clientID.string, subject: subject.string,
+                             resource: try text("resource")?.string ?? ""),
+                  tokenEndpoint: try text("token_endpoint")?.string, accessToken: accessToken,
+                  refreshToken: try text("refresh_token"), idToken: try text("id_token"),
+                  tokenType: try text("token_type")?.string, scope: try text("scope")?.string, expiresAt: expiresAt)
+    }
+}
+
 /// Where a token source keeps tokens across restarts and processes. A file
 /// (`FileTokenStore`) now; a desktop keyring can be another.
 public protocol TokenStore: AnyObject, Sendable {

@@ -2,6 +2,7 @@
 #include "tool.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -67,17 +68,61 @@ int add_params(const struct options *o, pkce_attempt *attempt) {
     return EXIT_OK;
 }
 
+/* Makes `directory` and its parents, mode 0700 (the store's own directory). */
+static void mkdir_parents(const char *directory) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s", directory);
+    for (char *slash = path + 1; (slash = strchr(slash, '/')); slash++) {
+        *slash = '\0';
+        mkdir(path, 0700);
+        *slash = '/';
+    }
+    mkdir(path, 0700);
+}
+
+/* The store a name on the command line means: "keyring:" (the Secret
+ * Service), "auto:" (the keyring when one answers, else the file store at
+ * $XDG_DATA_HOME/pkce/tokens.json, saying which, once), or a file's path. */
+static const char *resolve_store(const char *name) {
+    static char chosen[4096];
+    if (strcmp(name, "auto:") != 0) return name;
+    if (*chosen) return chosen;
+    pkce_token_store *keyring = NULL;
+    pkce_error *error = NULL;
+    if (pkce_token_store_open_keyring(0, &keyring) == PKCE_OK && pkce_token_store_check(keyring, NULL, &error) == PKCE_OK) {
+        snprintf(chosen, sizeof chosen, "keyring:");
+        fprintf(stderr, "pkce: auto: using the keyring (Secret Service)\n");
+    } else {
+        const char *data = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+        char directory[3900];
+        if (data && *data) snprintf(directory, sizeof directory, "%s/pkce", data);
+        else snprintf(directory, sizeof directory, "%s/.local/share/pkce", home ? home : ".");
+        mkdir_parents(directory);
+        snprintf(chosen, sizeof chosen, "%s/tokens.json", directory);
+        fprintf(stderr, "pkce: auto: no keyring (%s); using %s\n", error ? pkce_error_message(error) : "none", chosen);
+    }
+    pkce_error_free(error);
+    pkce_token_store_free(keyring);
+    return chosen;
+}
+
+int open_named_store(const char *name, pkce_token_store **out) {
+    name = resolve_store(name);
+    return strcmp(name, "keyring:") == 0 ? pkce_token_store_open_keyring(0, out) : pkce_token_store_open_file(name, out);
+}
+
 /* Opened; checked as a save will need it when `writing` (a store only read
- * may sit where no new file can be made). Warns when others may read it,
- * as ssh does for a key; the library refuses one others may write. */
-int open_store(const char *path, int writing, pkce_token_store **out) {
+ * may sit where no new file can be made). Warns when others may read a
+ * file store, as ssh does for a key; the library refuses one others may write. */
+int open_store(const char *name, int writing, pkce_token_store **out) {
     pkce_token_store *store = NULL;
     pkce_error *error = NULL;
     int readable = 0;
-    pkce_status st = pkce_token_store_open_file(path, &store);
+    const char *path = resolve_store(name);
+    pkce_status st = open_named_store(path, &store);
     if (st == PKCE_OK && writing) st = pkce_token_store_check(store, &readable, &error);
     struct stat info;
-    if (!writing && stat(path, &info) == 0) readable = (info.st_mode & 044) != 0;
+    if (!writing && strcmp(path, "keyring:") != 0 && stat(path, &info) == 0) readable = (info.st_mode & 044) != 0;
     if (st != PKCE_OK) {
         pkce_token_store_free(store);
         return fail("token store", st, error);

@@ -152,7 +152,7 @@ static int save_token(const struct options *o, pkce_client *client, const pkce_t
     pkce_token_store *store = NULL;
     pkce_token_source *source = NULL;
     pkce_error *error = NULL;
-    pkce_status st = pkce_token_store_open_file(o->save, &store);
+    pkce_status st = open_named_store(o->save, &store);
     if (st == PKCE_OK) st = pkce_token_source_new(client, token, store, o->subject ? o->subject : subject, &source, &error);
     pkce_token_source_free(source);
     pkce_token_store_free(store);

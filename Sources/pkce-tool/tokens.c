@@ -24,11 +24,13 @@ static void saved_free(struct saved *saved) {
  * EXIT_OK with *value to free with pkce_string_free, or an exit code. */
 static int token_file_member(struct options *o, const char *member, struct saved *saved, char **value) {
     const char *path = o->token_file;
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    /* A store by name (the keyring), or a file: a store or a token response as printed. */
+    int named = strcmp(path, "keyring:") == 0 || strcmp(path, "auto:") == 0;
+    FILE *f = named ? NULL : strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
     static char json[1 << 20];
     size_t n = f ? fread(json, 1, sizeof json - 1, f) : 0;
     if (f && f != stdin) fclose(f);
-    if (!f) {
+    if (!f && !named) {
         fprintf(stderr, "pkce: cannot read %s: %s\n", path, strerror(errno));
         return EXIT_OTHER;
     }
@@ -36,7 +38,7 @@ static int token_file_member(struct options *o, const char *member, struct saved
     pkce_token *token = NULL;
     pkce_status st;
     int code = EXIT_OK;
-    if (f != stdin && strstr(json, "\"libpkce_tokens\"")) {
+    if (named || (f != stdin && strstr(json, "\"libpkce_tokens\""))) {
         memset(json, 0, n);
         if ((code = open_entry(path, o->subject, NULL, &saved->store, &saved->entry)) != EXIT_OK) return code;
         options_from_entry(o, &saved->entry);

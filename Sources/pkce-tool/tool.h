@@ -79,8 +79,11 @@ void entry_free(struct entry *entry);
  * entry of `subject` (the first when NULL) whose resource covers `url`
  * (any entry when NULL): EXIT_OK, or an exit code. */
 int open_entry(const char *path, const char *subject, const char *url, pkce_token_store **store, struct entry *entry);
-/* Opens the store `path` (checked writable when `writing`), warning when others may read it. */
-int open_store(const char *path, int writing, pkce_token_store **out);
+/* Opens the store a name means (a file's path, "keyring:" or "auto:"; checked
+ * usable when `writing`), warning when others may read a file store. */
+int open_store(const char *name, int writing, pkce_token_store **out);
+/* The same, unchecked and silent: a pkce_status. */
+int open_named_store(const char *name, pkce_token_store **out);
 /* The client that refreshes an entry's tokens as they were filed. */
 int entry_client(const struct options *o, const struct entry *entry, pkce_client **out);
 /* The options with what the entry says filled in where the command line

@@ -31,6 +31,7 @@ from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError
                       SlowDownError, StateMismatchError, Status, StoreError, TLSError, TokenExpiredError,
                       TransportError, TransportTimeoutError, ResourceError, ChallengeMalformedError,
                       ResourceMismatchError, RegistrationError, PKCENotAdvertisedError, InsufficientScopeError,
+                      KeyringUnavailableError, KeyringTimeoutError,
                       error_slot, raise_for)
 from ._native import handle_t, lib, take_string, text
 from ._values import Browser, HTTPRequest, Token, _browser, _claims, _Handle, _to_c, _to_c_opt
@@ -642,24 +643,42 @@ class Listener(_Handle):
             lib.pkce_listener_cancel(self._handle)
 
 
-class FileTokenStore(_Handle):
-    """Tokens kept in one JSON file (mode 0600, replaced atomically, locked while refreshing), several
-    accounts side by side by issuer, client and subject; created on the first save."""
+class TokenStore(_Handle):
+    """Where a :class:`TokenSource` keeps tokens across restarts and processes."""
 
     _free = lib.pkce_token_store_free
+
+    def check(self) -> bool:
+        """Raises StoreError (KeyringUnavailableError, KeyringTimeoutError for the keyring) when the
+        store cannot be used: ask before a sign-in whose tokens it will keep. Returns whether users
+        other than the owner may read a file store (always False for the keyring)."""
+        readable, err = ctypes.c_int(), error_slot()
+        raise_for(lib.pkce_token_store_check(self.handle, ctypes.byref(readable), ctypes.byref(err)), err)
+        return bool(readable.value)
+
+
+class FileTokenStore(TokenStore):
+    """Tokens kept in one JSON file (mode 0600, replaced atomically, locked while refreshing), several
+    accounts side by side by issuer, client and subject; created on the first save."""
 
     def __init__(self, path: str) -> None:
         handle = handle_t()
         raise_for(lib.pkce_token_store_open_file(_to_c(str(path), "path"), ctypes.byref(handle)))
         super().__init__(handle)
 
-    def check(self) -> bool:
-        """Raises StoreError when the store cannot be used (unreadable, not a token file, another
-        user's or writable by others, a directory that takes no new file): ask before a sign-in
-        whose tokens it will keep. Returns whether users other than the owner may read the file."""
-        readable, err = ctypes.c_int(), error_slot()
-        raise_for(lib.pkce_token_store_check(self.handle, ctypes.byref(readable), ctypes.byref(err)), err)
-        return bool(readable.value)
+
+class SecretServiceTokenStore(TokenStore):
+    """Tokens kept by the desktop keyring (the Secret Service: GNOME Keyring, KWallet, KeePassXC),
+    one item per account, through libsecret loaded on first use. Every call ends within
+    ``timeout`` seconds, raising KeyringUnavailableError (no session bus, no service, no
+    libsecret) or KeyringTimeoutError (no answer); nothing falls back to a file."""
+
+    def __init__(self, timeout: float = 3.0) -> None:
+        if timeout <= 0:
+            raise InvalidArgumentError(Status.INVALID_ARGUMENT, "timeout must be positive")
+        handle = handle_t()
+        raise_for(lib.pkce_token_store_open_keyring(max(1, int(timeout * 1000)), ctypes.byref(handle)))
+        super().__init__(handle)
 
 
 class TokenSource(_Handle):
@@ -670,7 +689,7 @@ class TokenSource(_Handle):
 
     _free = lib.pkce_token_source_free
 
-    def __init__(self, client: Client, token: Optional[Token] = None, *, store: Optional[FileTokenStore] = None,
+    def __init__(self, client: Client, token: Optional[Token] = None, *, store: Optional[TokenStore] = None,
                  subject: Optional[str] = None, leeway: int = 60,
                  on_refresh: Optional[Callable[[Token], None]] = None) -> None:
         given = token._handle() if token is not None else None
@@ -774,7 +793,8 @@ def metadata_urls(issuer: str) -> List[str]:
 
 __all__ = [
     "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "ClientAuth", "Endpoint",
-    "FileTokenStore", "TokenSource", "StoreError", "TokenExpiredError",
+    "FileTokenStore", "SecretServiceTokenStore", "TokenStore", "TokenSource", "StoreError", "TokenExpiredError",
+    "KeyringUnavailableError", "KeyringTimeoutError",
     "HTTPResponse", "Resource", "challenge_param", "Logout", "logout", "ResourceError", "ChallengeMalformedError", "ResourceMismatchError",
     "RegistrationError", "PKCENotAdvertisedError", "InsufficientScopeError",
     "LogLevel", "CancelledError", "DeviceAuthorization",

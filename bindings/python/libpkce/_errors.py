@@ -71,6 +71,8 @@ class Status(enum.IntEnum):
     SIGN_IN_RACED = 79
     STORE = 80
     TOKEN_EXPIRED = 81
+    KEYRING_UNAVAILABLE = 82
+    KEYRING_TIMEOUT = 83
     CHALLENGE_MALFORMED = 90
     RESOURCE_MISMATCH = 91
     REGISTRATION = 92
@@ -276,6 +278,14 @@ class TokenExpiredError(PKCEError):
     """The access token expired and there is no refresh token: sign in again."""
 
 
+class KeyringUnavailableError(StoreError):
+    """No Secret Service can be reached: no session bus, no keyring service on it, or no libsecret."""
+
+
+class KeyringTimeoutError(StoreError, TimeoutError):
+    """The Secret Service did not answer within the store's timeout."""
+
+
 class ResourceError(PKCEError):
     """Signing in to a protected resource failed (statuses 90-94)."""
 
@@ -327,6 +337,7 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.AUTHORIZATION_PENDING: AuthorizationPendingError, Status.SLOW_DOWN: SlowDownError,
     Status.ACCESS_DENIED: AccessDeniedError, Status.DEVICE_EXPIRED: DeviceExpiredError,
     Status.STORE: StoreError, Status.TOKEN_EXPIRED: TokenExpiredError,
+    Status.KEYRING_UNAVAILABLE: KeyringUnavailableError, Status.KEYRING_TIMEOUT: KeyringTimeoutError,
     Status.CHALLENGE_MALFORMED: ChallengeMalformedError, Status.RESOURCE_MISMATCH: ResourceMismatchError,
     Status.REGISTRATION: RegistrationError, Status.PKCE_NOT_ADVERTISED: PKCENotAdvertisedError,
     Status.INSUFFICIENT_SCOPE: InsufficientScopeError,
@@ -373,5 +384,6 @@ __all__ = [
     "IDTokenAlgorithmError", "IDTokenKeyNotFoundError", "IDTokenSignatureError", "IDTokenClaimError",
     "IDTokenExpiredError", "IDTokenNonceError", "IDTokenMissingError", "JWKSError", "JWKSUnknownError",
     "StoreError", "TokenExpiredError", "ResourceError", "ChallengeMalformedError", "ResourceMismatchError",
-    "RegistrationError", "PKCENotAdvertisedError", "InsufficientScopeError", "raise_for", "error_slot",
+    "RegistrationError", "PKCENotAdvertisedError", "InsufficientScopeError", "KeyringUnavailableError",
+    "KeyringTimeoutError", "raise_for", "error_slot",
 ]

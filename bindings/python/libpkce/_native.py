@@ -118,6 +118,7 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_client_set_scope": ([handle_t, _str], status_t),
     "pkce_client_set_secret": ([handle_t, _str, _int], status_t),
     "pkce_token_store_open_file": ([_str, _out_handle], status_t),
+    "pkce_token_store_open_keyring": ([_int, _out_handle], status_t),
     "pkce_token_store_free": ([handle_t], None),
     "pkce_token_store_check": ([handle_t, _P(_int), _out_handle], status_t),
     "pkce_token_source_new": ([handle_t, handle_t, handle_t, _str, _out_handle, _out_handle], status_t),

@@ -12,7 +12,7 @@ from ._native import handle_t, lib, take_string, text
 from ._values import HTTPRequest, Token, _browser, _Handle, _repr_without, _to_c, _to_c_opt
 
 if TYPE_CHECKING:
-    from . import Client, FileTokenStore
+    from . import Client, TokenStore
 
 
 class HTTPResponse(NamedTuple):
@@ -76,7 +76,7 @@ class Resource(_Handle):
 
     def __init__(self, url: str, *, client_id: Optional[str] = None, client_name: Optional[str] = None,
                  scope: Optional[str] = None, issuer: Optional[str] = None,
-                 store: Optional[FileTokenStore] = None, challenge: Optional[str] = None) -> None:
+                 store: Optional[TokenStore] = None, challenge: Optional[str] = None) -> None:
         handle = handle_t()
         raise_for(lib.pkce_resource_new(_to_c(url, "url"), ctypes.byref(handle)), what="url")
         super().__init__(handle)
