@@ -198,55 +198,77 @@ static void *attribute_table(const char *const *attributes) {
     return table;
 }
 
-lpk_secret_result lpk_secret_store(const char *const *attributes, const char *label, const char *secret,
-                                   int timeout_ms, char *message, size_t size) {
+/* One libsecret call on the attribute table, bounded: begin, call, end. */
+typedef int (*secret_call)(void *table, void *cancellable, void *arg, GError **error);
+
+static lpk_secret_result run(const char *const *attributes, secret_call call, void *arg, int *returned, int timeout_ms,
+                             char *message, size_t size) {
     struct call c;
     pthread_t thread;
     lpk_secret_result r = begin(&c, &thread, timeout_ms, message, size);
     if (r != LPK_SECRET_OK) return r;
     void *table = attribute_table(attributes);
     GError *error = NULL;
-    fn.storev(&schema, table, NULL, label, secret, c.cancellable, &error);  /* NULL: the default collection */
+    *returned = call(table, c.cancellable, arg, &error);
     fn.hash_unref(table);
     return end(&c, thread, error, timeout_ms, message, size);
 }
 
+struct store_arg { const char *label, *secret; };
+
+static int do_store(void *table, void *cancellable, void *arg, GError **error) {
+    struct store_arg *a = arg;
+    return fn.storev(&schema, table, NULL, a->label, a->secret, cancellable, error);  /* NULL: the default collection */
+}
+
+lpk_secret_result lpk_secret_store(const char *const *attributes, const char *label, const char *secret,
+                                   int timeout_ms, char *message, size_t size) {
+    struct store_arg arg = { label, secret };
+    int stored = 0;
+    return run(attributes, do_store, &arg, &stored, timeout_ms, message, size);
+}
+
+struct lookup_arg { char *secret; };
+
+static int do_lookup(void *table, void *cancellable, void *arg, GError **error) {
+    struct lookup_arg *a = arg;
+    char *secret = fn.lookupv(&schema, table, cancellable, error);
+    if (secret) {
+        a->secret = strdup(secret);
+        fn.password_free(secret);  /* wipes libsecret's copy */
+    }
+    return secret != NULL;
+}
+
 lpk_secret_result lpk_secret_lookup(const char *const *attributes, char **secret_out, int timeout_ms,
                                     char *message, size_t size) {
-    struct call c;
-    pthread_t thread;
-    lpk_secret_result r = begin(&c, &thread, timeout_ms, message, size);
-    if (r != LPK_SECRET_OK) return r;
-    void *table = attribute_table(attributes);
-    GError *error = NULL;
-    char *secret = fn.lookupv(&schema, table, c.cancellable, &error);
-    fn.hash_unref(table);
-    r = end(&c, thread, error, timeout_ms, message, size);
-    if (r == LPK_SECRET_OK && !secret) {
-        say(message, size, "no such item");
-        return LPK_SECRET_NOT_FOUND;
-    }
-    if (secret) {
-        *secret_out = r == LPK_SECRET_OK ? strdup(secret) : NULL;
-        fn.password_free(secret);  /* wipes libsecret's copy */
-        if (r == LPK_SECRET_OK && !*secret_out) {
-            say(message, size, "out of memory");
-            return LPK_SECRET_FAILED;
+    struct lookup_arg arg = { NULL };
+    int found = 0;
+    lpk_secret_result r = run(attributes, do_lookup, &arg, &found, timeout_ms, message, size);
+    if (r != LPK_SECRET_OK || !found) {
+        if (arg.secret) {
+            memset(arg.secret, 0, strlen(arg.secret));
+            free(arg.secret);
         }
+        if (r == LPK_SECRET_OK) say(message, size, "no such item");
+        return r == LPK_SECRET_OK ? LPK_SECRET_NOT_FOUND : r;
     }
-    return r;
+    if (!arg.secret) {
+        say(message, size, "out of memory");
+        return LPK_SECRET_FAILED;
+    }
+    *secret_out = arg.secret;
+    return LPK_SECRET_OK;
+}
+
+static int do_clear(void *table, void *cancellable, void *arg, GError **error) {
+    (void)arg;
+    return fn.clearv(&schema, table, cancellable, error);
 }
 
 lpk_secret_result lpk_secret_clear(const char *const *attributes, int timeout_ms, char *message, size_t size) {
-    struct call c;
-    pthread_t thread;
-    lpk_secret_result r = begin(&c, &thread, timeout_ms, message, size);
-    if (r != LPK_SECRET_OK) return r;
-    void *table = attribute_table(attributes);
-    GError *error = NULL;
-    int removed = fn.clearv(&schema, table, c.cancellable, &error);
-    fn.hash_unref(table);
-    r = end(&c, thread, error, timeout_ms, message, size);
+    int removed = 0;
+    lpk_secret_result r = run(attributes, do_clear, NULL, &removed, timeout_ms, message, size);
     if (r == LPK_SECRET_OK && !removed) {
         say(message, size, "no such item");
         return LPK_SECRET_NOT_FOUND;
@@ -254,28 +276,30 @@ lpk_secret_result lpk_secret_clear(const char *const *attributes, int timeout_ms
     return r;
 }
 
-lpk_secret_result lpk_secret_search(const char *const *attributes, void (*found)(void *, const char *), void *user,
-                                    int timeout_ms, char *message, size_t size) {
-    struct call c;
-    pthread_t thread;
-    lpk_secret_result r = begin(&c, &thread, timeout_ms, message, size);
-    if (r != LPK_SECRET_OK) return r;
-    void *table = attribute_table(attributes);
-    GError *error = NULL;
+struct search_arg { void (*found)(void *, const char *); void *user; };
+
+static int do_search(void *table, void *cancellable, void *arg, GError **error) {
+    struct search_arg *a = arg;
     GList *items = fn.searchv(&schema, table, SECRET_SEARCH_ALL | SECRET_SEARCH_UNLOCK | SECRET_SEARCH_LOAD_SECRETS,
-                              c.cancellable, &error);
-    fn.hash_unref(table);
-    for (GList *item = items; item && !error; item = item->next) {
+                              cancellable, error);
+    for (GList *item = items; item && !*error; item = item->next) {
         /* Loaded with the search (SECRET_SEARCH_LOAD_SECRETS): no call per item. */
         void *value = fn.item_get_secret(item->data);
-        if (!value) value = fn.retrieve(item->data, c.cancellable, &error);
+        if (!value) value = fn.retrieve(item->data, cancellable, error);
         if (value) {
             const char *text = fn.value_get_text(value);
-            if (text) found(user, text);
+            if (text) a->found(a->user, text);
             fn.value_unref(value);
         }
     }
     for (GList *item = items; item; item = item->next) fn.object_unref(item->data);
     if (items) fn.list_free(items);
-    return end(&c, thread, error, timeout_ms, message, size);
+    return 1;
+}
+
+lpk_secret_result lpk_secret_search(const char *const *attributes, void (*found)(void *, const char *), void *user,
+                                    int timeout_ms, char *message, size_t size) {
+    struct search_arg arg = { found, user };
+    int done = 0;
+    return run(attributes, do_search, &arg, &done, timeout_ms, message, size);
 }

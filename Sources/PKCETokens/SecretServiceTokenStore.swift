@@ -140,7 +140,7 @@ public final class SecretServiceTokenStore: TokenStore, @unchecked Sendable {
     private func call(_ body: (UnsafeMutablePointer<CChar>, Int) -> lpk_secret_result) throws(PKCEError) {
         var message = [CChar](repeating: 0, count: 512)
         let result = message.withUnsafeMutableBufferPointer { body($0.baseAddress!, $0.count) }
-        let text = String(cString: message)
+        let text = message.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         switch result {
         case LPK_SECRET_OK: return
         case LPK_SECRET_NOT_FOUND: throw PKCEError(.notFound, "the keyring holds no such item")

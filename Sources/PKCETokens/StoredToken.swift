@@ -62,24 +62,8 @@ public struct StoredToken: Sendable {
     /// counted from `now` (0 once past): for a program that reads a store.
     public func asTokenResponse(at now: Int64) throws(PKCEError) -> TokenResponse {
         var out = try ByteWriter(capacity: accessToken.count + (refreshToken?.count ?? 0) + 256)
-        out.append("{\"access_token\":")
-        out.appendJSONString(accessToken.buffer)
-        if let refreshToken {
-            out.append(",\"refresh_token\":")
-            out.appendJSONString(refreshToken.buffer)
-        }
-        if let idToken {
-            out.append(",\"id_token\":")
-            out.appendJSONString(idToken.buffer)
-        }
-        if let tokenType {
-            out.append(",\"token_type\":")
-            out.appendJSONString(tokenType)
-        }
-        if let scope {
-            out.append(",\"scope\":")
-            out.appendJSONString(scope)
-        }
+        out.append(UInt8(ascii: "{"))
+        appendTokens(to: &out)
         if let expiresAt { out.append(",\"expires_in\":\(max(expiresAt - now, 0))") }
         out.append(UInt8(ascii: "}"))
         return try out.finish().withBytes { (json) throws(PKCEError) in try TokenResponse(httpStatus: 200, body: json) }
@@ -110,7 +94,16 @@ extension StoredToken {
             out.append(",\"token_endpoint\":")
             out.appendJSONString(tokenEndpoint)
         }
-        out.append(",\"access_token\":")
+        out.append(UInt8(ascii: ","))
+        appendTokens(to: &out)
+        if let expiresAt { out.append(",\"expires_at\":\(expiresAt)") }
+        out.append(UInt8(ascii: "}"))
+    }
+
+    /// `"access_token":...` and the refresh token, ID token, token type and
+    /// scope there are: the members a token response and an entry share.
+    private func appendTokens(to out: inout ByteWriter) {
+        out.append("\"access_token\":")
         out.appendJSONString(accessToken.buffer)
         if let refreshToken {
             out.append(",\"refresh_token\":")
@@ -128,8 +121,6 @@ extension StoredToken {
             out.append(",\"scope\":")
             out.appendJSONString(scope)
         }
-        if let expiresAt { out.append(",\"expires_at\":\(expiresAt)") }
-        out.append(UInt8(ascii: "}"))
     }
 
     /// The entry at `node` of `document`; `invalid` for anything that is not one.
