@@ -173,6 +173,10 @@ public protocol TokenStore: AnyObject, Sendable {
 
 extension TokenStore {
     public func checkWritable() throws(PKCEError) {}
+    /// A store written before sign-out existed: it cannot remove entries.
+    public func remove(_ key: StoredToken.Key) throws(PKCEError) {
+        throw PKCEError(.notConfigured, "this token store cannot remove entries")
+    }
     /// A store without records: every sign-in discovers and registers afresh.
     public func loadRecord(kind: String, key: String) throws(PKCEError) -> [UInt8]? { nil }
     public func saveRecord(kind: String, key: String, json: [UInt8]) throws(PKCEError) {}
