@@ -382,6 +382,23 @@ pkce_status pkce_client_workos_logout_url(const pkce_client *client, const char 
  * scope list contains `openid`, each attempt also sends a fresh `nonce`. */
 pkce_status pkce_client_set_scope(pkce_client *client, const char *scope);
 
+/* Pushed authorization requests (RFC 9126): the server's endpoint for them
+ * (discovery sets it, and whether the server requires them:
+ * require_pushed_authorization_requests); NULL removes it. A sign-in
+ * (pkce_client_sign_in, pkce_resource_sign_in) pushes its request when the
+ * server requires it, or always once pkce_client_prefer_par(client, 1):
+ * the parameters (state, challenge, scope, resource, ...) then go to the
+ * server over TLS and the browser's URL carries only client_id and the
+ * request_uri the server gave. Errors: PKCE_ERR_URL_INVALID, PKCE_ERR_URL_INSECURE. */
+pkce_status pkce_client_set_par_endpoint(pkce_client *client, const char *url);
+pkce_status pkce_client_prefer_par(pkce_client *client, int prefer);
+/* Pushes an attempt's request (pkce_client_sign_in does it when due); its
+ * authorization URL then carries only client_id and request_uri, and no
+ * parameter can be added to it (PKCE_ERR_ATTEMPT_USED). Errors:
+ * PKCE_ERR_NOT_CONFIGURED (no endpoint), PKCE_ERR_OAUTH (the server's
+ * refusal), PKCE_ERR_RESPONSE_INVALID (no request_uri), and the transport's. */
+pkce_status pkce_client_push(pkce_client *client, pkce_attempt *attempt, pkce_error **error);
+
 /* OpenID Connect RP-Initiated Logout's end_session_endpoint (discovery sets
  * it from the metadata); NULL removes it. Errors: PKCE_ERR_URL_INVALID,
  * PKCE_ERR_URL_INSECURE. */
@@ -426,7 +443,8 @@ typedef enum pkce_endpoint {
     PKCE_ENDPOINT_JWKS = 4,         /* jwks_uri */
     PKCE_ENDPOINT_USERINFO = 5,
     PKCE_ENDPOINT_ISSUER = 6,       /* the issuer identifier the callback's iss must equal */
-    PKCE_ENDPOINT_END_SESSION = 7   /* end_session_endpoint: RP-initiated logout */
+    PKCE_ENDPOINT_END_SESSION = 7,  /* end_session_endpoint: RP-initiated logout */
+    PKCE_ENDPOINT_PUSHED_AUTHORIZATION = 8 /* pushed_authorization_request_endpoint (RFC 9126) */
 } pkce_endpoint;
 
 /* A copy of the URL configured for `which`; free with pkce_string_free().
@@ -713,6 +731,16 @@ pkce_status pkce_attempt_handle_callback(pkce_attempt *attempt, const char *redi
  * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_CODE_MISSING (no callback
  * handled yet), PKCE_ERR_NOT_CONFIGURED (no token endpoint). */
 pkce_status pkce_attempt_token_request(const pkce_attempt *attempt, pkce_http_request **out);
+
+/* Sans-I/O pushed authorization request (RFC 9126): the POST of the
+ * attempt's parameters (with the client's authentication, as a token
+ * request has it) and its answer, 201 with request_uri; then
+ * pkce_attempt_request_uri is that URI (NULL before) and the authorization
+ * URL carries it alone. Errors as pkce_client_push. */
+pkce_status pkce_attempt_par_request(const pkce_attempt *attempt, pkce_http_request **out);
+pkce_status pkce_attempt_handle_par_response(pkce_attempt *attempt, int http_status, const char *body, size_t body_length,
+                                             pkce_error **error);
+const char *pkce_attempt_request_uri(const pkce_attempt *attempt);
 
 /* ------------------------------------------------------------------------
  * HTTP request (sans-I/O): exactly what to send. The body and extra headers

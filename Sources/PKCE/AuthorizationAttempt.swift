@@ -33,6 +33,11 @@ public final class AuthorizationAttempt {
     /// Where the browser is sent back: the client's redirect URI, unless
     /// `setRedirectURI` put the address of a loopback listener in its place.
     public private(set) var redirectURI: String
+    /// The `request_uri` the server gave for this attempt's pushed request
+    /// (RFC 9126), once pushed: the authorization URL then carries it alone.
+    public var requestURI: String? { requestURIBytes?.string }
+    /// The same, with a NUL after it, for the C layer to lend.
+    package private(set) var requestURIBytes: SecureBytes?
     /// `max_age` (OpenID Connect), when added as a parameter: the ID token
     /// must then carry an `auth_time` no older than this many seconds.
     public private(set) var maxAge: Int64?
@@ -86,7 +91,9 @@ public final class AuthorizationAttempt {
     /// 4.1.3 wants the two equal): for a loopback listener whose port is
     /// known only once it is bound (RFC 8252 7.3).
     public func setRedirectURI(_ uri: String) throws(PKCEError) {
-        guard code == nil else { throw PKCEError(.attemptUsed, "the redirect URI cannot change once a callback was accepted") }
+        guard code == nil, requestURI == nil else {
+            throw PKCEError(.attemptUsed, "the redirect URI cannot change once the request was pushed or a callback accepted")
+        }
         try URLRules.redirectURI(uri)
         redirectURI = uri
     }
@@ -94,6 +101,7 @@ public final class AuthorizationAttempt {
     /// Adds a provider parameter (WorkOS `provider`, `connection_id`,
     /// `organization_id`, or `login_hint`, `prompt`, ...) to the authorization URL.
     public func addParameter(_ name: String, _ value: String) throws(PKCEError) {
+        guard requestURI == nil else { throw PKCEError(.attemptUsed, "the request was pushed: no parameter can be added") }
         guard !name.isEmpty else { throw PKCEError(.invalidArgument, "parameter name is empty") }
         guard !Self.reservedParameters.contains(name) else {
             throw PKCEError(.parameterReserved, "parameter '\(PKCEError.printable(name))' is set by the library")
@@ -126,34 +134,89 @@ public final class AuthorizationAttempt {
         var url = try ByteWriter(capacity: endpoint.url.utf8.count + 320)
         url.append(endpoint.url)
         url.append(endpoint.separator)
-        url.append("response_type=code")
-        appendQuery(&url, "client_id", configuration.value.clientID)
-        appendQuery(&url, "redirect_uri", redirectURI)
-        if let scope = configuration.value.scope { appendQuery(&url, "scope", scope) }
-        appendQuery(&url, "state", state.buffer)
-        if let nonce { appendQuery(&url, "nonce", nonce.buffer) }
-        appendQuery(&url, "code_challenge", challenge.buffer)
-        url.append("&code_challenge_method=S256")
-        if let resource = configuration.value.resource { appendQuery(&url, "resource", resource) }
-        for (name, value) in extraParameters {
-            url.append(UInt8(ascii: "&"))
-            url.appendEncoded(name, .query)
-            url.append(UInt8(ascii: "="))
-            url.appendEncoded(value, .query)
+        if let requestURI {
+            // Pushed (RFC 9126 4): the browser carries the reference alone.
+            Self.appendQuery(&url, "client_id", configuration.value.clientID, first: true)
+            Self.appendQuery(&url, "request_uri", requestURI)
+            return try url.finish()
         }
+        url.append("response_type=code")
+        forEachParameter { name, value in Self.appendQuery(&url, name, value) }
         return try url.finish()
     }
 
-    private func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
-        url.append(UInt8(ascii: "&"))
-        url.append(name)
+    /// The authorization request's parameters after `response_type`, in
+    /// the order they are sent, for the URL and the pushed request alike.
+    private func forEachParameter(_ visit: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>) -> Void) {
+        func text(_ name: StaticString, _ value: String) {
+            var value = value
+            value.withUTF8 { visit(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), $0) }
+        }
+        func bytes(_ name: StaticString, _ value: SecureBytes) {
+            visit(UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), value.buffer)
+        }
+        let client = configuration.value
+        text("client_id", client.clientID)
+        text("redirect_uri", redirectURI)
+        if let scope = client.scope { text("scope", scope) }
+        bytes("state", state)
+        if let nonce { bytes("nonce", nonce) }
+        bytes("code_challenge", challenge)
+        text("code_challenge_method", "S256")
+        if let resource = client.resource { text("resource", resource) }
+        for (name, value) in extraParameters {
+            var name = name, value = value
+            name.withUTF8 { name in value.withUTF8 { visit(name, $0) } }
+        }
+    }
+
+    private static func appendQuery(_ url: inout ByteWriter, _ name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>,
+                                    first: Bool = false) {
+        if !first { url.append(UInt8(ascii: "&")) }
+        url.appendEncoded(name, .query)
         url.append(UInt8(ascii: "="))
         url.appendEncoded(value, .query)
     }
 
-    private func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: String) {
+    private static func appendQuery(_ url: inout ByteWriter, _ name: StaticString, _ value: String, first: Bool = false) {
         var value = value
-        value.withUTF8 { appendQuery(&url, name, $0) }
+        value.withUTF8 {
+            appendQuery(&url, UnsafeBufferPointer(start: name.utf8Start, count: name.utf8CodeUnitCount), $0, first: first)
+        }
+    }
+
+    /// The pushed authorization request (RFC 9126 2.1): every parameter of
+    /// the authorization URL in a form body, with the client authentication
+    /// of a token request, to the server's `pushed_authorization_request_endpoint`.
+    public func pushedAuthorizationRequest() throws(PKCEError) -> HTTPRequest {
+        let client = configuration.value
+        guard let endpoint = client.pushedAuthorizationRequestEndpoint else {
+            throw PKCEError(.notConfigured, "the server has no pushed_authorization_request_endpoint")
+        }
+        guard requestURI == nil else { throw PKCEError(.attemptUsed, "this attempt's request was pushed already") }
+        var body = try RequestBodyBuilder(.form)
+        body.add("response_type", "code")
+        forEachParameter { name, value in body.add(name: name, value) }
+        client.addClientSecret(to: &body)
+        return try client.post(to: endpoint, body: body)
+    }
+
+    /// Reads the pushed request's answer (RFC 9126 2.2): 201 with a
+    /// `request_uri` and `expires_in`; the authorization URL then carries only
+    /// `client_id` and that `request_uri`. An error answer is `.oauth`.
+    public func handlePushedAuthorizationResponse(_ response: HTTPResponse) throws(PKCEError) {
+        let document = try ServerAnswer.successfulDocument(response)
+        guard let uri = try ServerAnswer.stringMember("request_uri", of: document, httpStatus: response.status)?.string,
+              !uri.isEmpty, uri.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            throw PKCEError(.responseInvalid, "the pushed request's answer lacks a usable request_uri", httpStatus: response.status)
+        }
+        requestURIBytes = try SecureBytes(uri)
+    }
+
+    /// `handlePushedAuthorizationResponse` for an answer the caller received.
+    public func handlePushedAuthorizationResponse(httpStatus: Int, body: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        try ServerAnswer.checkEnvelope(httpStatus: httpStatus, size: body.count)
+        try handlePushedAuthorizationResponse(HTTPResponse(status: httpStatus, body: SecureBytes(body)))
     }
 
     /// The authorization_code grant with the code from the callback (RFC 6749

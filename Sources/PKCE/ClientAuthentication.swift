@@ -53,6 +53,11 @@ extension ClientConfiguration {
     /// request to the server's endpoints names the client this way.
     func addClient(to body: inout RequestBodyBuilder) {
         body.add("client_id", clientID)
+        addClientSecret(to: &body)
+    }
+
+    /// The secret, when it goes in the body (a body that names the client already).
+    func addClientSecret(to body: inout RequestBodyBuilder) {
         if effectiveClientAuthMethod == .post, let clientSecret { body.add("client_secret", clientSecret.secret) }
     }
 

@@ -49,6 +49,17 @@ public struct ClientConfiguration: Sendable {
     /// RP-initiated logout (OpenID Connect RP-Initiated Logout 1.0), from
     /// discovery's `end_session_endpoint` or set.
     public internal(set) var endSessionEndpoint: Endpoint?
+    /// Pushed authorization requests (RFC 9126): the endpoint, from discovery
+    /// or set, and whether the server requires them.
+    public internal(set) var pushedAuthorizationRequestEndpoint: Endpoint?
+    public internal(set) var requiresPushedAuthorizationRequests = false
+    /// Whether sign-ins push their request when the server has an endpoint
+    /// for it, even where it does not require that (the default: only then).
+    public var prefersPushedAuthorizationRequests = false
+    /// Whether a sign-in pushes its request first.
+    public var pushesAuthorizationRequests: Bool {
+        pushedAuthorizationRequestEndpoint != nil && (requiresPushedAuthorizationRequests || prefersPushedAuthorizationRequests)
+    }
     /// Dynamic client registration (RFC 7591), from discovery.
     public internal(set) var registrationEndpoint: Endpoint?
     /// `scopes_supported` from discovery.
@@ -88,6 +99,10 @@ public struct ClientConfiguration: Sendable {
 
     public mutating func setDeviceAuthorizationEndpoint(_ url: String?) throws(PKCEError) {
         deviceAuthorizationEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+    }
+
+    public mutating func setPushedAuthorizationRequestEndpoint(_ url: String?) throws(PKCEError) {
+        pushedAuthorizationRequestEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
     }
 
     public mutating func setEndSessionEndpoint(_ url: String?) throws(PKCEError) {

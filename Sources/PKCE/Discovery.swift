@@ -84,6 +84,14 @@ extension ClientConfiguration {
         let jwks = try endpoint("jwks_uri")
         let userinfo = try endpoint("userinfo_endpoint")
         let endSession = try endpoint("end_session_endpoint")
+        let pushed = try endpoint("pushed_authorization_request_endpoint")
+        var pushRequired = false
+        if let flag = document.member("require_pushed_authorization_requests") {
+            pushRequired = document.nodes[flag].kind == .true
+        }
+        guard pushed != nil || !pushRequired else {
+            throw PKCEError(.discovery, "metadata requires pushed authorization requests but names no pushed_authorization_request_endpoint")
+        }
         let algorithms = try strings("id_token_signing_alg_values_supported").map { Set($0) }
         let authMethods = try strings("token_endpoint_auth_methods_supported")
         let registration = try endpoint("registration_endpoint")
@@ -99,6 +107,8 @@ extension ClientConfiguration {
         jwksURI = jwks
         userinfoEndpoint = userinfo
         endSessionEndpoint = endSession
+        pushedAuthorizationRequestEndpoint = pushed
+        requiresPushedAuthorizationRequests = pushRequired
         idTokenAlgorithms = algorithms
         tokenEndpointAuthMethods = authMethods
         registrationEndpoint = registration

@@ -36,7 +36,7 @@ struct RequestBodyBuilder: ~Copyable {
         name.withUTF8 { add(name: $0, value) }
     }
 
-    private mutating func add(name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
+    mutating func add(name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
         switch format {
         case .form:
             if fields > 0 { writer.append(UInt8(ascii: "&")) }

@@ -74,6 +74,28 @@ public func pkce_attempt_handle_callback(_ attempt: OpaquePointer?, _ redirectUR
     }
 }
 
+@_cdecl("pkce_attempt_request_uri") @implementation
+public func pkce_attempt_request_uri(_ attempt: OpaquePointer?) -> UnsafePointer<CChar>? {
+    borrowed(object(attempt, AuthorizationAttempt.self)?.requestURIBytes)
+}
+
+@_cdecl("pkce_attempt_par_request") @implementation
+public func pkce_attempt_par_request(_ attempt: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status { () throws(PKCEError) in
+        let attempt = try required(attempt, AuthorizationAttempt.self), out = try required(out)
+        out.pointee = retained(try attempt.pushedAuthorizationRequest())
+    }
+}
+
+@_cdecl("pkce_attempt_handle_par_response") @implementation
+public func pkce_attempt_handle_par_response(_ attempt: OpaquePointer?, _ httpStatus: Int32, _ body: UnsafePointer<CChar>?,
+                                             _ bodyLength: Int, _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        let attempt = try required(attempt, AuthorizationAttempt.self), body = try required(body)
+        try attempt.handlePushedAuthorizationResponse(httpStatus: Int(httpStatus), body: byteBuffer(body, bodyLength))
+    }
+}
+
 @_cdecl("pkce_attempt_token_request") @implementation
 public func pkce_attempt_token_request(_ attempt: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status { () throws(PKCEError) in

@@ -41,6 +41,24 @@ public func pkce_client_set_revocation_endpoint(_ client: OpaquePointer?, _ url:
     configure(client) { c throws(PKCEError) in try c.setRevocationEndpoint(optionalString(url)) }
 }
 
+@_cdecl("pkce_client_set_par_endpoint") @implementation
+public func pkce_client_set_par_endpoint(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
+    configure(client) { c throws(PKCEError) in try c.setPushedAuthorizationRequestEndpoint(optionalString(url)) }
+}
+
+@_cdecl("pkce_client_prefer_par") @implementation
+public func pkce_client_prefer_par(_ client: OpaquePointer?, _ prefer: Int32) -> pkce_status {
+    configure(client) { c throws(PKCEError) in c.prefersPushedAuthorizationRequests = prefer != 0 }
+}
+
+@_cdecl("pkce_client_push") @implementation
+public func pkce_client_push(_ client: OpaquePointer?, _ attempt: OpaquePointer?,
+                             _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+    status(detail: error) { () throws(PKCEError) in
+        try required(client, OAuthClient.self).push(required(attempt, AuthorizationAttempt.self))
+    }
+}
+
 @_cdecl("pkce_client_set_end_session_endpoint") @implementation
 public func pkce_client_set_end_session_endpoint(_ client: OpaquePointer?, _ url: UnsafePointer<CChar>?) -> pkce_status {
     configure(client) { c throws(PKCEError) in try c.setEndSessionEndpoint(optionalString(url)) }
@@ -203,6 +221,7 @@ public func pkce_client_endpoint(_ client: OpaquePointer?, _ which: pkce_endpoin
         case PKCE_ENDPOINT_JWKS: url = c.jwksURI?.url
         case PKCE_ENDPOINT_USERINFO: url = c.userinfoEndpoint?.url
         case PKCE_ENDPOINT_END_SESSION: url = c.endSessionEndpoint?.url
+        case PKCE_ENDPOINT_PUSHED_AUTHORIZATION: url = c.pushedAuthorizationRequestEndpoint?.url
         case PKCE_ENDPOINT_ISSUER: url = c.issuer
         default: throw PKCEError(.invalidArgument, "unknown pkce_endpoint value \(which.rawValue)")
         }

@@ -22,6 +22,7 @@ extension OAuthClient {
         let listener = if let listener { listener } else { try LoopbackListener() }
         let attempt = if let attempt { attempt } else { try startAttempt() }
         try attempt.setRedirectURI(listener.redirectURI)
+        if attempt.client.pushesAuthorizationRequests, attempt.requestURI == nil { try push(attempt) }
         let url = try listener.startURL(for: attempt.authorizationURL())
         let watch = BrowserWatch(try browser.open(url, log: log), url: url, browser: browser, listener: listener, log: log)
         try listener.waitForCallback(attempt, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: watch.tick)

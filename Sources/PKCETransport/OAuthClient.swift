@@ -88,6 +88,14 @@ public final class OAuthClient: @unchecked Sendable {
         return response
     }
 
+    /// Pushes the attempt's authorization request (RFC 9126): its
+    /// authorization URL then carries only `client_id` and the `request_uri`
+    /// the server gave. `signIn` does this itself when the server requires
+    /// it or `prefersPushedAuthorizationRequests` is set.
+    public func push(_ attempt: AuthorizationAttempt) throws(PKCEError) {
+        try attempt.handlePushedAuthorizationResponse(send(attempt.pushedAuthorizationRequest()))
+    }
+
     /// Revokes a token (RFC 7009). Any 2xx is success; an error body becomes `.oauth`.
     public func revoke(token: UnsafeBufferPointer<UInt8>, hint: String? = nil) throws(PKCEError) {
         try send(revocationRequest: configuration.revocationRequest(token: token, hint: hint))

@@ -21,7 +21,7 @@ int make_client(const struct options *o, const char *redirect_uri, pkce_client *
     if (o->verbose) pkce_client_set_log(client, PKCE_LOG_DEBUG, log_to_stderr, NULL);
     int code = EXIT_OK;
     if ((o->ca_file && (st = pkce_client_set_ca_file(client, o->ca_file)) != PKCE_OK) ||
-        (st = pkce_client_set_scope(client, o->scope)) != PKCE_OK) {
+        (st = pkce_client_set_scope(client, o->scope)) != PKCE_OK || (st = pkce_client_prefer_par(client, o->par)) != PKCE_OK) {
         code = fail("configuration", st, NULL);
     } else if (o->issuer) {
         pkce_error *error = NULL;

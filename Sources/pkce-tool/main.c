@@ -91,6 +91,7 @@ static int parse(int argc, char **argv, struct options *o) {
         else if (strcmp(a, "--show-secrets") == 0) o->show_secrets = 1;
         else if (strcmp(a, "--verbose") == 0) o->verbose = 1;
         else if (strcmp(a, "--step-up") == 0) o->step_up = 1;
+        else if (strcmp(a, "--par") == 0) o->par = 1;
         else if (strcmp(a, "--") == 0) { /* the rest are arguments, e.g. a verifier that starts with "--" */
             for (i++; i < argc; i++) {
                 if (o->positional_count == 2) return usage_error("unexpected argument %s", argv[i]);
@@ -116,7 +117,7 @@ static const struct { const char *name, *usage; } commands[] = {
     { "login", "pkce login (--issuer URL | --authorization-endpoint URL --token-endpoint URL) --client-id ID\n"
                "           [--scope S] [--param NAME=VALUE]... [--ca-file FILE] [--port N | --ports N-M]\n"
                "           [--redirect-path PATH] [--timeout SECONDS] [--browser-command PROGRAM | --no-browser]\n"
-               "           [--device [--device-authorization-endpoint URL]] [--save FILE [--subject SUB]]\n"
+               "           [--device [--device-authorization-endpoint URL]] [--par] [--save FILE [--subject SUB]]\n"
                "           [--show-secrets] [--verbose]\n"
                "  Signs in with a loopback redirect (or the device grant) and prints the token response, with\n"
                "  the verified ID token's claims; --save keeps it in the token store FILE (mode 0600) for pkce token." },

@@ -46,7 +46,7 @@ struct options {
     int header_count;
     uint16_t *ports;
     size_t port_count;
-    int timeout, length, no_browser, device, show_secrets, verbose, step_up;
+    int timeout, length, no_browser, device, show_secrets, verbose, step_up, par;
     const char *positional[2];
     int positional_count;
 };

@@ -34,6 +34,20 @@ import Testing
         #expect(noIss.issuer == "https://as.example" && !noIss.requiresIssuerParameter)
     }
 
+    /// RFC 9126 5: a server that requires pushed requests gets them; one that
+    /// only offers them gets them when the client prefers them.
+    @Test func pushedAuthorizationRequestsFromMetadata() throws {
+        let base = #"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t""#
+        let required = try apply(base + #","pushed_authorization_request_endpoint":"https://as.example/par","require_pushed_authorization_requests":true}"#)
+        #expect(required.pushedAuthorizationRequestEndpoint?.url == "https://as.example/par" && required.pushesAuthorizationRequests)
+        var offered = try apply(base + #","pushed_authorization_request_endpoint":"https://as.example/par"}"#)
+        #expect(!offered.pushesAuthorizationRequests)
+        offered.prefersPushedAuthorizationRequests = true
+        #expect(offered.pushesAuthorizationRequests)
+        #expect(throws: PKCEError.self) { try apply(base + #","require_pushed_authorization_requests":true}"#) }
+        #expect(throws: PKCEError.self) { try apply(base + #","pushed_authorization_request_endpoint":"http://as.example/par"}"#) }
+    }
+
     /// The same callback is accepted or refused the same way whatever the order of
     /// set_issuer and discovery: a requirement the caller stated stays.
     @Test func discoveryNeverDropsACallersRequirement() throws {

@@ -286,8 +286,54 @@ static void test_extended_requests(void) {
     pkce_client_free(client);
 }
 
+/* Pushed authorization requests (RFC 9126), sans-I/O: the POST carries
+ * what the URL would, the answer's request_uri replaces it all in the URL. */
+static void test_pushed_request(void) {
+    pkce_client *client = make_client("openid profile");
+    pkce_attempt *a = NULL;
+    pkce_http_request *push = NULL;
+    CHECK_STATUS(pkce_attempt_restore(client, RFC_VERIFIER, "xyz", "n-0S6", &a), PKCE_OK);
+    CHECK_STATUS(pkce_attempt_par_request(a, &push), PKCE_ERR_NOT_CONFIGURED);
+    pkce_attempt_free(a);
+    CHECK_STATUS(pkce_client_set_par_endpoint(client, "http://auth.example.com/par"), PKCE_ERR_URL_INSECURE);
+    CHECK_STATUS(pkce_client_set_par_endpoint(client, "https://auth.example.com/par"), PKCE_OK);
+    CHECK_STATUS(pkce_attempt_restore(client, RFC_VERIFIER, "xyz", "n-0S6", &a), PKCE_OK);
+    CHECK_STATUS(pkce_attempt_add_parameter(a, "login_hint", "ada@example.com"), PKCE_OK);
+    CHECK_STATUS(pkce_attempt_par_request(a, &push), PKCE_OK);
+    CHECK_STR(pkce_http_request_method(push), "POST");
+    CHECK_STR(pkce_http_request_url(push), "https://auth.example.com/par");
+    size_t length = 0;
+    CHECK_STR(pkce_http_request_body(push, &length),
+              "response_type=code&client_id=my+app&redirect_uri=" REDIRECT_ENC "&scope=openid+profile&state=xyz"
+              "&nonce=n-0S6&code_challenge=" RFC_CHALLENGE "&code_challenge_method=S256&login_hint=ada%40example.com");
+    pkce_http_request_free(push);
+    CHECK(pkce_attempt_request_uri(a) == NULL);
+    pkce_error *error = NULL;
+    const char *refused = "{\"error\":\"invalid_request\"}";
+    CHECK_STATUS(pkce_attempt_handle_par_response(a, 400, refused, strlen(refused), &error), PKCE_ERR_OAUTH);
+    CHECK_STR(pkce_error_oauth_error(error), "invalid_request");
+    pkce_error_free(error);
+    const char *empty = "{\"expires_in\":60}";
+    CHECK_STATUS(pkce_attempt_handle_par_response(a, 201, empty, strlen(empty), NULL), PKCE_ERR_RESPONSE_INVALID);
+    const char *answer = "{\"request_uri\":\"urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c\",\"expires_in\":60}";
+    CHECK_STATUS(pkce_attempt_handle_par_response(a, 201, answer, strlen(answer), NULL), PKCE_OK);
+    CHECK_STR(pkce_attempt_request_uri(a), "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c");
+    char *url = NULL;
+    CHECK_STATUS(pkce_attempt_authorization_url(a, &url), PKCE_OK);
+    CHECK_STR(url, "https://auth.example.com/authorize?tenant=a&client_id=my%20app"
+                   "&request_uri=urn%3Aietf%3Aparams%3Aoauth%3Arequest_uri%3A6esc_11ACC5bwc014ltc14eY22c");
+    pkce_string_free(url);
+    CHECK_STATUS(pkce_attempt_add_parameter(a, "prompt", "login"), PKCE_ERR_ATTEMPT_USED);
+    CHECK_STATUS(pkce_attempt_set_redirect_uri(a, "http://127.0.0.1:1/cb"), PKCE_ERR_ATTEMPT_USED);
+    CHECK_STATUS(pkce_attempt_par_request(a, &push), PKCE_ERR_ATTEMPT_USED);
+    CHECK_STATUS(pkce_attempt_handle_par_response(a, 201, NULL, 0, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    pkce_attempt_free(a);
+    pkce_client_free(client);
+}
+
 int main(void) {
     test_authorization_url();
+    test_pushed_request();
     test_callback();
     test_extended_requests();
     return check_summary();

@@ -42,6 +42,7 @@ from joserfc.jwk import ECKey, OKPKey, RSAKey
 from werkzeug.serving import make_server
 
 import logout_routes
+import par_routes
 import resource_routes
 
 CLIENT_ID = "libpkce-test"
@@ -417,6 +418,7 @@ def create_app(issuer):
         keys = {key.kid: key for key in SIGNING.retired + [SIGNING.rsa, SIGNING.ec, SIGNING.ed]}
         return jwt.decode(token, keys[header["kid"]], algorithms=[header["alg"]]).claims
 
+    par_routes.install(app, lambda cid: fixed.get(cid) or registered[0](cid))
     logout_routes.install(app, issuer, verify_id_token,
                           lambda: set(fixed) | set(resource_routes.REGISTERED))
     ISSUER[0] = issuer
@@ -451,6 +453,7 @@ def create_app(issuer):
             "subject_types_supported": ["public"],
             "registration_endpoint": issuer + "/register",
             "end_session_endpoint": issuer + "/logout",
+            "pushed_authorization_request_endpoint": issuer + "/par",
             "client_id_metadata_document_supported": True,
         }
         base.update(overrides)

@@ -64,6 +64,7 @@ class Endpoint(enum.IntEnum):
     USERINFO = 5
     ISSUER = 6
     END_SESSION = 7
+    PUSHED_AUTHORIZATION = 8
 
 
 class ClientAuth(enum.IntEnum):
@@ -196,6 +197,11 @@ class AuthorizationAttempt(_Handle):
                   what=f"parameter {name!r}")
 
     @property
+    def request_uri(self) -> Optional[str]:
+        """The request_uri the server gave once the request was pushed (:meth:`Client.push`), else None."""
+        return text(lib.pkce_attempt_request_uri(self.handle))
+
+    @property
     def authorization_url(self) -> str:
         """The URL to open in the user's browser."""
         url = ctypes.c_void_p()
@@ -237,7 +243,7 @@ class Client(_Handle):
                  userinfo_endpoint: Optional[str] = None, id_token_algorithms: Optional[Sequence[str]] = None,
                  clock_skew: int = 60, time: Optional[int] = None,
                  device_authorization_endpoint: Optional[str] = None, end_session_endpoint: Optional[str] = None,
-                 logger: Optional[logging.Logger] = None, client_secret: Optional[str] = None,
+                 prefer_par: bool = False, logger: Optional[logging.Logger] = None, client_secret: Optional[str] = None,
                  client_auth: ClientAuth = ClientAuth.AUTOMATIC) -> None:
         """``client_secret`` makes a confidential client (only for a program whose users cannot read
         it, such as a server: a desktop app or CLI cannot keep a secret), sent as ``client_auth``
@@ -277,6 +283,7 @@ class Client(_Handle):
             raise InvalidArgumentError(Status.INVALID_ARGUMENT, "max_idle_connections is negative")
         raise_for(lib.pkce_client_set_max_idle_connections(h, max_idle_connections), what="max_idle_connections")
         raise_for(lib.pkce_client_set_clock_skew(h, clock_skew))
+        raise_for(lib.pkce_client_prefer_par(h, int(prefer_par)))
         if time is not None:
             raise_for(lib.pkce_client_set_time(h, time))
         if jwks is not None:
@@ -412,6 +419,13 @@ class Client(_Handle):
         for name, value in parameters.items():
             attempt.add_parameter(name, value)
         return attempt
+
+    def push(self, attempt: AuthorizationAttempt) -> None:
+        """Pushes the attempt's request (RFC 9126): its authorization URL then carries only
+        ``client_id`` and ``request_uri``. :meth:`sign_in` does it when the server requires it,
+        or always with ``prefer_par=True``."""
+        err = error_slot()
+        raise_for(lib.pkce_client_push(self.handle, attempt.handle, ctypes.byref(err)), err)
 
     def restore(self, verifier: str, state: str, nonce: Optional[str] = None) -> AuthorizationAttempt:
         """An attempt saved earlier, e.g. when the callback arrives in another process."""

@@ -135,3 +135,18 @@ def test_start_url_is_one_time(server: Server, monkeypatch: pytest.MonkeyPatch) 
         assert len(outcome) == 1 and isinstance(outcome[0], libpkce.SignInRacedError)
         with pytest.raises(libpkce.InvalidArgumentError):
             listener.start_url("javascript:alert(1)")
+
+
+def test_sign_in_with_a_pushed_request(server: Server, monkeypatch: pytest.MonkeyPatch) -> None:
+    """RFC 9126: with prefer_par the parameters are pushed and the browser gets client_id and request_uri."""
+    monkeypatch.setenv("PKCE_TEST_BROWSER", "follow")
+    before = len(requests.get(server.url("/_par/seen"), verify=server.ca, timeout=10).json())
+    with libpkce.Client.discover(server.issuer, CLIENT_ID, REDIRECT_URI, ca_file=server.ca, prefer_par=True) as c:
+        with c.start() as attempt:
+            c.push(attempt)
+            assert attempt.request_uri is not None and attempt.request_uri.startswith("urn:ietf:params:oauth:request_uri:")
+            assert attempt.authorization_url.split("?", 1)[1].split("&")[0] == f"client_id={CLIENT_ID}"
+        token = c.sign_in(browser=BROWSER, timeout=20)
+    assert token.access_token
+    events = requests.get(server.url("/_par/seen"), verify=server.ca, timeout=10).json()[before:]
+    assert [e["event"] for e in events] == ["pushed", "pushed", "authorize"]
