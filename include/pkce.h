@@ -1306,14 +1306,16 @@ pkce_status pkce_logout_set_post_logout_redirect_uri(pkce_logout *logout, const 
 pkce_status pkce_logout_url(const pkce_logout *logout, char **url_out);
 pkce_status pkce_logout_handle_redirect(pkce_logout *logout, const char *redirect_url, pkce_error **error);
 
-/* The one call: opens the logout URL in the browser, through the
- * listener's one-time start URL. With a listener, the server is asked to
- * send the browser back to it (its redirect URI becomes the post-logout
- * redirect URI) and this waits for that redirect and checks it (its page
- * says "Signed out"); with listener NULL, the URL is opened and this
- * returns at once. Errors: as pkce_listener_wait and pkce_browser_open, and
- * those of pkce_logout_url. */
-pkce_status pkce_client_sign_out(pkce_client *client, pkce_logout *logout, pkce_listener *listener,
+/* The one call: opens the logout URL in the browser, always through a
+ * loopback listener's one-time start URL (listener, or one of its own when
+ * NULL), so that the id_token_hint never sits in the browser program's
+ * argument vector. With wait_for_redirect, the server is asked to send the
+ * browser back to the listener (its redirect URI becomes the post-logout
+ * redirect URI) and this returns once that redirect came and was checked
+ * (its page says "Signed out"); with 0, it returns once the browser has
+ * fetched the start URL. Errors: as pkce_listener_wait and
+ * pkce_browser_open, and those of pkce_logout_url. */
+pkce_status pkce_client_sign_out(pkce_client *client, pkce_logout *logout, pkce_listener *listener, int wait_for_redirect,
                                  pkce_browser browser, const char *program, int timeout_ms, pkce_error **error);
 
 /* ------------------------------------------------------------------------

@@ -67,12 +67,13 @@ public func pkce_logout_handle_redirect(_ logout: OpaquePointer?, _ redirect: Un
 
 @_cdecl("pkce_client_sign_out") @implementation
 public func pkce_client_sign_out(_ client: OpaquePointer?, _ logout: OpaquePointer?, _ listener: OpaquePointer?,
-                                 _ browser: pkce_browser, _ program: UnsafePointer<CChar>?, _ timeoutMilliseconds: Int32,
-                                 _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
+                                 _ waitForRedirect: Int32, _ browser: pkce_browser, _ program: UnsafePointer<CChar>?,
+                                 _ timeoutMilliseconds: Int32, _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
         let client = try required(client, OAuthClient.self), logout = try required(logout, LogoutAttempt.self)
         guard timeoutMilliseconds >= 0 else { throw PKCEError(.invalidArgument, "timeout_ms is negative") }
-        try client.signOut(logout, listener: object(listener, LoopbackListener.self), browser: Browser(browser, program),
+        try client.signOut(logout, listener: object(listener, LoopbackListener.self), waitForRedirect: waitForRedirect != 0,
+                           browser: Browser(browser, program),
                            timeoutMilliseconds: timeoutMilliseconds == 0 ? 300_000 : Int(timeoutMilliseconds))
     }
 }

@@ -140,7 +140,17 @@ public final class LoopbackListener: @unchecked Sendable {
         try wait(for: logout, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: tick)
     }
 
-    private func wait(for attempt: any RedirectReceiver, timeoutMilliseconds: Int, log: Log?,
+    /// Waits only until the browser has fetched the start URL (and been sent
+    /// on): for a sign-out that expects no redirect back, whose URL must still
+    /// not sit in the browser program's argument vector.
+    public func waitForStart(timeoutMilliseconds: Int, log: Log? = nil, tick: () -> Void = {}) throws(PKCEError) {
+        guard start != nil else { throw PKCEError(.invalidArgument, "no start URL: call startURL(for:) first") }
+        try wait(for: nil, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: tick)
+    }
+
+    /// Serves requests until `attempt` accepts its redirect, or, with no
+    /// attempt, until the start URL is served.
+    private func wait(for attempt: (any RedirectReceiver)?, timeoutMilliseconds: Int, log: Log?,
                       tick: () -> Void) throws(PKCEError) {
         guard timeoutMilliseconds > 0 else { throw PKCEError(.invalidArgument, "timeout must be positive") }
         let deadline = Cancellation.now() + timeoutMilliseconds
@@ -178,6 +188,8 @@ public final class LoopbackListener: @unchecked Sendable {
                 switch try serve(connection, attempt, log: log) {
                 case .waiting: continue
                 case .done: connections.removeAll { $0 === connection }
+                case .started where attempt == nil: return
+                case .started: connections.removeAll { $0 === connection }
                 case .signedIn: return
                 }
             }
@@ -186,7 +198,7 @@ public final class LoopbackListener: @unchecked Sendable {
 
     // MARK: connections
 
-    private enum Outcome { case waiting, done, signedIn }
+    private enum Outcome { case waiting, done, started, signedIn }
 
     private func accept(into connections: inout [Connection], log: Log?) {
         while true {
@@ -208,7 +220,7 @@ public final class LoopbackListener: @unchecked Sendable {
     }
 
     /// Reads what `connection` sent and, once its request is complete, answers it.
-    private func serve(_ connection: Connection, _ attempt: any RedirectReceiver, log: Log?) throws(PKCEError) -> Outcome {
+    private func serve(_ connection: Connection, _ attempt: (any RedirectReceiver)?, log: Log?) throws(PKCEError) -> Outcome {
         switch connection.read() {
         case .closed:
             return .done
@@ -224,7 +236,7 @@ public final class LoopbackListener: @unchecked Sendable {
     }
 
     private func answer(_ connection: Connection, target: UnsafeBufferPointer<UInt8>?, host: String?,
-                        _ attempt: any RedirectReceiver, log: Log?) throws(PKCEError) -> Outcome {
+                        _ attempt: (any RedirectReceiver)?, log: Log?) throws(PKCEError) -> Outcome {
         guard let target else {
             log?(.debug, "listener: refused a request that is not a GET")
             connection.respond(400, "Bad Request", ListenerPages.notFound)
@@ -246,9 +258,9 @@ public final class LoopbackListener: @unchecked Sendable {
             startServed = true
             log?(.info, "listener: sent the browser on to the authorization URL")
             connection.respond(302, "Found", ListenerPages.redirecting, location: start.target)
-            return .done
+            return .started
         }
-        guard path == configuration.path else {
+        guard path == configuration.path, let attempt else {
             log?(.debug, "listener: 404 for GET \(PKCEError.printable(path))")
             connection.respond(404, "Not Found", ListenerPages.notFound)
             return .done

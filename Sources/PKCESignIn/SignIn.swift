@@ -38,25 +38,27 @@ extension OAuthClient {
     }
 
     /// Ends the user's session at the server in the browser (OpenID Connect
-    /// RP-Initiated Logout): with a `listener`, the server is asked to send
-    /// the browser back to it (`post_logout_redirect_uri`, with the state),
-    /// and this waits for that redirect and checks it, as a sign-in does;
-    /// without one, the URL is opened and this returns at once. The browser
-    /// gets the listener's one-time start URL, not the logout URL (whose
-    /// `id_token_hint` would sit in its argument vector).
-    public func signOut(_ logout: LogoutAttempt, listener: LoopbackListener? = nil, browser: Browser = .system,
-                        timeoutMilliseconds: Int = 300_000) throws(PKCEError) {
+    /// RP-Initiated Logout). The browser always gets a loopback listener's
+    /// one-time start URL, never the logout URL, whose `id_token_hint` would
+    /// sit in the browser program's argument vector. With `waitForRedirect`,
+    /// the server is asked to send the browser back to the listener
+    /// (`post_logout_redirect_uri`, with the state), and this returns once
+    /// that redirect came and was checked, as a sign-in's is; without, it
+    /// returns once the browser has fetched the start URL. `listener`: one
+    /// of the caller's (its ports, path, `cancel()`), else one of its own.
+    public func signOut(_ logout: LogoutAttempt, listener: LoopbackListener? = nil, waitForRedirect: Bool = true,
+                        browser: Browser = .system, timeoutMilliseconds: Int = 300_000) throws(PKCEError) {
         let log = configuration.log
-        guard let listener else {
-            try logout.setPostLogoutRedirectURI(nil)
-            _ = try browser.open(logout.logoutURL(), log: log)
-            return
-        }
-        try logout.setPostLogoutRedirectURI(listener.redirectURI)
+        let listener = if let listener { listener } else { try LoopbackListener() }
+        try logout.setPostLogoutRedirectURI(waitForRedirect ? listener.redirectURI : nil)
         listener.pages = ListenerPages.signedOut
         let url = try listener.startURL(for: logout.logoutURL())
         let watch = BrowserWatch(try browser.open(url, log: log), url: url, browser: browser, listener: listener, log: log)
-        try listener.waitForCallback(logout, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: watch.tick)
+        if waitForRedirect {
+            try listener.waitForCallback(logout, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: watch.tick)
+        } else {
+            try listener.waitForStart(timeoutMilliseconds: timeoutMilliseconds, log: log, tick: watch.tick)
+        }
     }
 }
 

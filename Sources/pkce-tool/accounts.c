@@ -89,7 +89,7 @@ static const char *end_session(const struct options *o, pkce_client *client, con
     } else if (st == PKCE_OK) {
         st = pkce_listener_new("127.0.0.1", o->ports, o->port_count, o->redirect_path, &listener, &error);
         if (st == PKCE_OK)
-            st = pkce_client_sign_out(client, logout, listener, o->browser_command ? PKCE_BROWSER_PROGRAM : PKCE_BROWSER_SYSTEM,
+            st = pkce_client_sign_out(client, logout, listener, 1, o->browser_command ? PKCE_BROWSER_PROGRAM : PKCE_BROWSER_SYSTEM,
                                       o->browser_command, o->timeout * 1000, &error);
         if (st == PKCE_OK) outcome = "ended";
     }

@@ -87,7 +87,7 @@ static void test_sign_out_through_the_listener(void) {
     pkce_error *error = NULL;
     unlink("build/logout-page.html");
     setenv("PKCE_TEST_BROWSER_PAGE", "build/logout-page.html", 1);
-    CHECK_STATUS(pkce_client_sign_out(client, logout, listener, PKCE_BROWSER_PROGRAM, browser, 20000, &error), PKCE_OK);
+    CHECK_STATUS(pkce_client_sign_out(client, logout, listener, 1, PKCE_BROWSER_PROGRAM, browser, 20000, &error), PKCE_OK);
     if (error) fprintf(stderr, "sign-out: %s\n", pkce_error_message(error));
     pkce_error_free(error);
     error = NULL;
@@ -108,11 +108,38 @@ static void test_sign_out_through_the_listener(void) {
     pkce_logout *forged = NULL;
     CHECK_STATUS(pkce_logout_new(client, &forged), PKCE_OK);
     CHECK_STATUS(pkce_logout_set_id_token_hint(forged, "eyJhbGciOiJSUzI1NiIsImtpZCI6InJzYS0xIn0.e30.c2ln"), PKCE_OK);
-    CHECK_STATUS(pkce_client_sign_out(client, forged, listener, PKCE_BROWSER_PROGRAM, browser, 1500, &error),
+    CHECK_STATUS(pkce_client_sign_out(client, forged, listener, 1, PKCE_BROWSER_PROGRAM, browser, 1500, &error),
                  PKCE_ERR_SIGN_IN_TIMEOUT);
     pkce_error_free(error);
     pkce_logout_free(forged);
     pkce_listener_free(listener);
+    pkce_logout_free(logout);
+    pkce_token_free(token);
+    pkce_client_free(client);
+}
+
+/* Without waiting for the way back, the browser still gets the start URL,
+ * never the logout URL with its ID token, in its argument vector. */
+static void test_sign_out_without_waiting(void) {
+    pkce_client *client = discovered();
+    pkce_token *token = signed_in(client);
+    pkce_logout *logout = NULL;
+    CHECK_STATUS(pkce_logout_new(client, &logout), PKCE_OK);
+    CHECK_STATUS(pkce_logout_set_id_token_hint(logout, pkce_token_id_token(token)), PKCE_OK);
+    unlink("build/logout-argv.json");
+    setenv("PKCE_TEST_BROWSER_RECORD", "build/logout-argv.json", 1);
+    pkce_error *error = NULL;
+    CHECK_STATUS(pkce_client_sign_out(client, logout, NULL, 0, PKCE_BROWSER_PROGRAM, browser, 20000, &error), PKCE_OK);
+    pkce_error_free(error);
+    unsetenv("PKCE_TEST_BROWSER_RECORD");
+    FILE *f = fopen("build/logout-argv.json", "r");
+    char argv_text[4096] = "";
+    if (f) {
+        argv_text[fread(argv_text, 1, sizeof argv_text - 1, f)] = '\0';
+        fclose(f);
+    }
+    CHECK(strstr(argv_text, "\"http://127.0.0.1:") != NULL);
+    CHECK(strstr(argv_text, "id_token_hint") == NULL && strstr(argv_text, pkce_token_id_token(token)) == NULL);
     pkce_logout_free(logout);
     pkce_token_free(token);
     pkce_client_free(client);
@@ -175,6 +202,7 @@ int main(void) {
     snprintf(browser, sizeof browser, "%s/Tests/signin/scripted-browser", cwd);
     test_url_and_redirect_sans_io();
     test_sign_out_through_the_listener();
+    test_sign_out_without_waiting();
     test_workos_and_refusals();
     test_store_removal();
     return check_summary();

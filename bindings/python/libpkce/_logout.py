@@ -55,24 +55,18 @@ class Logout(_Handle):
 def logout(client: Client, *, id_token_hint: Optional[str] = None, logout_hint: Optional[str] = None,
            ui_locales: Optional[str] = None, session_id: Optional[str] = None, browser: str = "system",
            timeout: float = 300.0, wait: bool = True, listener: Optional[Listener] = None) -> None:
-    """Ends the user's session at the server in the browser. With ``wait`` (the default) a
-    loopback listener (``listener``, or one of its own) is the post-logout redirect URI, and this
-    returns once the browser came back with the right state; without, the URL is opened and this
-    returns at once. Revoke the tokens (:meth:`Client.revoke`) too: this ends the session only."""
-    from . import Listener as _Listener
-    own = wait and listener is None
-    if own:
-        listener = _Listener()
-    try:
-        with Logout(client, id_token_hint=id_token_hint, logout_hint=logout_hint, ui_locales=ui_locales,
-                    session_id=session_id) as attempt:
-            how, program = _browser(browser)
-            err = error_slot()
-            raise_for(lib.pkce_client_sign_out(client.handle, attempt.handle, listener.handle if wait and listener else None,
-                                               how, program, max(1, int(timeout * 1000)), ctypes.byref(err)), err)
-    finally:
-        if own and listener is not None:
-            listener.close()
+    """Ends the user's session at the server in the browser, through a loopback listener's
+    one-time start URL (``listener``, or one of its own), so that the ID token never sits in the
+    browser program's arguments. With ``wait`` (the default) the listener is the post-logout
+    redirect URI and this returns once the browser came back with the right state; without, once
+    the browser has fetched the start URL. Revoke the tokens (:meth:`Client.revoke`) too: this
+    ends the session only."""
+    with Logout(client, id_token_hint=id_token_hint, logout_hint=logout_hint, ui_locales=ui_locales,
+                session_id=session_id) as attempt:
+        how, program = _browser(browser)
+        err = error_slot()
+        raise_for(lib.pkce_client_sign_out(client.handle, attempt.handle, None if listener is None else listener.handle,
+                                           int(wait), how, program, max(1, int(timeout * 1000)), ctypes.byref(err)), err)
 
 
 __all__ = ["Logout", "logout"]

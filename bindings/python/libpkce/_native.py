@@ -216,7 +216,7 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_logout_set_post_logout_redirect_uri": ([handle_t, _str], status_t),
     "pkce_logout_url": ([handle_t, _out_string], status_t),
     "pkce_logout_handle_redirect": ([handle_t, _str, _out_handle], status_t),
-    "pkce_client_sign_out": ([handle_t, handle_t, handle_t, _int, _str, _int, _out_handle], status_t),
+    "pkce_client_sign_out": ([handle_t, handle_t, handle_t, _int, _int, _str, _int, _out_handle], status_t),
     "pkce_token_store_entry_resource": ([handle_t, _size, _out_string, _out_handle], status_t),
     "pkce_resource_new": ([_str, _out_handle], status_t),
     "pkce_resource_free": ([handle_t], None),
