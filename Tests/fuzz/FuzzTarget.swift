@@ -12,6 +12,7 @@ enum FuzzTarget: String, CaseIterable {
     case token, error, callback, callbackIss = "callback-iss", metadata, endpoint, verifier, idToken = "id-token", jwks
     case loopbackRequest = "loopback-request"
     case wwwAuthenticate = "www-authenticate", resourceMetadata = "resource-metadata"
+    case registration, pushedRequest = "pushed-request", logoutCallback = "logout-callback"
 
     func run(_ input: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -58,6 +59,17 @@ enum FuzzTarget: String, CaseIterable {
             _ = try? ResourceChallenge(headers: values)
         case .resourceMetadata:
             _ = try? ProtectedResourceMetadata(json: input, requested: "https://rs.example/mcp")
+        case .registration:
+            _ = try? ClientRegistration(httpStatus: 201, body: input, issuer: "https://as.example",
+                                        redirectURI: "http://127.0.0.1:5000/callback")
+        case .pushedRequest:
+            guard let attempt = try? AuthorizationAttempt(client: fuzzClient) else { return }
+            try? attempt.handlePushedAuthorizationResponse(httpStatus: 201, body: input)
+            _ = try? attempt.authorizationURL()
+        case .logoutCallback:
+            var client = fuzzClient
+            try? client.setEndSessionEndpoint("https://as.example/logout")
+            try? LogoutAttempt(client: client).handleCallback(input)
         }
     }
 }
@@ -76,6 +88,12 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     target.run(UnsafeBufferPointer(start: data, count: size))
     return 0
 }
+
+private let fuzzClient: ClientConfiguration = {
+    var client = try! ClientConfiguration(clientID: "c", redirectURI: "http://127.0.0.1/cb")
+    try! client.setAuthorizationEndpoint("https://as.example/authorize")
+    return client
+}()
 
 private let fuzzKeys: JSONWebKeySet = {
     let json = #"{"keys":[{"kty":"OKP","crv":"Ed25519","kid":"k","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}]}"#
