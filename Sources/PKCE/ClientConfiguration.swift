@@ -94,27 +94,27 @@ public struct ClientConfiguration: Sendable {
     }
 
     public mutating func setRevocationEndpoint(_ url: String?) throws(PKCEError) {
-        revocationEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+        revocationEndpoint = try URLRules.endpoint(ifAny: url)
     }
 
     public mutating func setDeviceAuthorizationEndpoint(_ url: String?) throws(PKCEError) {
-        deviceAuthorizationEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+        deviceAuthorizationEndpoint = try URLRules.endpoint(ifAny: url)
     }
 
     public mutating func setPushedAuthorizationRequestEndpoint(_ url: String?) throws(PKCEError) {
-        pushedAuthorizationRequestEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+        pushedAuthorizationRequestEndpoint = try URLRules.endpoint(ifAny: url)
     }
 
     public mutating func setEndSessionEndpoint(_ url: String?) throws(PKCEError) {
-        endSessionEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+        endSessionEndpoint = try URLRules.endpoint(ifAny: url)
     }
 
     public mutating func setJWKSURI(_ url: String?) throws(PKCEError) {
-        jwksURI = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+        jwksURI = try URLRules.endpoint(ifAny: url)
     }
 
     public mutating func setUserinfoEndpoint(_ url: String?) throws(PKCEError) {
-        userinfoEndpoint = try url.map { (url) throws(PKCEError) in try URLRules.endpoint(url) }
+        userinfoEndpoint = try URLRules.endpoint(ifAny: url)
     }
 
     /// Binds the tokens to a resource (RFC 8707): `url` is made canonical

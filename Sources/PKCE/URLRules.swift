@@ -67,6 +67,12 @@ package enum URLRules {
         return parts
     }
 
+    /// `endpoint(url)` for a setting that may be removed (nil).
+    static func endpoint(ifAny url: String?) throws(PKCEError) -> Endpoint? {
+        guard let url else { return nil }
+        return try endpoint(url)
+    }
+
     /// Authorization and token endpoints: https, or http on a loopback host.
     static func endpoint(_ url: String) throws(PKCEError) -> Endpoint {
         let parts = try split(url)

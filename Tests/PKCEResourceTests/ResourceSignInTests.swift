@@ -6,15 +6,6 @@ import Testing
 @testable import PKCEListener
 @testable import PKCETokens
 
-func code<T>(_ body: () throws(PKCEError) -> T) -> PKCEError.Code? {
-    do {
-        _ = try body()
-        return nil
-    } catch {
-        return error.code
-    }
-}
-
 @Suite struct ResourceStoreTests {
     @Test func listenerConfigurationReusesALoopbackRedirectURI() throws {
         let reuse = try #require(LoopbackListener.Configuration(reusing: "http://127.0.0.1:5123/callback"))
@@ -33,7 +24,12 @@ func code<T>(_ body: () throws(PKCEError) -> T) -> PKCEError.Code? {
         try store.save(token)
         try store.saveRecord(kind: "registration", key: "https://as.example", json: Array(#"{"a":1}"#.utf8))
         #expect(try store.loadRecord(kind: "registration", key: "https://as.example") == Array(#"{"a":1}"#.utf8))
-        #expect(code { () throws(PKCEError) in try store.saveRecord(kind: "x", key: "y", json: Array("[1]".utf8)) } == .invalidArgument)
+        do {
+            try store.saveRecord(kind: "x", key: "y", json: Array("[1]".utf8))
+            Issue.record("a record that is not a JSON object was kept")
+        } catch {
+            #expect(error.code == .invalidArgument)
+        }
         // A step-up's new client replaces the entry for the same resource, server and user.
         var wider = token
         wider.key.clientID = "c2"

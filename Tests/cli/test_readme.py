@@ -1,6 +1,6 @@
-"""The README's "sign a user in from a C program in 20 lines", compiled
-exactly as printed and run against the Authlib server, with the scripted
-browser as $BROWSER."""
+"""The README's C programs, compiled exactly as printed and run with the
+scripted browser as $BROWSER: "sign a user in from a C program in 20 lines"
+against the Authlib server, and the MCP sign-in against the MCP SDK's."""
 
 from __future__ import annotations
 
@@ -8,28 +8,35 @@ import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Dict, Tuple
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_readme_c_sign_in(tmp_path: Path) -> None:
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Sign a user in from a C program in 20 lines", 1)[1]
+def readme_program(heading: str, tmp_path: Path) -> Tuple[Path, str, Dict[str, str]]:
+    """The first C block after `heading` in the README, compiled as printed; its path, its
+    source, and the environment to run it in (the scripted browser as $BROWSER)."""
+    section = (ROOT / "README.md").read_text().split(heading, 1)[1]
     code = re.search(r"```c\n(.*?)```", section, re.S)
     assert code is not None
-    assert len(code.group(1).strip().splitlines()) <= 22  # the title's promise, give or take the header lines
-    source = tmp_path / "signin.c"
+    source = tmp_path / "program.c"
     source.write_text(code.group(1))
     build = ROOT / "build"
     subprocess.run(["cc", "-Wall", "-Wextra", "-Werror", "-std=c11", f"-I{ROOT / 'include'}", str(source),
-                    f"-L{build}", "-lpkce", "-o", str(tmp_path / "signin")], check=True)
+                    f"-L{build}", "-lpkce", "-o", str(tmp_path / "program")], check=True)
     environment = dict(os.environ, LD_LIBRARY_PATH=str(build), BROWSER=str(ROOT / "Tests" / "signin" / "scripted-browser"),
                        PKCE_TEST_BROWSER="follow")
-    result = subprocess.run([str(tmp_path / "signin"), os.environ["PKCE_TEST_ISSUER"], "libpkce-test",
+    return tmp_path / "program", code.group(1), environment
+
+
+def test_readme_c_sign_in(tmp_path: Path) -> None:
+    program, code, environment = readme_program("## Sign a user in from a C program in 20 lines", tmp_path)
+    assert len(code.strip().splitlines()) <= 22  # the title's promise, give or take the header lines
+    result = subprocess.run([str(program), os.environ["PKCE_TEST_ISSUER"], "libpkce-test",
                              os.environ["PKCE_TEST_CA"]], capture_output=True, text=True, env=environment, timeout=60)
     assert result.returncode == 0, result.stderr
     assert re.fullmatch(r"signed in; access token of \d+ characters\n", result.stdout)
-    usage = subprocess.run([str(tmp_path / "signin")], capture_output=True, text=True, env=environment)
+    usage = subprocess.run([str(program)], capture_output=True, text=True, env=environment)
     assert usage.returncode == 2
 
 
@@ -39,18 +46,8 @@ def test_readme_mcp_sign_in(tmp_path: Path) -> None:
     if not mcp:
         import pytest
         pytest.skip("needs the MCP test servers (make test-cli)")
-    readme = (ROOT / "README.md").read_text()
-    section = readme.split("## Sign in to an MCP server from its URL", 1)[1]
-    code = re.search(r"```c\n(.*?)```", section, re.S)
-    assert code is not None
-    source = tmp_path / "mcp.c"
-    source.write_text(code.group(1))
-    build = ROOT / "build"
-    subprocess.run(["cc", "-Wall", "-Wextra", "-Werror", "-std=c11", f"-I{ROOT / 'include'}", str(source),
-                    f"-L{build}", "-lpkce", "-o", str(tmp_path / "mcp")], check=True)
-    environment = dict(os.environ, LD_LIBRARY_PATH=str(build), BROWSER=str(ROOT / "Tests" / "signin" / "scripted-browser"),
-                       PKCE_TEST_BROWSER="follow")
-    result = subprocess.run([str(tmp_path / "mcp"), mcp, os.environ["PKCE_TEST_CA"]], capture_output=True, text=True,
+    program, _, environment = readme_program("## Sign in to an MCP server from its URL", tmp_path)
+    result = subprocess.run([str(program), mcp, os.environ["PKCE_TEST_CA"]], capture_output=True, text=True,
                             env=environment, cwd=tmp_path, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("HTTP 200: ") and '"text":"hello"' in result.stdout

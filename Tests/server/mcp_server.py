@@ -114,6 +114,20 @@ class Provider:
         self.refresh_tokens.pop(token.token, None)
 
 
+def replaying(message: Dict[str, Any], receive: Any) -> Any:
+    """An ASGI receive that gives `message`, already read by a middleware, first, then the rest."""
+    given = False
+
+    async def replay() -> Dict[str, Any]:
+        nonlocal given
+        if given:
+            result: Dict[str, Any] = await receive()
+            return result
+        given = True
+        return message
+    return replay
+
+
 def request_log(app: Any, server: str) -> Any:
     """ASGI middleware appending each request to STATE/mcp-requests.jsonl."""
     async def logged(scope: Dict[str, Any], receive: Any, send: Any) -> None:
@@ -142,15 +156,7 @@ def request_log(app: Any, server: str) -> Any:
                  "jsonrpc_method": fields.get("method")}
         with open(STATE / "mcp-requests.jsonl", "a") as log:
             log.write(json.dumps(entry) + "\n")
-        sent = False
-
-        async def replay() -> Dict[str, Any]:
-            nonlocal sent
-            if sent:
-                return await receive()
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-        await app(scope, replay, send)
+        await app(scope, replaying({"type": "http.request", "body": body, "more_body": False}, receive), send)
     return logged
 
 
@@ -185,15 +191,7 @@ def scope_gate(app: Any, provider: Provider, resource_metadata: str) -> Any:
             response = JSONResponse({"error": "insufficient_scope"}, status_code=403,
                                     headers={"WWW-Authenticate": challenge})
             return await response(scope, receive, send)
-        replayed = False
-
-        async def replay() -> Dict[str, Any]:
-            nonlocal replayed
-            if replayed:
-                return await receive()
-            replayed = True
-            return message
-        await app(scope, replay, send)
+        await app(scope, replaying(message, receive), send)
     return gated
 
 

@@ -10,14 +10,18 @@ state=$(mktemp -d)
 pid=$!
 cleanup() { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$state"; }
 trap cleanup EXIT INT TERM
-i=0
-while [ ! -s "$state/server.json" ]; do
-    i=$((i + 1))
-    if [ $i -gt 200 ] || ! kill -0 "$pid" 2>/dev/null; then
-        echo "the test server did not start:" >&2; cat "$state/log" >&2; exit 1
-    fi
-    sleep 0.1
-done
+# wait_for FILE PID LOG NAME TENTHS: until PID writes FILE, or its LOG is shown and the script fails.
+wait_for() {
+    i=0
+    while [ ! -s "$1" ]; do
+        i=$((i + 1))
+        if [ $i -gt "$5" ] || ! kill -0 "$2" 2>/dev/null; then
+            echo "the $4 did not start:" >&2; cat "$3" >&2; exit 1
+        fi
+        sleep 0.1
+    done
+}
+wait_for "$state/server.json" "$pid" "$state/log" "test server" 200
 field() { "$python" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$state/server.json" "$1"; }
 export PKCE_TEST_PORT="$(field port)" PKCE_TEST_WRONG_HOST_PORT="$(field wrong_host_port)"
 export PKCE_TEST_KEEP_ALIVE_PORT="$(field keep_alive_port)" PKCE_TEST_HOSTILE_PORT="$(field hostile_port)"
@@ -30,14 +34,7 @@ if [ "${WITH_MCP:-0}" = 1 ]; then
     "$python" "$(dirname "$0")/mcp_server.py" "$state" "$state" >"$state/mcp-log" 2>&1 &
     mcp_pid=$!
     cleanup() { kill "$pid" "$mcp_pid" 2>/dev/null; wait "$pid" "$mcp_pid" 2>/dev/null; rm -rf "$state"; }
-    i=0
-    while [ ! -s "$state/mcp.json" ]; do
-        i=$((i + 1))
-        if [ $i -gt 300 ] || ! kill -0 "$mcp_pid" 2>/dev/null; then
-            echo "the MCP test server did not start:" >&2; cat "$state/mcp-log" >&2; exit 1
-        fi
-        sleep 0.1
-    done
+    wait_for "$state/mcp.json" "$mcp_pid" "$state/mcp-log" "MCP test server" 300
     mcp() { "$python" -c "import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])" "$state/mcp.json" "$1"; }
     export PKCE_TEST_MCP="$(mcp main)" PKCE_TEST_MCP_TENANT="$(mcp tenant)" PKCE_TEST_MCP_NOPKCE="$(mcp nopkce)"
     export PKCE_TEST_MCP_LOG="$state/mcp-requests.jsonl"
