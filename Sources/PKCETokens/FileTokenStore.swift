@@ -51,13 +51,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
 
     public func save(_ token: StoredToken) throws(PKCEError) {
         var contents = try contents()
-        // A resource's tokens are one entry per server and user: a step-up that
-        // registered a new client replaces the old client's narrower tokens.
-        let key = token.key
-        contents.entries.removeAll {
-            $0.key == key || (!key.resource.isEmpty && $0.key.resource == key.resource && $0.key.issuer == key.issuer
-                              && $0.key.subject == key.subject)
-        }
+        contents.entries.removeAll { token.key.replaces($0.key) }
         contents.entries.append(token)
         try write(Self.serialized(contents))
     }

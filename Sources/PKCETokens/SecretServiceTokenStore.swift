@@ -49,12 +49,8 @@ public final class SecretServiceTokenStore: TokenStore, @unchecked Sendable {
     }
 
     public func save(_ token: StoredToken) throws(PKCEError) {
-        // A resource's tokens are one entry per server and user, as in the file store.
-        if !token.key.resource.isEmpty {
-            for old in try loadAll() where old.key != token.key && old.key.resource == token.key.resource
-                && old.key.issuer == token.key.issuer && old.key.subject == token.key.subject {
-                try remove(old.key)
-            }
+        if !token.key.resource.isEmpty {  // only then can another entry be replaced
+            for old in try loadAll() where old.key != token.key && token.key.replaces(old.key) { try remove(old.key) }
         }
         var out = try ByteWriter(capacity: 512 + token.accessToken.count + (token.refreshToken?.count ?? 0) + (token.idToken?.count ?? 0))
         token.appendJSON(to: &out)

@@ -15,6 +15,14 @@ public struct StoredToken: Sendable {
         /// tokens for two resources of one server are two entries.
         public var resource: String
 
+        /// Whether saving an entry under this key removes the one under `other`:
+        /// the same key, or, for a resource, the same resource, server and user
+        /// (a step-up that registered a new client replaces the old client's
+        /// narrower tokens). Every store applies this rule.
+        public func replaces(_ other: Key) -> Bool {
+            self == other || (!resource.isEmpty && other.resource == resource && other.issuer == issuer && other.subject == subject)
+        }
+
         public init(issuer: String, clientID: String, subject: String, resource: String = "") {
             self.issuer = issuer
             self.clientID = clientID
