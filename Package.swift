@@ -5,7 +5,8 @@
 //
 // The targets are the layers (docs/architecture.md draws them):
 //   PKCE           the core: primitives, URLs, callback, JSON, sans-I/O
-//                  requests and answers. OpenSSL only; never imports a layer above.
+//                  requests and answers, DPoP proofs. OpenSSL only (CJOSE
+//                  wraps its key calls); never imports a layer above.
 //   PKCEOIDC       OpenID Connect: ID tokens (JWS), JWKS, claims; CJOSE does
 //                  the OpenSSL key and signature calls. No I/O.
 //   PKCETransport  HTTPS over libcurl, which CLibcurl loads on first use;
@@ -41,8 +42,9 @@ let package = Package(
         // (libcurl4-openssl-dev) to build, and links nothing of it.
         .target(name: "CLibcurl"),
         .target(name: "CSecret"),
-        .target(name: "PKCE", dependencies: ["COpenSSL"]),
-        // Keys from JWK members and signature checks, in C over OpenSSL's EVP.
+        // CJOSE for the DPoP key: proofs belong to the sans-I/O requests.
+        .target(name: "PKCE", dependencies: ["COpenSSL", "CJOSE"]),
+        // Keys from JWK members, signature checks and DPoP signing keys, in C over OpenSSL's EVP.
         .target(name: "CJOSE", dependencies: ["COpenSSL"]),
         .target(name: "PKCEOIDC", dependencies: ["PKCE", "CJOSE"]),
         .target(name: "PKCETransport", dependencies: ["PKCE", "PKCEOIDC", "CLibcurl"]),

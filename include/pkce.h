@@ -157,7 +157,12 @@ typedef enum pkce_status {
     PKCE_ERR_RESOURCE_MISMATCH = 91,  /* resource metadata, or a stored token, is for another resource */
     PKCE_ERR_REGISTRATION = 92,       /* no client id, no metadata document the server takes, no registration endpoint, or a confidential registration */
     PKCE_ERR_PKCE_NOT_ADVERTISED = 93, /* MCP profile: metadata lacks code_challenge_methods_supported */
-    PKCE_ERR_INSUFFICIENT_SCOPE = 94  /* the resource still wants more scope after the step-ups allowed */
+    PKCE_ERR_INSUFFICIENT_SCOPE = 94, /* the resource still wants more scope after the step-ups allowed */
+
+    /* DPoP (RFC 9449) */
+    PKCE_ERR_DPOP_KEY = 100,          /* a DPoP key cannot be made or read (not unencrypted PEM of P-256, Ed25519 or RSA 2048..8192) */
+    PKCE_ERR_DPOP_NONCE = 101,        /* the server asked for a new nonce again right after one was sent, or without a DPoP-Nonce */
+    PKCE_ERR_DPOP_NOT_BOUND = 102     /* DPoP was asked for and bound tokens required, but the server answered token_type Bearer */
 } pkce_status;
 
 /* A static, never-freed English description of a status. Unknown values
@@ -1265,6 +1270,134 @@ const char *pkce_http_response_body(const pkce_http_response *response, size_t *
 const char *pkce_http_response_content_type(const pkce_http_response *response); /* NULL when none */
 /* The index-th WWW-Authenticate value of a 401 or 403; NULL past the last. */
 const char *pkce_http_response_www_authenticate(const pkce_http_response *response, size_t index);
+
+/* ------------------------------------------------------------------------
+ * Sender-constrained tokens: DPoP (RFC 9449)
+ *
+ * With DPoP, each request to the server carries a `DPoP` header: a proof,
+ * signed with a private key that never leaves the program, that the sender
+ * holds the key the tokens are bound to. A stolen access or refresh token
+ * is then useless without the key. Turn it on per client:
+ *
+ *     pkce_client_enable_dpop(client, PKCE_DPOP_AUTO);        // a new key
+ *     pkce_client_sign_in(client, ...);                       // bound tokens
+ *
+ * and every request to the authorization server carries a proof: code
+ * exchange, refresh, device token, revocation, pushed request, UserInfo
+ * (with `Authorization: DPoP <token>` there); sans-I/O requests carry the
+ * header too. Server nonces (RFC 9449 8) are handled: a nonce in any
+ * answer replaces the one remembered for that server (its origin: at most
+ * 16 kept, in the key), and an answer `use_dpop_nonce` (a 400 from the
+ * authorization server, a 401 DPoP challenge from a resource) is answered
+ * by sending the request once more with the new nonce; a second such
+ * answer in a row is PKCE_ERR_DPOP_NONCE, never a third try. A token store
+ * keeps the key (PKCS#8 PEM) and its nonces with the tokens, so a refresh
+ * after a restart signs with the same key and sends a current nonce at
+ * once (some servers spend the refresh token on a try they refuse for its
+ * nonce). Keys are reference-counted handles, safe to share between
+ * threads; each _free drops one reference, and the private key is wiped
+ * when the last goes.
+ * ------------------------------------------------------------------------ */
+
+typedef struct pkce_dpop_key pkce_dpop_key;
+
+typedef enum pkce_dpop_alg {
+    PKCE_DPOP_AUTO = 0,  /* the first of ES256, EdDSA, RS256 the server lists (dpop_signing_alg_values_supported), else ES256 */
+    PKCE_DPOP_ES256 = 1, /* ECDSA P-256: small, quick; the default */
+    PKCE_DPOP_EDDSA = 2, /* Ed25519 */
+    PKCE_DPOP_RS256 = 3  /* RSA 2048 (PKCS#1 v1.5) */
+} pkce_dpop_alg;
+
+/* A new key from OpenSSL's CSPRNG (PKCE_DPOP_AUTO makes ES256).
+ * Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_DPOP_KEY. */
+pkce_status pkce_dpop_key_new(pkce_dpop_alg alg, pkce_dpop_key **out);
+/* A key kept as PEM (pkce_dpop_key_pem): PKCS#8, or the traditional EC and
+ * RSA forms; never an encrypted one (nothing asks for a passphrase).
+ * pem need not be NUL-terminated. Errors: PKCE_ERR_DPOP_KEY (not a P-256,
+ * Ed25519 or RSA 2048..8192 private key), PKCE_ERR_INVALID_ARGUMENT. */
+pkce_status pkce_dpop_key_from_pem(const char *pem, size_t pem_length, pkce_dpop_key **out);
+void pkce_dpop_key_free(pkce_dpop_key *key);
+pkce_dpop_alg pkce_dpop_key_alg(const pkce_dpop_key *key);
+/* The public key as a JWK of its required members (what proofs carry),
+ * and its RFC 7638 thumbprint (a bound token's cnf.jkt); borrowed. */
+const char *pkce_dpop_key_jwk(const pkce_dpop_key *key);
+const char *pkce_dpop_key_thumbprint(const pkce_dpop_key *key);
+/* The private key as unencrypted PKCS#8 PEM in *pem_out (free with
+ * pkce_string_free, which wipes it): keep it where the application keeps
+ * secrets. Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_DPOP_KEY. */
+pkce_status pkce_dpop_key_pem(const pkce_dpop_key *key, char **pem_out);
+/* The nonce remembered for url's server, in *nonce_out (free with
+ * pkce_string_free); PKCE_ERR_NOT_FOUND when it gave none. */
+pkce_status pkce_dpop_key_nonce(const pkce_dpop_key *key, const char *url, char **nonce_out);
+/* Remembers a DPoP-Nonce a server at url answered with. PKCE_ERR_INVALID_ARGUMENT
+ * for a value that is not RFC 9449's nonce syntax (printable ASCII but '"'
+ * and '\', at most 1024 bytes). */
+pkce_status pkce_dpop_key_set_nonce(pkce_dpop_key *key, const char *url, const char *nonce);
+
+/* A proof for one request, in *proof_out (free with pkce_string_free):
+ * htm method, htu url without query and fragment, a fresh 128-bit jti, iat
+ * now, the nonce remembered for url's server, and with access_token (else
+ * NULL) its hash as ath. Errors: PKCE_ERR_INVALID_ARGUMENT, PKCE_ERR_DPOP_KEY. */
+pkce_status pkce_dpop_proof(const pkce_dpop_key *key, const char *method, const char *url, const char *access_token,
+                            char **proof_out);
+/* The two header values for a request with a DPoP-bound access token to
+ * your own API: *authorization_out "DPoP <token>" (the Authorization
+ * header) and *proof_out (the DPoP header), each to free with
+ * pkce_string_free. nonce: one the resource asked for (its 401 with
+ * error="use_dpop_nonce" and a DPoP-Nonce header; remembered), or NULL for
+ * the one remembered. Errors as pkce_dpop_proof. */
+pkce_status pkce_dpop_headers(pkce_dpop_key *key, const char *access_token, const char *method, const char *url,
+                              const char *nonce, char **authorization_out, char **proof_out);
+
+/* Turns DPoP on for every request the client sends or builds from now on,
+ * with a new key (pkce_client_enable_dpop; with PKCE_DPOP_AUTO, discovery
+ * run later may make it again in an algorithm the server lists) or with
+ * `key` (pkce_client_set_dpop_key, which takes a reference; NULL turns DPoP
+ * off). pkce_client_dpop_key gives a new reference to the key in *out
+ * (PKCE_ERR_NOT_FOUND without one). Configure before sharing the client. */
+pkce_status pkce_client_enable_dpop(pkce_client *client, pkce_dpop_alg alg);
+pkce_status pkce_client_set_dpop_key(pkce_client *client, pkce_dpop_key *key);
+pkce_status pkce_client_dpop_key(const pkce_client *client, pkce_dpop_key **out);
+
+enum {
+    /* An answer to a DPoP request with token_type other than DPoP (a
+     * downgrade to Bearer) is PKCE_ERR_DPOP_NOT_BOUND; without this flag it
+     * is a warning in the log, and the tokens are used as Bearer tokens. */
+    PKCE_DPOP_REQUIRE_BOUND = 1,
+    /* The authorization request carries dpop_jkt, the key's thumbprint
+     * (RFC 9449 10): the code, too, is then bound to the key. */
+    PKCE_DPOP_SEND_JKT = 2
+};
+/* Flags above, OR-ed; 0 (the default) for none. */
+pkce_status pkce_client_set_dpop_flags(pkce_client *client, unsigned flags);
+
+/* 1 when the token answer says the tokens are bound (token_type DPoP, any
+ * case), else 0. pkce_token_dpop_key gives a new reference to the key of
+ * the request that brought it (also for a token from a store): the key to
+ * refresh and present it with. PKCE_ERR_NOT_FOUND for a token got without DPoP. */
+int pkce_token_is_dpop_bound(const pkce_token *token);
+pkce_status pkce_token_dpop_key(const pkce_token *token, pkce_dpop_key **out);
+
+/* Sans-I/O: after sending a request the library built with a DPoP proof,
+ * pass its answer here: the status, the body (NULL and 0 for none), and the
+ * DPoP-Nonce and WWW-Authenticate headers (NULL when absent). A nonce is
+ * remembered; when the server asked for one, the request's DPoP header is
+ * replaced by a new proof with it and *send_again is 1: send the request
+ * once more (header values borrowed before are invalid). Else *send_again
+ * is 0, and the answer is for pkce_token_parse and the like. Errors:
+ * PKCE_ERR_DPOP_NONCE (asked again after a resend, or asked without a
+ * usable DPoP-Nonce), PKCE_ERR_INVALID_ARGUMENT. */
+pkce_status pkce_http_request_dpop_answer(pkce_http_request *request, int http_status, const char *body, size_t body_length,
+                                          const char *dpop_nonce, const char *www_authenticate, int *send_again,
+                                          pkce_error **error);
+
+/* The header pair of pkce_dpop_headers for the source's access token,
+ * refreshed first when due, for `method` and `url` (within the tokens'
+ * resource, if they have one). Errors: PKCE_ERR_DPOP_NOT_BOUND (the token is
+ * a Bearer token), PKCE_ERR_RESOURCE_MISMATCH, and those of
+ * pkce_token_source_access_token. */
+pkce_status pkce_token_source_dpop_headers(pkce_token_source *source, const char *method, const char *url, const char *nonce,
+                                           char **authorization_out, char **proof_out, pkce_error **error);
 
 /* ------------------------------------------------------------------------
  * Sign-out (OpenID Connect RP-Initiated Logout 1.0)

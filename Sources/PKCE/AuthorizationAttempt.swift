@@ -109,6 +109,9 @@ public final class AuthorizationAttempt {
         if name == "resource", configuration.value.resource != nil {
             throw PKCEError(.parameterReserved, "parameter 'resource' is set by the library: the client is bound to a resource")
         }
+        if name == "dpop_jkt", configuration.value.sendsDPoPThumbprint, configuration.value.dpopKey != nil {
+            throw PKCEError(.parameterReserved, "parameter 'dpop_jkt' is set by the library from the DPoP key")
+        }
         guard !Self.secretParameters.contains(name) else {
             throw PKCEError(.parameterReserved,
                             "parameter '\(name)' would put a secret or a token request field into the browser's URL")
@@ -164,6 +167,7 @@ public final class AuthorizationAttempt {
         bytes("code_challenge", challenge)
         text("code_challenge_method", "S256")
         if let resource = client.resource { text("resource", resource) }
+        if client.sendsDPoPThumbprint, let key = client.dpopKey { text("dpop_jkt", key.thumbprint) }
         for (name, value) in extraParameters {
             var name = name, value = value
             name.withUTF8 { name in value.withUTF8 { visit(name, $0) } }

@@ -67,6 +67,14 @@ package struct ByteWriter: ~Copyable {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// Appends `bytes` in base64url without padding.
+    package mutating func appendBase64URL(_ bytes: UnsafeBufferPointer<UInt8>) {
+        let length = Base64URL.encodedLength(bytes.count)
+        guard reserve(length) else { return }
+        Base64URL.encode(bytes, into: base + count)
+        count += length
+    }
+
     /// Appends `bytes` percent-encoded: every byte `encoding` does not keep becomes %XX.
     mutating func appendEncoded(_ bytes: UnsafeBufferPointer<UInt8>, _ encoding: PercentEncoding) {
         guard reserve(bytes.count * 3) else { return }

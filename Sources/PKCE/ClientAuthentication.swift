@@ -61,9 +61,11 @@ extension ClientConfiguration {
         if effectiveClientAuthMethod == .post, let clientSecret { body.add("client_secret", clientSecret.secret) }
     }
 
-    /// A POST of `body`, with `Authorization: Basic` when the secret goes there.
-    func post(to endpoint: Endpoint, body: consuming RequestBodyBuilder) throws(PKCEError) -> HTTPRequest {
+    /// A POST of `body`, with `Authorization: Basic` when the secret goes
+    /// there, and a DPoP proof when the client has a key and `proof` is true.
+    func post(to endpoint: Endpoint, body: consuming RequestBodyBuilder, proof: Bool = true) throws(PKCEError) -> HTTPRequest {
         let request = try HTTPRequest.post(to: endpoint, body: body)
+        if proof, let dpopKey { try request.attachProof(dpopKey) }
         if effectiveClientAuthMethod == .basic, let clientSecret {
             try basicCredentials(clientSecret.secret).withBytes { (value) throws(PKCEError) in
                 try request.addHeader("Authorization", value)

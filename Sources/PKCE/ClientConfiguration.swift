@@ -70,6 +70,21 @@ public struct ClientConfiguration: Sendable {
     /// refresh and device authorization requests: the canonical URI of the
     /// resource the tokens are for; nil sends none.
     public private(set) var resource: String?
+    /// DPoP (RFC 9449): the key whose proof every request to the server's
+    /// endpoints carries (token, refresh, revocation, device token, pushed
+    /// request, UserInfo); nil sends none.
+    public private(set) var dpopKey: DPoPKey?
+    /// Whether the caller chose the key or its algorithm; else discovery may
+    /// make a key of an algorithm the server lists instead of ES256.
+    private var dpopAlgorithmChosen = false
+    /// `dpop_signing_alg_values_supported` from discovery.
+    public internal(set) var dpopAlgorithmsSupported: [String]?
+    /// Whether an answer with tokens not bound to the key (`token_type`
+    /// Bearer after a DPoP proof) is `.dpopNotBound`; else it is logged.
+    public var requiresDPoPBoundTokens = false
+    /// Whether the authorization request carries `dpop_jkt`, the key's
+    /// thumbprint, so that the code too is bound to the key (RFC 9449 10).
+    public var sendsDPoPThumbprint = false
 
     public init(clientID: String, redirectURI: String) throws(PKCEError) {
         guard !clientID.isEmpty else { throw PKCEError(.invalidArgument, "client_id is empty") }
@@ -121,6 +136,29 @@ public struct ClientConfiguration: Sendable {
     /// (`ProtectedResource.canonicalURI`); nil binds them to none.
     public mutating func setResource(_ url: String?) throws(PKCEError) {
         resource = try url.map { (url) throws(PKCEError) in try ProtectedResource.canonicalURI(url) }
+    }
+
+    /// Proves possession of `key` on every request to the server (nil: no DPoP).
+    public mutating func useDPoP(_ key: DPoPKey?) {
+        dpopKey = key
+        dpopAlgorithmChosen = key != nil
+    }
+
+    /// Proves possession of a new key of `algorithm`; nil takes the first
+    /// the server lists that libpkce signs with (ES256, EdDSA, RS256), ES256
+    /// when discovery has not run or the server lists none, and discovery
+    /// that runs later may choose again.
+    public mutating func useDPoP(algorithm: DPoPAlgorithm?) throws(PKCEError) {
+        dpopKey = try DPoPKey(algorithm: algorithm ?? dpopAlgorithmsSupported.flatMap(DPoPAlgorithm.preferred(among:)) ?? .es256)
+        dpopAlgorithmChosen = algorithm != nil
+    }
+
+    /// After discovery: a key libpkce chose, of an algorithm the server does
+    /// not list, is made again in one it does.
+    mutating func chooseDPoPAlgorithm() throws(PKCEError) {
+        guard let key = dpopKey, !dpopAlgorithmChosen, let supported = dpopAlgorithmsSupported,
+              !supported.contains(key.algorithm.rawValue), let better = DPoPAlgorithm.preferred(among: supported) else { return }
+        dpopKey = try DPoPKey(algorithm: better)
     }
 
     /// A copy with another client id: the same server, endpoints and

@@ -127,6 +127,6 @@ extension ClientConfiguration {
         addClient(to: &body)
         if let scope = scope ?? self.scope, !scope.isEmpty { body.add("scope", scope) }
         if let resource { body.add("resource", resource) }
-        return try post(to: endpoint, body: body)
+        return try post(to: endpoint, body: body, proof: false)  // RFC 9449 has no proof for this endpoint
     }
 }

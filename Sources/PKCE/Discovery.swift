@@ -93,6 +93,7 @@ extension ClientConfiguration {
             throw PKCEError(.discovery, "metadata requires pushed authorization requests but names no pushed_authorization_request_endpoint")
         }
         let algorithms = try strings("id_token_signing_alg_values_supported").map { Set($0) }
+        let dpopAlgorithms = try strings("dpop_signing_alg_values_supported")
         let authMethods = try strings("token_endpoint_auth_methods_supported")
         let registration = try endpoint("registration_endpoint")
         let scopes = try strings("scopes_supported")
@@ -114,6 +115,8 @@ extension ClientConfiguration {
         registrationEndpoint = registration
         scopesSupported = scopes
         acceptsClientIDMetadataDocument = metadataDocuments
+        dpopAlgorithmsSupported = dpopAlgorithms
+        try chooseDPoPAlgorithm()
         try discoveredIssuer(issuer, sendsIss: sendsIss)
     }
 

@@ -63,6 +63,12 @@ public final class HTTPRequest: @unchecked Sendable {
     /// The refresh token a refresh request sends: its answer keeps it when
     /// the server sends no new one.
     package internal(set) var refreshToken: SecureBytes?
+    /// The DPoP key whose proof the request carries (`DPoP` header), the
+    /// access token its `ath` hashes, and whether it was already sent again
+    /// with a nonce the server asked for (see `handleDPoPAnswer`).
+    public internal(set) var dpopKey: DPoPKey?
+    var dpopAccessToken: SecureBytes?
+    var resentWithNonce = false
 
     init(_ kind: Kind, url: String, body: SecureBytes) throws(PKCEError) {
         self.kind = kind
@@ -118,6 +124,13 @@ public final class HTTPRequest: @unchecked Sendable {
         extraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
     }
 
+    /// Sets a header the library owns (a DPoP proof), replacing its last value.
+    func setHeader(_ name: String, _ value: String) throws(PKCEError) {
+        let lowered = name.lowercased()
+        extraHeaders.removeAll { $0.name.string.lowercased() == lowered }
+        extraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
+    }
+
     /// RFC 9110 5.6.2's tchar, besides letters and digits.
     private static let tokenSymbols = Set("!#$%&'*+-.^_`|~".utf8)
 
@@ -154,13 +167,23 @@ public final class HTTPRequest: @unchecked Sendable {
         return try HTTPRequest(kinds[index], url: url, body: SecureBytes(body))
     }
 
-    /// A GET for JSON with `Authorization: Bearer <token>` (RFC 6750 2.1), such as UserInfo.
-    package static func get(_ endpoint: Endpoint, bearer token: UnsafeBufferPointer<UInt8>) throws(PKCEError) -> HTTPRequest {
+    /// A GET for JSON that presents an access token, such as UserInfo:
+    /// `Authorization: Bearer <token>` (RFC 6750 2.1), or, for a token bound
+    /// to `dpop`, `Authorization: DPoP <token>` and a proof with its hash
+    /// (RFC 9449 7.1).
+    package static func get(_ endpoint: Endpoint, accessToken token: UnsafeBufferPointer<UInt8>,
+                            dpop: DPoPKey?) throws(PKCEError) -> HTTPRequest {
         let request = try HTTPRequest(.get, url: endpoint.url, body: SecureBytes(""))
-        var value = try ByteWriter(capacity: token.count + 8)
-        value.append("Bearer ")
-        value.append(token)
-        try value.finish().withBytes { (bytes) throws(PKCEError) in try request.addHeader("Authorization", bytes) }
+        try request.present(token, dpop: dpop)
         return request
+    }
+
+    /// Adds the token's `Authorization` header, and with `dpop` the proof.
+    package func present(_ token: UnsafeBufferPointer<UInt8>, dpop: DPoPKey?) throws(PKCEError) {
+        var value = try ByteWriter(capacity: token.count + 8)
+        value.append(dpop == nil ? "Bearer " : "DPoP ")
+        value.append(token)
+        try value.finish().withBytes { (bytes) throws(PKCEError) in try addHeader("Authorization", bytes) }
+        if let dpop { try attachProof(dpop, accessToken: SecureBytes(token)) }
     }
 }

@@ -18,13 +18,16 @@ public struct HTTPResponse: Sendable {
     /// The values of the WWW-Authenticate headers, in order: a resource's
     /// challenges (RFC 9110 11.6.1).
     public let wwwAuthenticate: [String]
+    /// The DPoP-Nonce header (RFC 9449 8, 9), as sent; nil without one.
+    public let dpopNonce: String?
 
     public init(status: Int, body: SecureBytes, contentType: String? = nil, requestID: String? = nil,
-                wwwAuthenticate: [String] = []) {
+                wwwAuthenticate: [String] = [], dpopNonce: String? = nil) {
         self.status = status
         self.body = body
         self.contentType = contentType
         self.requestID = requestID.map { PKCEError.printable($0) }
         self.wwwAuthenticate = wwwAuthenticate
+        self.dpopNonce = dpopNonce
     }
 }

@@ -63,6 +63,9 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case registration = 92
         case pkceNotAdvertised = 93
         case insufficientScope = 94
+        case dpopKey = 100
+        case dpopNonce = 101
+        case dpopNotBound = 102
 
         /// The static sentence behind `pkce_strerror`.
         public var summary: StaticString {
@@ -128,6 +131,9 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .registration: "the client could not be registered with the authorization server"
             case .pkceNotAdvertised: "the server's metadata lacks code_challenge_methods_supported, which MCP requires"
             case .insufficientScope: "the resource asks for more scope than the token has, after the step-ups allowed"
+            case .dpopKey: "the DPoP key cannot be made, read or used"
+            case .dpopNonce: "the server asked for a new DPoP nonce again right after one was sent"
+            case .dpopNotBound: "the server answered a DPoP request with tokens not bound to the key"
             }
         }
     }

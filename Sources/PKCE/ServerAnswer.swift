@@ -3,7 +3,7 @@
 /// the JSON document, and the OAuth error (RFC 6749 5.2) it may carry.
 package enum ServerAnswer {
     /// What can be refused before the body is copied or read.
-    static func checkEnvelope(httpStatus: Int, size: Int) throws(PKCEError) {
+    package static func checkEnvelope(httpStatus: Int, size: Int) throws(PKCEError) {
         guard (100...599).contains(httpStatus) else { throw PKCEError(.invalidArgument, "HTTP status \(httpStatus) is not in 100..599") }
         guard size <= HTTPResponse.maxBodyBytes else {
             throw PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: httpStatus)

@@ -15,6 +15,9 @@ public final class TokenResponse: JSONAnswer, @unchecked Sendable {
     /// The ID token's claims, once verified; nil when there is no ID token or
     /// it was not verified (`pkce_token_parse` alone verifies nothing).
     public package(set) var idTokenClaims: IDTokenClaims?
+    /// The DPoP key of the request that brought the answer: the tokens'
+    /// key from now on (nil for a request without DPoP).
+    public package(set) var dpopKey: DPoPKey?
 
     /// Parses a token endpoint's answer; throws the OAuth error it carries, if any.
     ///

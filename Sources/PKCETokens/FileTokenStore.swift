@@ -202,7 +202,7 @@ public final class FileTokenStore: TokenStore, @unchecked Sendable {
         out.append("{\"libpkce_tokens\":\(formatVersion),\"entries\":[")
         for (i, entry) in entries.enumerated() {
             if i > 0 { out.append(UInt8(ascii: ",")) }
-            entry.appendJSON(to: &out)
+            try entry.appendJSON(to: &out)
         }
         out.append("]")
         if !contents.records.isEmpty {

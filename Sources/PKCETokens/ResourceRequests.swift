@@ -16,13 +16,11 @@ extension TokenSource {
     /// Any other answer is returned as it came. A URL outside the tokens'
     /// resource (RFC 8707) is `.resourceMismatch`: the token is never shown
     /// to another server.
+    /// A DPoP-bound token goes as `Authorization: DPoP` with a proof (RFC
+    /// 9449 7), sent again once when the resource asks for a nonce.
     public func send(method: String, url: String, headers: [(name: String, value: String)] = [],
                      body: UnsafeBufferPointer<UInt8> = UnsafeBufferPointer(start: nil, count: 0)) throws(PKCEError) -> HTTPResponse {
-        let resource = key.resource
-        if !resource.isEmpty, !ProtectedResource.covers(resource, url) {
-            throw PKCEError(.resourceMismatch, "the tokens are for \(PKCEError.printable(resource, limit: 200)), "
-                            + "not \(PKCEError.printable(url, limit: 200))")
-        }
+        try checkCovers(url)
         var token = try self.token()
         var refreshed = false
         var stepUps = 0
@@ -59,10 +57,35 @@ extension TokenSource {
         for (name, value) in headers {
             try SecureBytes(value).withBytes { (bytes) throws(PKCEError) in try request.addHeader(name, bytes) }
         }
-        var authorization = try ByteWriter(capacity: token.accessToken.count + 8)
-        authorization.append("Bearer ")
-        authorization.append(token.accessToken.buffer)
-        try authorization.finish().withBytes { (bytes) throws(PKCEError) in try request.addHeader("Authorization", bytes) }
+        try token.accessToken.withBytes { (bytes) throws(PKCEError) in try request.present(bytes, dpop: token.boundKey) }
         return request
+    }
+
+    /// A URL outside the tokens' resource (RFC 8707) is `.resourceMismatch`.
+    private func checkCovers(_ url: String) throws(PKCEError) {
+        let resource = key.resource
+        if !resource.isEmpty, !ProtectedResource.covers(resource, url) {
+            throw PKCEError(.resourceMismatch, "the tokens are for \(PKCEError.printable(resource, limit: 200)), "
+                            + "not \(PKCEError.printable(url, limit: 200))")
+        }
+    }
+
+    /// The two header values for a request with the access token to the
+    /// application's own API, sent with its own HTTP stack:
+    /// `Authorization: DPoP <token>` and a fresh proof for `method` and `url`
+    /// with the token's hash (RFC 9449 7.1), refreshed first when due.
+    /// `nonce` is one the resource asked for (a 401 with `use_dpop_nonce`
+    /// and a `DPoP-Nonce` header); else the last it gave, if any.
+    /// `.dpopNotBound` for a token that is not DPoP-bound.
+    public func dpopHeaders(method: String, url: String, nonce: String? = nil) throws(PKCEError) -> (authorization: SecureBytes, proof: String) {
+        try checkCovers(url)
+        let token = try self.token()
+        guard let key = token.boundKey else {
+            throw PKCEError(.dpopNotBound, "the access token is not DPoP-bound (token_type \(PKCEError.printable(token.tokenType ?? "none"))): "
+                            + "send it as Authorization: Bearer")
+        }
+        return try token.accessToken.withBytes { (bytes) throws(PKCEError) in
+            try key.headers(method: method, url: url, accessToken: bytes, nonce: nonce)
+        }
     }
 }

@@ -53,7 +53,7 @@ public final class SecretServiceTokenStore: TokenStore, @unchecked Sendable {
             for old in try loadAll() where old.key != token.key && token.key.replaces(old.key) { try remove(old.key) }
         }
         var out = try ByteWriter(capacity: 512 + token.accessToken.count + (token.refreshToken?.count ?? 0) + (token.idToken?.count ?? 0))
-        token.appendJSON(to: &out)
+        try token.appendJSON(to: &out)
         let who = token.key.subject.isEmpty ? token.key.clientID : token.key.subject
         try store(Self.attributes(of: token.key), label: "pkce: \(who) at \(token.key.resource.isEmpty ? token.key.issuer : token.key.resource)",
                   secret: out.finish())

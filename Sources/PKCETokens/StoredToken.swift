@@ -41,9 +41,17 @@ public struct StoredToken: Sendable {
     public var scope: String?
     /// Unix seconds; nil when the server did not say (the token is then used until refused).
     public var expiresAt: Int64?
+    /// The DPoP key the tokens were obtained with (RFC 9449): refreshes sign
+    /// with it, and a bound access token is presented with its proofs. Kept
+    /// with the tokens as PKCS#8 PEM, with the nonces its servers gave.
+    public var dpopKey: DPoPKey?
+
+    /// The key to present the access token with: `dpopKey` when the server
+    /// bound the token (`token_type` DPoP); nil for a Bearer token.
+    public var boundKey: DPoPKey? { tokenType?.lowercased() == "dpop" ? dpopKey : nil }
 
     public init(key: Key, tokenEndpoint: String?, accessToken: SecureBytes, refreshToken: SecureBytes?,
-                idToken: SecureBytes?, tokenType: String?, scope: String?, expiresAt: Int64?) {
+                idToken: SecureBytes?, tokenType: String?, scope: String?, expiresAt: Int64?, dpopKey: DPoPKey? = nil) {
         self.key = key
         self.tokenEndpoint = tokenEndpoint
         self.accessToken = accessToken
@@ -52,6 +60,7 @@ public struct StoredToken: Sendable {
         self.tokenType = tokenType
         self.scope = scope
         self.expiresAt = expiresAt
+        self.dpopKey = dpopKey
     }
 
     /// A token endpoint's answer received at `now`. A refresh often brings
@@ -63,7 +72,8 @@ public struct StoredToken: Sendable {
         self.init(key: key, tokenEndpoint: tokenEndpoint, accessToken: answer.accessToken,
                   refreshToken: answer.refreshToken, idToken: answer.idToken ?? previous?.idToken,
                   tokenType: answer.tokenType?.string,
-                  scope: answer.scope?.string, expiresAt: answer.expiresIn.map { now + $0 })
+                  scope: answer.scope?.string, expiresAt: answer.expiresIn.map { now + $0 },
+                  dpopKey: answer.dpopKey ?? previous?.dpopKey)
     }
 
     /// The tokens as a token response would carry them, `expires_in`
@@ -74,7 +84,9 @@ public struct StoredToken: Sendable {
         appendTokens(to: &out)
         if let expiresAt { out.append(",\"expires_in\":\(max(expiresAt - now, 0))") }
         out.append(UInt8(ascii: "}"))
-        return try out.finish().withBytes { (json) throws(PKCEError) in try TokenResponse(httpStatus: 200, body: json) }
+        let response = try out.finish().withBytes { (json) throws(PKCEError) in try TokenResponse(httpStatus: 200, body: json) }
+        response.dpopKey = dpopKey
+        return response
     }
 
     /// Whether the access token is still good `leeway` seconds from `now`.
@@ -87,7 +99,7 @@ public struct StoredToken: Sendable {
 /// One entry as the stores write it: a JSON object of the key, the token
 /// endpoint, the tokens and the absolute expiry (`FileTokenStore` shows it).
 extension StoredToken {
-    func appendJSON(to out: inout ByteWriter) {
+    func appendJSON(to out: inout ByteWriter) throws(PKCEError) {
         out.append("{\"issuer\":")
         out.appendJSONString(key.issuer)
         out.append(",\"client_id\":")
@@ -105,6 +117,19 @@ extension StoredToken {
         out.append(UInt8(ascii: ","))
         appendTokens(to: &out)
         if let expiresAt { out.append(",\"expires_at\":\(expiresAt)") }
+        if let dpopKey {
+            let pem = try dpopKey.pem()
+            out.append(",\"dpop_key\":")
+            out.appendJSONString(pem.buffer)
+            out.append(",\"dpop_nonces\":{")
+            for (index, entry) in dpopKey.nonces.all.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                out.appendJSONString(entry.origin)
+                out.append(UInt8(ascii: ":"))
+                out.appendJSONString(entry.nonce)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
         out.append(UInt8(ascii: "}"))
     }
 
@@ -145,11 +170,24 @@ extension StoredToken {
                   let seconds = Int64(String(decoding: document.text(value), as: UTF8.self)) else { throw invalid }
             expiresAt = seconds
         }
+        var dpopKey: DPoPKey?
+        if let pem = try text("dpop_key") {
+            do { dpopKey = try pem.withBytes { (bytes) throws(PKCEError) in try DPoPKey(pem: bytes) } } catch {
+                throw PKCEError(invalid.code, "\(invalid.message): its DPoP key is unusable (\(error.message))")
+            }
+            if let nonces = document.member("dpop_nonces", of: node) {
+                guard document.nodes[nonces].kind == .object else { throw invalid }
+                for (origin, nonce) in document.members(of: nonces) where document.nodes[nonce].kind == .string {
+                    dpopKey?.nonces.remember(document.plainString(nonce), for: document.plainString(origin))
+                }
+            }
+        }
         self.init(key: .init(issuer: issuer.string, clientID: clientID.string, subject: subject.string,
                              resource: try text("resource")?.string ?? ""),
                   tokenEndpoint: try text("token_endpoint")?.string, accessToken: accessToken,
                   refreshToken: try text("refresh_token"), idToken: try text("id_token"),
-                  tokenType: try text("token_type")?.string, scope: try text("scope")?.string, expiresAt: expiresAt)
+                  tokenType: try text("token_type")?.string, scope: try text("scope")?.string, expiresAt: expiresAt,
+                  dpopKey: dpopKey)
     }
 }
 

@@ -277,7 +277,9 @@ public final class TokenSource: @unchecked Sendable {
         guard let refreshToken = stale.refreshToken else {
             throw PKCEError(.tokenExpired, "the access token expired and there is no refresh token: sign in again")
         }
-        let answer = try refreshToken.withBytes { (bytes) throws(PKCEError) in try client.refresh(refreshToken: bytes) }
+        let answer = try refreshToken.withBytes { (bytes) throws(PKCEError) in
+            try client.refresh(refreshToken: bytes, dpop: stale.dpopKey)
+        }
         let fresh = StoredToken(answer, key: stale.key, tokenEndpoint: stale.tokenEndpoint, receivedAt: clock(), previous: stale)
         return (fresh, answer)
     }

@@ -36,7 +36,8 @@ extension OAuthClient {
                 throw PKCEError(.deviceExpired, "the device code expired after \(device.expiresIn) s without approval")
             }
             do {
-                let response = try device.tokens(from: send(device.tokenRequest(configuration)))
+                let request = try device.tokenRequest(configuration)
+                let response = try checkBinding(device.tokens(from: send(request)), of: request)
                 if configuration.isOpenID && response.idToken != nil {
                     try verifyIDToken(of: response, expecting: expectations(configuration, attempt: nil, accessToken: response.accessToken))
                 }

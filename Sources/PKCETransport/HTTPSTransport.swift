@@ -263,7 +263,8 @@ private final class EasyHandle {
         _ = lpk_curl_get_string(h, CURLINFO_CONTENT_TYPE, &contentType)
         return try HTTPResponse(status: status, body: sink.finish(), contentType: contentType.map { String(cString: $0) },
                                 requestID: lpk_curl_header(h, "X-Request-ID").map { String(cString: $0) },
-                                wwwAuthenticate: status == 401 || status == 403 ? Self.allHeaders(h, "WWW-Authenticate") : [])
+                                wwwAuthenticate: status == 401 || status == 403 ? Self.allHeaders(h, "WWW-Authenticate") : [],
+                                dpopNonce: lpk_curl_header(h, "DPoP-Nonce").map { String(cString: $0) })
     }
 
     /// Every value of the last response's header `name`, in order.

@@ -38,7 +38,18 @@ public final class OAuthClient: @unchecked Sendable {
 
     /// Sends any request built by the library, returning status and body.
     /// A 3xx answer is an error (`.redirect`), never followed.
+    /// A request with a DPoP proof is sent again, once, with a new proof
+    /// when the server asks for a nonce (`HTTPRequest.handleDPoPAnswer`).
     public func send(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
+        var response = try sendOnce(request)
+        while try request.handleDPoPAnswer(response) {
+            configuration.log?(.info, "DPoP: the server asked for a nonce; sending again with it")
+            response = try sendOnce(request)
+        }
+        return response
+    }
+
+    private func sendOnce(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
         let log = configuration.log
         log?(.info, "request: \(request.logLine)")
         let started = LogClock.now()
@@ -63,9 +74,13 @@ public final class OAuthClient: @unchecked Sendable {
     /// The refresh_token grant. A new ID token in the answer is verified as
     /// at sign-in, without a nonce (OpenID Connect Core 12.2); when `subject`
     /// is given (the original ID token's `sub`), it must name the same user.
+    /// `dpop`, the key the tokens were bound to, signs instead of the
+    /// client's own (a token store keeps it with them).
     public func refresh(refreshToken: UnsafeBufferPointer<UInt8>, scope: String? = nil,
-                        subject: SecureBytes? = nil) throws(PKCEError) -> TokenResponse {
-        try send(tokenRequest: configuration.refreshRequest(refreshToken: refreshToken, scope: scope), for: nil, subject: subject)
+                        subject: SecureBytes? = nil, dpop: DPoPKey? = nil) throws(PKCEError) -> TokenResponse {
+        let request = try configuration.refreshRequest(refreshToken: refreshToken, scope: scope)
+        if let dpop { try request.attachProof(dpop) }
+        return try send(tokenRequest: request, for: nil, subject: subject)
     }
 
     /// Sends a token request the library built, which the caller may have
@@ -74,7 +89,7 @@ public final class OAuthClient: @unchecked Sendable {
     /// does when there is no attempt.
     public func send(tokenRequest request: HTTPRequest, for attempt: AuthorizationAttempt?,
                      subject: SecureBytes? = nil) throws(PKCEError) -> TokenResponse {
-        let response = try TokenResponse(send(request))
+        let response = try checkBinding(TokenResponse(send(request)), of: request)
         if let sent = request.refreshToken { response.keepRefreshToken(sent) }
         if let attempt {
             if attempt.client.isOpenID {
@@ -97,8 +112,11 @@ public final class OAuthClient: @unchecked Sendable {
     }
 
     /// Revokes a token (RFC 7009). Any 2xx is success; an error body becomes `.oauth`.
-    public func revoke(token: UnsafeBufferPointer<UInt8>, hint: String? = nil) throws(PKCEError) {
-        try send(revocationRequest: configuration.revocationRequest(token: token, hint: hint))
+    /// `dpop` signs instead of the client's key, as for `refresh`.
+    public func revoke(token: UnsafeBufferPointer<UInt8>, hint: String? = nil, dpop: DPoPKey? = nil) throws(PKCEError) {
+        let request = try configuration.revocationRequest(token: token, hint: hint)
+        if let dpop { try request.attachProof(dpop) }
+        try send(revocationRequest: request)
     }
 
     /// Sends a revocation request the library built, perhaps extended (a
@@ -134,6 +152,15 @@ public final class OAuthClient: @unchecked Sendable {
 }
 
 extension OAuthClient {
+    /// A token answer to `request`: with a DPoP proof sent, it keeps the key,
+    /// and tokens the server did not bind are reported (`checkBinding`).
+    func checkBinding(_ answer: TokenResponse, of request: HTTPRequest) throws(PKCEError) -> TokenResponse {
+        if let key = request.dpopKey {
+            try answer.checkBinding(to: key, required: configuration.requiresDPoPBoundTokens, log: configuration.log)
+        }
+        return answer
+    }
+
     /// The OpenID members the first document lacked, from the OpenID
     /// document when it is there and for the same issuer; anything else
     /// leaves the configuration as discovery made it.

@@ -113,12 +113,14 @@ extension OAuthClient {
 
     /// The UserInfo endpoint's answer (OpenID Connect Core 5.3) for an access
     /// token, as JSON text. With `subject` (the verified ID token's `sub`), an
-    /// answer about another user is refused (5.3.2).
-    public func userinfo(accessToken: UnsafeBufferPointer<UInt8>, subject: SecureBytes?) throws(PKCEError) -> SecureBytes {
+    /// answer about another user is refused (5.3.2). A token bound to `dpop`
+    /// goes as `Authorization: DPoP` with a proof.
+    public func userinfo(accessToken: UnsafeBufferPointer<UInt8>, subject: SecureBytes?,
+                         dpop: DPoPKey? = nil) throws(PKCEError) -> SecureBytes {
         guard let endpoint = configuration.userinfoEndpoint else {
             throw PKCEError(.notConfigured, "no userinfo endpoint configured")
         }
-        let response = try send(.get(endpoint, bearer: accessToken))
+        let response = try send(.get(endpoint, accessToken: accessToken, dpop: dpop))
         guard response.status == 200 else {
             throw PKCEError(.httpStatus, "the userinfo endpoint answered HTTP \(response.status)", httpStatus: response.status)
         }
@@ -139,7 +141,7 @@ extension OAuthClient {
     /// `userinfo(accessToken:subject:)` for a token from this client, checked against its verified ID token.
     public func userinfo(for token: TokenResponse) throws(PKCEError) -> SecureBytes {
         try token.accessToken.withBytes { bearer throws(PKCEError) in
-            try userinfo(accessToken: bearer, subject: token.idTokenClaims?.subject)
+            try userinfo(accessToken: bearer, subject: token.idTokenClaims?.subject, dpop: token.isDPoPBound ? token.dpopKey : nil)
         }
     }
 }

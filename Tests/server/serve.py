@@ -36,11 +36,12 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oauth2.rfc8628 import DeviceAuthorizationEndpoint, DeviceCodeGrant, DeviceCredentialDict
 from authlib.oauth2.rfc9207 import IssuerParameter
 from authlib.oidc.core.grants import OpenIDCode, OpenIDToken
-from flask import Flask, Response, jsonify, redirect, request
+from flask import Flask, Response, g, jsonify, redirect, request
 from joserfc import jwt
 from joserfc.jwk import ECKey, OKPKey, RSAKey
 from werkzeug.serving import make_server
 
+import dpop_routes
 import logout_routes
 import par_routes
 import resource_routes
@@ -103,6 +104,7 @@ class AuthorizationCode:
         self.code_challenge_method = request.payload.data.get("code_challenge_method")
         self.nonce = request.payload.data.get("nonce")
         self.resource = request.payload.data.get("resource")  # RFC 8707: checked at the token endpoint
+        self.dpop_jkt = request.payload.data.get("dpop_jkt")  # RFC 9449 10: checked by dpop_routes
         self.auth_time = int(time.time())
 
     def get_redirect_uri(self):
@@ -419,6 +421,7 @@ def create_app(issuer):
         return jwt.decode(token, keys[header["kid"]], algorithms=[header["alg"]]).claims
 
     par_routes.install(app, lambda cid: fixed.get(cid) or registered[0](cid))
+    dpop_routes.install(app, issuer, tokens, codes, lock)
     logout_routes.install(app, issuer, verify_id_token,
                           lambda: set(fixed) | set(resource_routes.REGISTERED))
     ISSUER[0] = issuer
@@ -456,6 +459,7 @@ def create_app(issuer):
             "pushed_authorization_request_endpoint": issuer + "/par",
             "client_id_metadata_document_supported": True,
         }
+        base.update(dpop_routes.metadata())
         base.update(overrides)
         return jsonify(base)
 
@@ -507,11 +511,16 @@ def create_app(issuer):
     # A revocation endpoint like one seen in the wild: a public client must
     # show a live access token as `Authorization: Bearer`.
     def bearer_token():
-        """The live token whose access token the request shows as Authorization: Bearer, or None."""
-        bearer = request.headers.get("Authorization", "")
+        """The live token the request shows: as Authorization: Bearer when it is
+        not DPoP-bound, as Authorization: DPoP with a proof by its key (checked by
+        dpop_routes) when it is (RFC 9449 7.2). None otherwise."""
+        scheme, _, value = request.headers.get("Authorization", "").partition(" ")
         with lock:
-            token = tokens.get(bearer.removeprefix("Bearer ")) if bearer.startswith("Bearer ") else None
-        return None if token is None or token.revoked else token
+            token = tokens.get(value) if scheme in ("Bearer", "DPoP") else None
+        if token is None or token.revoked:
+            return None
+        bound = token.data.get("jkt")
+        return token if (scheme == "Bearer" and not bound) or (scheme == "DPoP" and bound and bound == g.get("dpop_jkt")) else None
 
     @app.post("/revoke-bearer")
     def revoke_bearer():

@@ -42,4 +42,30 @@ int lpk_verify(lpk_key *key, lpk_signature_scheme scheme, int hash_bits, const u
 /* SHA-256/384/512 of `data` into `out` (room for 64 bytes); its length, or 0 on failure. */
 size_t lpk_digest(int hash_bits, const uint8_t *data, size_t data_length, uint8_t *out);
 
+/* A private key that signs (DPoP proofs), with a signing context prepared
+ * once, so that a signature copies it rather than fetching the digest and
+ * signature implementations each time. Only read after creation: one key
+ * may sign from many threads at once. OpenSSL wipes the private key when it
+ * is freed. */
+typedef struct lpk_signer lpk_signer;
+
+/* A new key from OpenSSL's CSPRNG: LPK_SIGNATURE_ECDSA makes P-256 (ES256),
+ * LPK_SIGNATURE_EDDSA Ed25519, LPK_SIGNATURE_RSA_PKCS1 RSA of 2048 bits
+ * (RS256). NULL on failure. */
+lpk_signer *lpk_signer_generate(lpk_signature_scheme scheme);
+/* A key from PEM (PKCS#8, or the traditional EC and RSA forms; never an
+ * encrypted one, and never a passphrase prompt): P-256, Ed25519, or RSA of
+ * 2048 to 8192 bits, its scheme in *scheme. NULL for anything else. */
+lpk_signer *lpk_signer_from_pem(const uint8_t *pem, size_t length, lpk_signature_scheme *scheme);
+/* The key as unencrypted PKCS#8 PEM in out (capacity bytes), through a
+ * buffer OpenSSL wipes; its length, or 0 on failure or when it does not fit. */
+size_t lpk_signer_pem(const lpk_signer *signer, uint8_t *out, size_t capacity);
+/* The public key's JWK members, big-endian: part 0 is EC's x, Ed25519's x or
+ * RSA's n; part 1 is EC's y or RSA's e. Its length, or 0. */
+size_t lpk_signer_public(const lpk_signer *signer, int part, uint8_t *out, size_t capacity);
+/* Signs data: ES256 as JOSE's r || s (64 bytes), EdDSA 64 bytes, RS256 the
+ * modulus size. Its length, or 0 on failure or when out is too small. */
+size_t lpk_sign(const lpk_signer *signer, const uint8_t *data, size_t data_length, uint8_t *out, size_t capacity);
+void lpk_signer_free(lpk_signer *signer);
+
 #endif

@@ -1,0 +1,261 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CJOSE
+
+/// The algorithms a DPoP key signs proofs with (RFC 9449 4.2: asymmetric only).
+public enum DPoPAlgorithm: String, CaseIterable, Sendable {
+    case es256 = "ES256", edDSA = "EdDSA", rs256 = "RS256"
+
+    var scheme: lpk_signature_scheme {
+        switch self {
+        case .es256: LPK_SIGNATURE_ECDSA
+        case .edDSA: LPK_SIGNATURE_EDDSA
+        case .rs256: LPK_SIGNATURE_RSA_PKCS1
+        }
+    }
+
+    /// The one libpkce prefers of those a server lists
+    /// (`dpop_signing_alg_values_supported`): ES256 first, as the smallest and
+    /// quickest proof; nil when it lists none libpkce can sign with.
+    public static func preferred(among supported: [String]) -> DPoPAlgorithm? {
+        allCases.first { supported.contains($0.rawValue) }
+    }
+}
+
+/// A key that proves possession of sender-constrained tokens (DPoP, RFC
+/// 9449): a private key in OpenSSL, wiped when released, with the nonces
+/// servers gave it. Tokens bound to it are useless without it, and useless
+/// to whoever has only them; so it is as secret as they are, and travels
+/// with them in a token store. Thread-safe.
+public final class DPoPKey: @unchecked Sendable {
+    public let algorithm: DPoPAlgorithm
+    /// The public key as a JWK with only its required members, in RFC 7638's
+    /// order: what each proof's header carries, and what the thumbprint hashes.
+    public let publicJWK: String
+    /// RFC 7638 thumbprint (base64url SHA-256 of `publicJWK`): a bound
+    /// token's `cnf.jkt`, and the `dpop_jkt` authorization parameter.
+    public let thumbprint: String
+    /// The two as C strings, for the C API to lend.
+    package let publicJWKBytes: SecureBytes
+    package let thumbprintBytes: SecureBytes
+    /// The last nonce each server gave (RFC 9449 8, 9), by origin.
+    public let nonces = DPoPNonces()
+    private let signer: OpaquePointer
+    /// `base64url(header) "."`: the same for every proof of this key.
+    private let encodedHeader: String
+
+    /// A new key from OpenSSL's CSPRNG: P-256, Ed25519 or RSA 2048.
+    public convenience init(algorithm: DPoPAlgorithm = .es256) throws(PKCEError) {
+        guard let signer = lpk_signer_generate(algorithm.scheme) else {
+            throw PKCEError(.dpopKey, "OpenSSL could not make a \(algorithm.rawValue) key")
+        }
+        try self.init(signer, algorithm)
+    }
+
+    /// A key kept as PEM (`pem()`): PKCS#8, or the traditional EC and RSA
+    /// forms; P-256, Ed25519 or RSA of 2048 to 8192 bits; never encrypted.
+    public convenience init(pem: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
+        var scheme = LPK_SIGNATURE_ECDSA
+        guard let signer = lpk_signer_from_pem(pem.baseAddress, pem.count, &scheme) else {
+            throw PKCEError(.dpopKey, "not an unencrypted PEM private key of P-256, Ed25519 or RSA (2048 to 8192 bits)")
+        }
+        let algorithm: DPoPAlgorithm = scheme == LPK_SIGNATURE_EDDSA ? .edDSA : scheme == LPK_SIGNATURE_RSA_PKCS1 ? .rs256 : .es256
+        try self.init(signer, algorithm)
+    }
+
+    private init(_ signer: OpaquePointer, _ algorithm: DPoPAlgorithm) throws(PKCEError) {
+        guard let jwk = Self.publicJWK(signer, algorithm) else {
+            lpk_signer_free(signer)
+            throw PKCEError(.dpopKey, "OpenSSL could not give the key's public part")
+        }
+        self.signer = signer
+        self.algorithm = algorithm
+        publicJWK = jwk
+        thumbprint = Self.thumbprint(ofJWK: jwk)
+        publicJWKBytes = try SecureBytes(publicJWK)
+        thumbprintBytes = try SecureBytes(thumbprint)
+        let header = "{\"typ\":\"dpop+jwt\",\"alg\":\"\(algorithm.rawValue)\",\"jwk\":\(jwk)}"
+        encodedHeader = Self.base64URL(header) + "."
+    }
+
+    /// The public JWK's required members, in RFC 7638's (lexicographic) order.
+    private static func publicJWK(_ signer: OpaquePointer, _ algorithm: DPoPAlgorithm) -> String? {
+        func part(_ index: Int32) -> String? {
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { out in
+                let length = lpk_signer_public(signer, index, out.baseAddress, out.count)
+                return length == 0 ? nil : base64URL(UnsafeBufferPointer(rebasing: out[..<length]))
+            }
+        }
+        guard let first = part(0) else { return nil }
+        switch algorithm {
+        case .edDSA: return "{\"crv\":\"Ed25519\",\"kty\":\"OKP\",\"x\":\"\(first)\"}"
+        case .es256: return part(1).map { "{\"crv\":\"P-256\",\"kty\":\"EC\",\"x\":\"\(first)\",\"y\":\"\($0)\"}" }
+        case .rs256: return part(1).map { "{\"e\":\"\($0)\",\"kty\":\"RSA\",\"n\":\"\(first)\"}" }
+        }
+    }
+
+    deinit { lpk_signer_free(signer) }
+
+    /// RFC 7638's thumbprint of a JWK already in canonical form.
+    package static func thumbprint(ofJWK jwk: String) -> String {
+        var digest = [UInt8](repeating: 0, count: 32)
+        var jwk = jwk
+        jwk.withUTF8 { bytes in digest.withUnsafeMutableBufferPointer { SHA256.hash(bytes, into: $0) } }
+        return digest.withUnsafeBufferPointer { base64URL($0) }
+    }
+
+    /// The private key as unencrypted PKCS#8 PEM, in memory wiped on release.
+    public func pem() throws(PKCEError) -> SecureBytes {
+        let capacity = 16 << 10
+        let out = try secureAllocate(capacity)
+        defer { wipe(out, capacity); free(out) }
+        let length = lpk_signer_pem(signer, out, capacity)
+        guard length > 0 else { throw PKCEError(.dpopKey, "OpenSSL could not write the key as PEM") }
+        return try SecureBytes(UnsafeBufferPointer(start: out, count: length))
+    }
+
+    /// A DPoP proof (RFC 9449 4.2) for one request: `htu` is `url` without
+    /// query and fragment; `nonce` the server's, when it gave one; `ath` the
+    /// hash of `accessToken`, for a request that presents it. A fresh `jti`
+    /// (128 random bits) and `iat` (`now`, else the clock) each time.
+    public func proof(method: String, url: String, nonce: String? = nil,
+                      accessToken: UnsafeBufferPointer<UInt8>? = nil, now: Int64? = nil) throws(PKCEError) -> String {
+        var input = try ByteWriter(capacity: 512)
+        input.append(encodedHeader)
+        var claims = try ByteWriter(capacity: 256 + url.utf8.count + (nonce?.utf8.count ?? 0))
+        claims.append("{\"jti\":\"")
+        try SecureRandom.withBytes(16) { claims.appendBase64URL($0) }
+        claims.append("\",\"htm\":")
+        claims.appendJSONString(method)
+        claims.append(",\"htu\":")
+        claims.appendJSONString(String(Self.targetURI(url)))
+        claims.append(",\"iat\":\(now ?? Int64(time(nil)))")
+        if let nonce {
+            claims.append(",\"nonce\":")
+            claims.appendJSONString(nonce)
+        }
+        if let accessToken {
+            var digest = (0 as UInt64, 0 as UInt64, 0 as UInt64, 0 as UInt64)
+            withUnsafeMutableBytes(of: &digest) { raw in
+                let bytes = raw.bindMemory(to: UInt8.self)
+                SHA256.hash(accessToken, into: bytes)
+                claims.append(",\"ath\":\"")
+                claims.appendBase64URL(UnsafeBufferPointer(bytes))
+                claims.append(UInt8(ascii: "\""))
+            }
+        }
+        claims.append(UInt8(ascii: "}"))
+        let payload = try claims.finish()
+        input.appendBase64URL(payload.buffer)
+        let signingInput = try input.finish()
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { (signature) throws(PKCEError) -> String in
+            let length = lpk_sign(signer, signingInput.base, signingInput.count, signature.baseAddress, signature.count)
+            guard length > 0 else { throw PKCEError(.dpopKey, "OpenSSL could not sign the DPoP proof") }
+            var jwt = try ByteWriter(capacity: signingInput.count + length * 4 / 3 + 4)
+            jwt.append(signingInput.buffer)
+            jwt.append(UInt8(ascii: "."))
+            jwt.appendBase64URL(UnsafeBufferPointer(rebasing: signature[..<length]))
+            return try jwt.finish().string
+        }
+    }
+
+    /// `Authorization: DPoP <token>` and the proof for a request to a
+    /// resource with that token (RFC 9449 7.1): the two header values.
+    /// `nonce`, one the resource asked for, is remembered for it first
+    /// (`.invalidArgument` when it is not a nonce); else the last it gave goes.
+    public func headers(method: String, url: String, accessToken: UnsafeBufferPointer<UInt8>,
+                        nonce: String? = nil) throws(PKCEError) -> (authorization: SecureBytes, proof: String) {
+        if let nonce, !nonces.remember(nonce, for: url) {
+            throw PKCEError(.invalidArgument, "not a DPoP nonce: printable ASCII but '\"' and '\\', 1 to \(DPoPNonces.maxLength) bytes")
+        }
+        let proof = try self.proof(method: method, url: url, nonce: nonces.nonce(for: url), accessToken: accessToken)
+        var authorization = try ByteWriter(capacity: accessToken.count + 6)
+        authorization.append("DPoP ")
+        authorization.append(accessToken)
+        return (try authorization.finish(), proof)
+    }
+
+    /// `url` without its query and fragment (RFC 9449 4.2 `htu`).
+    package static func targetURI(_ url: String) -> Substring {
+        url.prefix { $0 != "?" && $0 != "#" }
+    }
+
+    private static func base64URL(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        String(unsafeUninitializedCapacity: Base64URL.encodedLength(bytes.count)) { out in
+            Base64URL.encode(bytes, into: out.baseAddress!)
+            return Base64URL.encodedLength(bytes.count)
+        }
+    }
+
+    private static func base64URL(_ text: String) -> String {
+        var text = text
+        return text.withUTF8 { base64URL($0) }
+    }
+}
+
+/// The nonce each server last gave (RFC 9449 8, 9), by origin (scheme,
+/// host and port): at most `capacity`, the least recently given dropped
+/// first. A nonce is no secret. Thread-safe.
+public final class DPoPNonces: @unchecked Sendable {
+    public static let capacity = 16
+    /// The longest nonce kept: one longer is taken for garbage, not remembered.
+    public static let maxLength = 1024
+    private var entries: [(origin: String, nonce: String)] = []
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+
+    init() { pthread_mutex_init(mutex, nil) }
+
+    deinit {
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    private func locked<R>(_ body: () -> R) -> R {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body()
+    }
+
+    /// The nonce to send to `url`'s server, if it gave one.
+    public func nonce(for url: String) -> String? {
+        let origin = Self.origin(url)
+        return locked { entries.last { $0.origin == origin }?.nonce }
+    }
+
+    /// Remembers the `DPoP-Nonce` header value a server at `url` answered
+    /// with, replacing its last one; a value that is not RFC 9449's nonce
+    /// syntax is ignored (and returns false).
+    @discardableResult
+    public func remember(_ headerValue: String, for url: String) -> Bool {
+        guard let nonce = Self.parse(headerValue) else { return false }
+        let origin = Self.origin(url)
+        locked {
+            entries.removeAll { $0.origin == origin }
+            if entries.count == Self.capacity { entries.removeFirst() }
+            entries.append((origin, nonce))
+        }
+        return true
+    }
+
+    /// Every origin and its nonce, oldest first: what a token store keeps with the tokens.
+    public var all: [(origin: String, nonce: String)] { locked { entries } }
+
+    /// A `DPoP-Nonce` header value, checked: RFC 9449 8.1's `1*NQCHAR`
+    /// (printable ASCII but `"` and `\`), at most `maxLength` bytes, with
+    /// the optional white space around a field value removed. Nil otherwise.
+    public static func parse(_ headerValue: String) -> String? {
+        let trimmed = headerValue.utf8.drop { $0 == 0x20 || $0 == 0x09 }.reversed().drop { $0 == 0x20 || $0 == 0x09 }.reversed()
+        guard !trimmed.isEmpty, trimmed.count <= maxLength,
+              trimmed.allSatisfy({ $0 >= 0x21 && $0 <= 0x7E && $0 != 0x22 && $0 != 0x5C }) else { return nil }
+        return String(decoding: trimmed, as: UTF8.self)
+    }
+
+    /// `scheme://host[:port]` of `url`, lower-cased: what a nonce belongs to.
+    package static func origin(_ url: String) -> String {
+        let bytes = Array(url.utf8)
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: "://".utf8) else { return url.lowercased() }
+        let end = bytes[(colon + 3)...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+        return String(decoding: bytes[..<(end ?? bytes.count)], as: UTF8.self).lowercased()
+    }
+}
