@@ -91,7 +91,7 @@ PYTHON := $(VENV)/bin/python
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
 	Sources/*/include/*.h Sources/*/module.modulemap)
 
-.PHONY: all deps venv demo man test-tokens test-resource test-logout test-keyring test-man docs test-docs wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
+.PHONY: all deps venv demo man test-tokens test-resource test-logout test-dpop test-keyring test-man docs test-docs wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
 	bench install uninstall deb test-deb check-reproducible fuzz fuzz-smoke clean
 
 all: $(LIB) $(BUILD)/pkce man
@@ -138,7 +138,7 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 # plus LIBS_NAME. One rule per folder, told apart by name, not by order.
 C_EXAMPLES := quickstart signin_demo
 C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
-	test_secrets test_oom test_signin test_tokens test_resource test_logout test_keyring
+	test_secrets test_oom test_signin test_tokens test_resource test_logout test_keyring test_dpop
 C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener bench_tokens
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
@@ -147,6 +147,7 @@ LIBS_test_signin = -lcurl -lpthread
 LIBS_test_tokens = -lcurl -lpthread
 LIBS_test_resource = -lcurl
 LIBS_test_logout = -lcurl
+LIBS_test_dpop = -lcurl
 LIBS_test_keyring = -lcurl
 LIBS_test_primitives = -lpthread
 LIBS_test_process = -lpthread -ldl
@@ -265,6 +266,11 @@ test-keyring: $(BUILD)/test_keyring $(BUILD)/pkce venv | $(VALGRIND_LIB)
 # Sign-out: RP-initiated logout through the listener, sans-I/O, WorkOS, the store.
 test-logout: $(BUILD)/test_logout venv | $(VALGRIND_LIB)
 	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_logout
+
+# DPoP: bound tokens, nonces, the store across restarts, the header pair,
+# sans-I/O, against the server's own DPoP verifier (Tests/server/dpop_routes.py).
+test-dpop: $(BUILD)/test_dpop venv | $(VALGRIND_LIB)
+	sh Tests/server/with-server.sh $(PYTHON) $(VALGRIND) ./$(BUILD)/test_dpop
 
 # Sign-in to a protected resource (MCP): the one call, the sans-I/O steps,
 # requests with the token and the step-up, against the MCP SDK's servers.

@@ -662,7 +662,8 @@ pkce_status pkce_id_token_claim_string(const pkce_id_token *claims, const char *
 pkce_status pkce_id_token_claim_json(const pkce_id_token *claims, const char *name, char **json_out);
 
 /* GETs the UserInfo endpoint with `Authorization: Bearer access_token`
- * (OpenID Connect Core 5.3) and hands back its JSON object (free with
+ * (OpenID Connect Core 5.3), or, for a client with DPoP on, with
+ * `Authorization: DPoP access_token` and a proof, and hands back its JSON object (free with
  * pkce_string_free). When subject (the verified ID token's `sub`) is not
  * NULL, an answer for another `sub` is refused: PKCE_ERR_ID_TOKEN_CLAIM.
  * Errors: PKCE_ERR_NOT_CONFIGURED (no userinfo endpoint), transport errors,

@@ -129,7 +129,9 @@ public func pkce_client_userinfo(_ client: OpaquePointer?, _ accessToken: Unsafe
                                  _ error: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status(detail: error) { () throws(PKCEError) in
         let client = try required(client, OAuthClient.self), out = try required(out)
-        let json = try client.userinfo(accessToken: bytes(required(accessToken)), subject: subject.map { (subject) throws(PKCEError) in try SecureBytes(bytes(subject)) })
+        let json = try client.userinfo(accessToken: bytes(required(accessToken)),
+                                       subject: subject.map { (subject) throws(PKCEError) in try SecureBytes(bytes(subject)) },
+                                       dpop: client.configuration.dpopKey)
         out.pointee = try json.withBytes(handedOut)
         length?.pointee = json.count
     }

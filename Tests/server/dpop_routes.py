@@ -137,8 +137,19 @@ def install(app, issuer, tokens, codes, token_lock):
             return None
         proofs = request.headers.getlist("DPoP")
         token_value = presented_token()
+        bound = None  # the key the token, refresh token or code is bound to
+        with token_lock:
+            if token_value is not None:
+                token = tokens.get(token_value)
+                bound = token.data.get("jkt") if token is not None else "none"
+            elif request.form.get("grant_type") == "refresh_token":
+                token = tokens.get(request.form.get("refresh_token", ""))
+                bound = token.data.get("jkt") if token is not None else None
+            elif request.form.get("grant_type") == "authorization_code":
+                code = codes.get(request.form.get("code", ""))
+                bound = code.dpop_jkt if code is not None else None
         if not proofs:
-            if token_value is not None or (request.path == "/token" and MODE["require"]):
+            if token_value is not None or bound is not None or (request.path == "/token" and MODE["require"]):
                 note("no proof")
                 return refusal(Refused("invalid_dpop_proof", "a DPoP proof is required"))
             note("no proof, bearer")
@@ -156,17 +167,6 @@ def install(app, issuer, tokens, codes, token_lock):
                         spent.revoked = True
             note(refused.error + ": " + refused.description)
             return refusal(refused)
-        bound = None
-        with token_lock:
-            if token_value is not None:
-                token = tokens.get(token_value)
-                bound = token.data.get("jkt") if token is not None else "none"
-            elif request.form.get("grant_type") == "refresh_token":
-                token = tokens.get(request.form.get("refresh_token", ""))
-                bound = token.data.get("jkt") if token is not None else None
-            elif request.form.get("grant_type") == "authorization_code":
-                code = codes.get(request.form.get("code", ""))
-                bound = code.dpop_jkt if code is not None else None
         if bound is not None and bound != g.dpop_jkt:
             note("bound to another key")
             if token_value is not None:
@@ -216,7 +216,7 @@ def install(app, issuer, tokens, codes, token_lock):
             return jsonify(MODE)
 
     @app.get("/_dpop/seen")
-    def seen():
+    def dpop_seen():
         with lock:
             return jsonify(SEEN)
 
