@@ -1107,7 +1107,8 @@ pkce_status pkce_token_store_remove(pkce_token_store *store, size_t index, pkce_
 pkce_status pkce_token_store_token(pkce_token_store *store, size_t index, pkce_token **out, pkce_error **error);
 
 /* A source for `token` (an answer just received, which is saved to `store`
- * when one is given), or, with token NULL, for the entry the store holds
+ * when one is given, with its DPoP key: the key of the request that brought
+ * it, else the client's), or, with token NULL, for the entry the store holds
  * for this client's issuer (or token endpoint, without an issuer), its
  * client_id and `subject`. subject NULL means the verified ID token's `sub`
  * when token has one, else "". The client refreshes, so it must outlive the

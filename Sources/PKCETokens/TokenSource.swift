@@ -104,6 +104,8 @@ public final class TokenSource: @unchecked Sendable {
         let (key, tokenEndpoint) = try Self.key(client.configuration, subject: subject ?? token?.idTokenClaims?.subject.string ?? "")
         if let token {
             current = StoredToken(token, key: key, tokenEndpoint: tokenEndpoint, receivedAt: fixedTime ?? Self.systemTime())
+            // A token parsed again without its key (a binding's copy) was got with the client's.
+            if current.dpopKey == nil { current.dpopKey = client.configuration.dpopKey }
             let entry = current
             try store?.withLock { () throws(PKCEError) in try store?.save(entry) }
         } else {

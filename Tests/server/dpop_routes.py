@@ -33,9 +33,13 @@ import time
 from flask import g, jsonify, request
 from joserfc import jws
 from joserfc.jwk import JWKRegistry
+from joserfc.jws import JWSRegistry
 
 ALGORITHMS = ["ES256", "EdDSA", "RS256", "PS256"]
 IAT_WINDOW = 60
+# joserfc's default header limit (512 bytes) is below an RSA key's JWK.
+REGISTRY = JWSRegistry(algorithms=ALGORITHMS)
+REGISTRY.max_header_length = 4096
 CHECKED = ("/token", "/par", "/revoke", "/userinfo", "/api/dpop")
 DEFAULT_MODE = {"nonce": "none", "require": False, "burn_on_nonce": False, "downgrade": False, "par_required": False,
                 "algs": ALGORITHMS}
@@ -87,7 +91,7 @@ def verify(proof, method, url, access_token):
         raise Refused("invalid_dpop_proof", "no public jwk")
     try:
         key = JWKRegistry.import_key(jwk)
-        claims = json.loads(jws.deserialize_compact(proof, key, algorithms=[header["alg"]]).payload)
+        claims = json.loads(jws.deserialize_compact(proof, key, algorithms=[header["alg"]], registry=REGISTRY).payload)
     except Exception as error:  # joserfc's own errors, a malformed key or payload
         raise Refused("invalid_dpop_proof", f"signature: {type(error).__name__}")
     jti = claims.get("jti")

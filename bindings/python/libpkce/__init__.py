@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # imported where used: a command-line program feels every imp
     import datetime
     import logging
 
-from . import _native
+from . import _dpop, _native
 from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError, CallbackError, CancelledError,
                       DeviceError, DeviceExpiredError, DiscoveryError, IDTokenAlgorithmError, IDTokenClaimError,
                       IDTokenError, IDTokenExpiredError, IDTokenKeyNotFoundError, IDTokenMalformedError,
@@ -31,10 +31,11 @@ from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError
                       SlowDownError, StateMismatchError, Status, StoreError, TLSError, TokenExpiredError,
                       TransportError, TransportTimeoutError, ResourceError, ChallengeMalformedError,
                       ResourceMismatchError, RegistrationError, PKCENotAdvertisedError, InsufficientScopeError,
-                      KeyringUnavailableError, KeyringTimeoutError,
-                      error_slot, raise_for)
+                      KeyringUnavailableError, KeyringTimeoutError, DPoPError, DPoPKeyError, DPoPNonceError,
+                      DPoPNotBoundError, error_slot, raise_for)
 from ._native import handle_t, lib, take_string, text
 from ._values import Browser, HTTPRequest, Token, _browser, _claims, _Handle, _to_c, _to_c_opt
+from ._dpop import DPoPKey
 from ._logout import Logout, logout
 from ._resource import HTTPResponse, Resource, challenge_param
 
@@ -244,7 +245,8 @@ class Client(_Handle):
                  clock_skew: int = 60, time: Optional[int] = None,
                  device_authorization_endpoint: Optional[str] = None, end_session_endpoint: Optional[str] = None,
                  prefer_par: bool = False, logger: Optional[logging.Logger] = None, client_secret: Optional[str] = None,
-                 client_auth: ClientAuth = ClientAuth.AUTOMATIC) -> None:
+                 client_auth: ClientAuth = ClientAuth.AUTOMATIC, dpop: Union[bool, str, DPoPKey, None] = None,
+                 dpop_require_bound: bool = False, dpop_jkt: bool = False) -> None:
         """``client_secret`` makes a confidential client (only for a program whose users cannot read
         it, such as a server: a desktop app or CLI cannot keep a secret), sent as ``client_auth``
         says; the library holds it in wiped memory.
@@ -262,7 +264,14 @@ class Client(_Handle):
         as were in use at once, so that threads sharing the client find theirs again.
 
         ``client_id`` and ``redirect_uri`` both None make a client for :meth:`Resource.sign_in`,
-        which finds the server and the client id itself."""
+        which finds the server and the client id itself.
+
+        ``dpop`` binds the tokens to a key (DPoP, RFC 9449): True makes one in the first algorithm
+        the server lists (ES256 by default), "ES256", "EdDSA" or "RS256" one of that kind, or give a
+        :class:`DPoPKey`. Every request to the server then carries a proof, server nonces
+        included. ``dpop_require_bound`` makes an answer whose tokens the server did not bind an
+        error (DPoPNotBoundError) rather than a logged warning; ``dpop_jkt`` sends the key's
+        thumbprint in the authorization request, binding the code too."""
         handle = handle_t()
         blank = client_id is None and redirect_uri is None
         if not blank and not client_id:
@@ -284,6 +293,7 @@ class Client(_Handle):
         raise_for(lib.pkce_client_set_max_idle_connections(h, max_idle_connections), what="max_idle_connections")
         raise_for(lib.pkce_client_set_clock_skew(h, clock_skew))
         raise_for(lib.pkce_client_prefer_par(h, int(prefer_par)))
+        _dpop.configure(h, dpop, dpop_require_bound, dpop_jkt)
         if time is not None:
             raise_for(lib.pkce_client_set_time(h, time))
         if jwks is not None:
@@ -340,6 +350,11 @@ class Client(_Handle):
                 raise_for(status)
             found[which.name.lower()] = take_string(url) if status == Status.OK else None
         return found
+
+    @property
+    def dpop_key(self) -> Optional[DPoPKey]:
+        """The key the client proves possession of (DPoP), or None."""
+        return _dpop.client_key(self.handle)
 
     @property
     def requires_iss(self) -> bool:
@@ -754,6 +769,13 @@ class TokenSource(_Handle):
                                               ctypes.byref(err)), err)
         return HTTPResponse._take(out)
 
+    def dpop_headers(self, method: str, url: str, nonce: Optional[str] = None) -> Dict[str, str]:
+        """``Authorization: DPoP <token>`` and a fresh ``DPoP`` proof for a request to ``url`` with
+        the access token (refreshed when due), as a dict a ``requests`` or ``httpx`` call takes.
+        ``nonce``: the ``DPoP-Nonce`` a resource answered a 401 ``use_dpop_nonce`` with. Raises
+        DPoPNotBoundError for a Bearer token, ResourceMismatchError outside the tokens' resource."""
+        return _dpop.source_headers(self.handle, method, url, nonce)
+
     def step_up(self, resource: Optional[Resource], *, browser: str = "system", timeout: float = 300.0) -> None:
         """Makes :meth:`fetch` answer a 403 ``insufficient_scope`` with a new sign-in to ``resource``
         for the scope asked for plus the token's (at most twice a request, never for a scope the
@@ -811,6 +833,7 @@ __all__ = [
     "KeyringUnavailableError", "KeyringTimeoutError",
     "HTTPResponse", "Resource", "challenge_param", "Logout", "logout", "ResourceError", "ChallengeMalformedError", "ResourceMismatchError",
     "RegistrationError", "PKCENotAdvertisedError", "InsufficientScopeError",
+    "DPoPKey", "DPoPError", "DPoPKeyError", "DPoPNonceError", "DPoPNotBoundError",
     "LogLevel", "CancelledError", "DeviceAuthorization",
     "DeviceError", "DeviceExpiredError", "Listener", "ListenerError", "PortInUseError", "SignInError",
     "SignInRacedError", "SignInTimeoutError", "SlowDownError", "open_browser",

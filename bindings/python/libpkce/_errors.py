@@ -78,6 +78,9 @@ class Status(enum.IntEnum):
     REGISTRATION = 92
     PKCE_NOT_ADVERTISED = 93
     INSUFFICIENT_SCOPE = 94
+    DPOP_KEY = 100
+    DPOP_NONCE = 101
+    DPOP_NOT_BOUND = 102
 
 
 class PKCEError(Exception):
@@ -310,6 +313,22 @@ class InsufficientScopeError(ResourceError):
     """The resource still wants more scope after the step-ups allowed."""
 
 
+class DPoPError(PKCEError):
+    """DPoP (RFC 9449) failed (statuses 100-102)."""
+
+
+class DPoPKeyError(DPoPError):
+    """A DPoP key cannot be made or read: not unencrypted PEM of P-256, Ed25519 or RSA 2048..8192."""
+
+
+class DPoPNonceError(DPoPError):
+    """The server asked for a new DPoP nonce again right after one was sent, or without giving one."""
+
+
+class DPoPNotBoundError(DPoPError):
+    """Bound tokens were required, but the server answered token_type Bearer."""
+
+
 class DeviceExpiredError(DeviceError, TimeoutError):
     """The device code expired before it was approved."""
 
@@ -341,6 +360,7 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.CHALLENGE_MALFORMED: ChallengeMalformedError, Status.RESOURCE_MISMATCH: ResourceMismatchError,
     Status.REGISTRATION: RegistrationError, Status.PKCE_NOT_ADVERTISED: PKCENotAdvertisedError,
     Status.INSUFFICIENT_SCOPE: InsufficientScopeError,
+    Status.DPOP_KEY: DPoPKeyError, Status.DPOP_NONCE: DPoPNonceError, Status.DPOP_NOT_BOUND: DPoPNotBoundError,
 }
 
 

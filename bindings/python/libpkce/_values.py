@@ -91,6 +91,11 @@ class Token(NamedTuple):
         return _repr_without(self, ("access_token", "refresh_token", "id_token", "raw", "claims"))
 
     @property
+    def dpop_bound(self) -> bool:
+        """Whether the server bound the tokens to the client's DPoP key (``token_type`` DPoP)."""
+        return (self.token_type or "").lower() == "dpop"
+
+    @property
     def subject(self) -> Optional[str]:
         """The verified ID token's ``sub``, or None."""
         return None if self.claims is None else str(self.claims["sub"])
