@@ -83,7 +83,7 @@ SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 # libcurl3-gnutls: not used by libpkce, but test-loading checks that this
 # flavour of libcurl is refused.
 APT_PACKAGES := libssl-dev libcurl4-openssl-dev libcurl3-gnutls libstdc++-12-dev pkg-config valgrind binutils gcc make \
-	python3 python3-venv ca-certificates man-db groff-base
+	python3 python3-venv ca-certificates man-db groff-base curl
 MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
 VENV := $(BUILD)/venv
 PYTHON := $(VENV)/bin/python

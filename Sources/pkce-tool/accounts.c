@@ -115,6 +115,7 @@ int cmd_logout(const struct options *o) {
     pkce_status st = PKCE_OK;
     if (code == EXIT_OK && (st = pkce_token_store_token(store, entry.index, &token, &error)) != PKCE_OK)
         code = fail("token store", st, error);
+    if (code == EXIT_OK && (st = use_token_key(client, token)) != PKCE_OK) code = fail("DPoP key", st, NULL);
     if (code == EXIT_OK) {
         /* The revocation and end-session endpoints are the issuer's metadata's. */
         if (strcmp(entry.issuer, entry.token_endpoint) != 0 && (st = pkce_client_discover(client, entry.issuer, &error)) != PKCE_OK) {

@@ -13,17 +13,41 @@ static int endpoint_error(const char *option, pkce_status st) {
     return fail(option, st, NULL);
 }
 
+/* --dpop [--dpop-alg ALG]: a new key, before discovery (which picks the
+ * algorithm the server lists first when none is given). */
+static int enable_dpop(const struct options *o, pkce_client *client) {
+    static const struct { const char *name; pkce_dpop_alg alg; } algs[] = {
+        { "ES256", PKCE_DPOP_ES256 }, { "EdDSA", PKCE_DPOP_EDDSA }, { "RS256", PKCE_DPOP_RS256 },
+    };
+    pkce_dpop_alg alg = PKCE_DPOP_AUTO;
+    for (size_t i = 0; o->dpop_alg && i < sizeof algs / sizeof algs[0]; i++)
+        if (strcmp(o->dpop_alg, algs[i].name) == 0) alg = algs[i].alg;
+    if (o->dpop_alg && alg == PKCE_DPOP_AUTO) return usage_error("--dpop-alg is ES256, EdDSA or RS256");
+    pkce_status st = pkce_client_enable_dpop(client, alg);
+    return st == PKCE_OK ? EXIT_OK : fail("DPoP key", st, NULL);
+}
+
+int use_token_key(pkce_client *client, const pkce_token *token) {
+    pkce_dpop_key *key = NULL;
+    pkce_status st = pkce_token_dpop_key(token, &key);
+    if (st == PKCE_ERR_NOT_FOUND) return PKCE_OK;
+    if (st == PKCE_OK) st = pkce_client_set_dpop_key(client, key);
+    pkce_dpop_key_free(key);  /* the client keeps a reference of its own */
+    return st;
+}
+
 int make_client(const struct options *o, const char *redirect_uri, pkce_client **out) {
     if (!o->client_id) return usage_error("--client-id is required");
     pkce_client *client = NULL;
     pkce_status st = pkce_client_new(o->client_id, redirect_uri, &client);
     if (st != PKCE_OK) return fail("client", st, NULL);
     if (o->verbose) pkce_client_set_log(client, PKCE_LOG_DEBUG, log_to_stderr, NULL);
-    int code = EXIT_OK;
-    if ((o->ca_file && (st = pkce_client_set_ca_file(client, o->ca_file)) != PKCE_OK) ||
-        (st = pkce_client_set_scope(client, o->scope)) != PKCE_OK || (st = pkce_client_prefer_par(client, o->par)) != PKCE_OK) {
+    int code = o->dpop_method ? usage_error("--dpop METHOD URL goes with pkce token")
+             : o->dpop ? enable_dpop(o, client) : EXIT_OK;
+    if (code == EXIT_OK && ((o->ca_file && (st = pkce_client_set_ca_file(client, o->ca_file)) != PKCE_OK) ||
+        (st = pkce_client_set_scope(client, o->scope)) != PKCE_OK || (st = pkce_client_prefer_par(client, o->par)) != PKCE_OK)) {
         code = fail("configuration", st, NULL);
-    } else if (o->issuer) {
+    } else if (code == EXIT_OK && o->issuer) {
         pkce_error *error = NULL;
         if ((st = pkce_client_discover(client, o->issuer, &error)) != PKCE_OK) {
             if (st == PKCE_ERR_URL_INVALID || st == PKCE_ERR_URL_INSECURE) {

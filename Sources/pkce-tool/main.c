@@ -92,6 +92,18 @@ static int parse(int argc, char **argv, struct options *o) {
         else if (strcmp(a, "--verbose") == 0) o->verbose = 1;
         else if (strcmp(a, "--step-up") == 0) o->step_up = 1;
         else if (strcmp(a, "--par") == 0) o->par = 1;
+        else if (strcmp(a, "--dpop-alg") == 0) { TAKE(dpop_alg); o->dpop = 1; }
+        else if (strcmp(a, "--dpop-nonce") == 0) TAKE(dpop_nonce);
+        else if (strcmp(a, "--dpop") == 0) {
+            o->dpop = 1;
+            /* pkce token FILE --dpop METHOD URL: a method is upper-case letters, an option starts with "--". */
+            if (value && value[0] >= 'A' && value[0] <= 'Z' && strspn(value, "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == strlen(value)) {
+                if (i + 2 >= argc) return usage_error("--dpop METHOD needs a URL");
+                o->dpop_method = value;
+                o->dpop_url = argv[i + 2];
+                i += 2;
+            }
+        }
         else if (strcmp(a, "--") == 0) { /* the rest are arguments, e.g. a verifier that starts with "--" */
             for (i++; i < argc; i++) {
                 if (o->positional_count == 2) return usage_error("unexpected argument %s", argv[i]);
@@ -105,6 +117,7 @@ static int parse(int argc, char **argv, struct options *o) {
 #undef TAKE
     }
     if (o->browser_command && o->no_browser) return usage_error("--browser-command and --no-browser exclude each other");
+    if (o->dpop_nonce && !o->dpop_method) return usage_error("--dpop-nonce goes with --dpop METHOD URL");
     return EXIT_OK;
 }
 
@@ -117,10 +130,12 @@ static const struct { const char *name, *usage; } commands[] = {
     { "login", "pkce login (--issuer URL | --authorization-endpoint URL --token-endpoint URL) --client-id ID\n"
                "           [--scope S] [--param NAME=VALUE]... [--ca-file FILE] [--port N | --ports N-M]\n"
                "           [--redirect-path PATH] [--timeout SECONDS] [--browser-command PROGRAM | --no-browser]\n"
-               "           [--device [--device-authorization-endpoint URL]] [--par] [--save FILE [--subject SUB]]\n"
-               "           [--show-secrets] [--verbose]\n"
+               "           [--device [--device-authorization-endpoint URL]] [--par] [--dpop [--dpop-alg ALG]]\n"
+               "           [--save FILE [--subject SUB]] [--show-secrets] [--verbose]\n"
                "  Signs in with a loopback redirect (or the device grant) and prints the token response, with\n"
-               "  the verified ID token's claims; --save keeps it in the token store FILE (mode 0600) for pkce token." },
+               "  the verified ID token's claims; --save keeps it in the token store FILE (mode 0600) for pkce token.\n"
+               "  --dpop binds the tokens to a new key (ES256, EdDSA or RS256; default: the server's first),\n"
+               "  which --save keeps with them." },
     { "login --resource", "pkce login --resource URL [--client-id ID | --client-id METADATA-URL] [--scope S]\n"
                           "           [--challenge WWW-AUTHENTICATE] [--save FILE] [--ca-file FILE] [--timeout SECONDS]\n"
                           "           [--browser-command PROGRAM | --no-browser] [--show-secrets] [--verbose]\n"
@@ -143,9 +158,11 @@ static const struct { const char *name, *usage; } commands[] = {
                 "            (--token TOKEN | --token-file FILE) [--hint access_token|refresh_token] [--ca-file FILE]\n"
                 "  Revokes a token (RFC 7009); from a FILE, its refresh token unless --hint access_token." },
     { "discover", "pkce discover ISSUER [--ca-file FILE] [--verbose]\n  The endpoints found in the issuer's metadata, as JSON." },
-    { "token", "pkce token FILE [--subject SUB] [--ca-file FILE] [--verbose]\n"
+    { "token", "pkce token FILE [--subject SUB] [--dpop METHOD URL [--dpop-nonce NONCE]] [--ca-file FILE] [--verbose]\n"
                "  A valid access token from the token store FILE (saved by login --save), refreshed and saved\n"
-               "  when it is about to expire, once however many processes ask at the same time." },
+               "  when it is about to expire, once however many processes ask at the same time. With --dpop, for\n"
+               "  a DPoP-bound token: the two header lines of a request METHOD URL with it (for curl -H @-);\n"
+               "  --dpop-nonce is the DPoP-Nonce a resource answered use_dpop_nonce with." },
     { "accounts", "pkce accounts FILE\n"
                   "  The accounts the token store FILE keeps, as JSON: issuer, client, subject, resource, expiry;\n"
                   "  never a token." },

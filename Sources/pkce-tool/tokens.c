@@ -7,15 +7,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* What --token-file held: the store and its entry, or neither (a response). */
+/* What --token-file held: the store, its entry and its token, or none of them (a response). */
 struct saved {
     pkce_token_store *store;
     struct entry entry;
+    pkce_token *token;
 };
 
 static void saved_free(struct saved *saved) {
+    pkce_token_free(saved->token);
     pkce_token_store_free(saved->store);
     entry_free(&saved->entry);
+}
+
+/* The client for a command on saved tokens: with the DPoP key they are bound to, if any. */
+static int saved_client(const struct options *o, const struct saved *saved, pkce_client **out) {
+    int code = make_client(o, "http://127.0.0.1/callback", out);
+    pkce_status st = code == EXIT_OK && saved->token ? use_token_key(*out, saved->token) : PKCE_OK;
+    if (st != PKCE_OK) {
+        pkce_client_free(*out);
+        return fail("DPoP key", st, NULL);
+    }
+    return code;
 }
 
 /* The member (refresh_token, access_token) of the --token-file: a store's
@@ -50,7 +63,7 @@ static int token_file_member(struct options *o, const char *member, struct saved
         memset(json, 0, n);
     }
     if (st == PKCE_OK) st = pkce_token_member_string(token, member, value);
-    pkce_token_free(token);
+    if (saved->store) saved->token = token; else pkce_token_free(token);
     if (st != PKCE_OK) {
         fprintf(stderr, "pkce: %s holds no %s: %s\n", path, member, pkce_strerror(st));
         return EXIT_USAGE;
@@ -67,7 +80,7 @@ int cmd_refresh(struct options *o) {
     if (code == EXIT_OK && !o->issuer && !o->token_endpoint)
         code = usage_error("refresh needs --issuer or --token-endpoint (or a --token-file store, which names them)");
     if (code == EXIT_OK) code = check_save_store(o);
-    if (code == EXIT_OK && (code = make_client(o, "http://127.0.0.1/callback", &client)) == EXIT_OK) {
+    if (code == EXIT_OK && (code = saved_client(o, &saved, &client)) == EXIT_OK) {
         pkce_token *token = NULL;
         pkce_error *error = NULL;
         /* A server that does not rotate answers without a refresh token: the
@@ -95,7 +108,7 @@ int cmd_revoke(struct options *o) {
     if (code == EXIT_OK && !o->issuer && !o->revocation_endpoint)
         code = usage_error("revoke needs --issuer or --revocation-endpoint");
     pkce_client *client = NULL;
-    if (code == EXIT_OK && (code = make_client(o, "http://127.0.0.1/callback", &client)) == EXIT_OK) {
+    if (code == EXIT_OK && (code = saved_client(o, &saved, &client)) == EXIT_OK) {
         pkce_error *error = NULL;
         pkce_status st = pkce_client_revoke(client, from_file ? from_file : o->token, hint, &error);
         code = st == PKCE_OK ? EXIT_OK : fail("revocation", st, error);
@@ -109,12 +122,22 @@ int cmd_revoke(struct options *o) {
 }
 
 /* A valid access token of the store's entry, refreshed (once, whatever other
- * processes do at the same time) and saved when it is about to expire. */
-static int stored_access_token(pkce_client *client, const struct saved *saved, char *out, size_t size) {
+ * processes do at the same time) and saved when it is about to expire; with
+ * o->dpop_method, instead, the two header lines of a request with it. */
+static int stored_access_token(const struct options *o, pkce_client *client, const struct saved *saved, char *out, size_t size) {
     pkce_token_source *source = NULL;
     pkce_error *error = NULL;
+    char *authorization = NULL, *proof = NULL;
     pkce_status st = pkce_token_source_new(client, NULL, saved->store, saved->entry.subject, &source, &error);
-    if (st == PKCE_OK) st = pkce_token_source_access_token(source, out, size, NULL, &error);
+    if (st == PKCE_OK && o->dpop_method) {
+        st = pkce_token_source_dpop_headers(source, o->dpop_method, o->dpop_url, o->dpop_nonce, &authorization, &proof, &error);
+        if (st == PKCE_OK && (size_t)snprintf(out, size, "Authorization: %s\nDPoP: %s", authorization, proof) >= size)
+            st = PKCE_ERR_BUFFER_TOO_SMALL;
+        pkce_string_free(authorization);
+        pkce_string_free(proof);
+    } else if (st == PKCE_OK) {
+        st = pkce_token_source_access_token(source, out, size, NULL, &error);
+    }
     pkce_token_source_free(source);
     return st == PKCE_OK ? EXIT_OK : fail("token", st, error);
 }
@@ -143,8 +166,8 @@ int cmd_token(const struct options *o) {
     int code = open_entry(o->positional[0], o->subject, NULL, &saved.store, &saved.entry);
     pkce_client *client = NULL;
     if (code == EXIT_OK) code = entry_client(o, &saved.entry, &client);
-    char access_token[16384];
-    if (code == EXIT_OK && (code = stored_access_token(client, &saved, access_token, sizeof access_token)) == EXIT_OK) {
+    char access_token[32768];
+    if (code == EXIT_OK && (code = stored_access_token(o, client, &saved, access_token, sizeof access_token)) == EXIT_OK) {
         puts(access_token);
         memset(access_token, 0, sizeof access_token);
     }
@@ -164,10 +187,10 @@ int cmd_userinfo(struct options *o) {
     if (code == EXIT_OK && !o->issuer && !o->userinfo_endpoint)
         code = usage_error("userinfo needs --issuer or --userinfo-endpoint (or a --token-file store that names an issuer)");
     pkce_client *client = NULL;
-    if (code == EXIT_OK) code = make_client(o, "http://127.0.0.1/callback", &client);
+    if (code == EXIT_OK) code = saved_client(o, &saved, &client);
     char access_token[16384];
     if (code == EXIT_OK && saved.store)  /* the store's token, refreshed when due, not the one read above */
-        code = stored_access_token(client, &saved, access_token, sizeof access_token);
+        code = stored_access_token(o, client, &saved, access_token, sizeof access_token);
     else if (code == EXIT_OK)
         snprintf(access_token, sizeof access_token, "%s", from_file ? from_file : o->token);
     if (code == EXIT_OK) {

@@ -7,7 +7,7 @@
  *   client.c    the client the options describe; the token store
  *   local.c     pair, challenge, url: no server
  *   signin.c    login: loopback redirect or device grant
- *   tokens.c    refresh, revoke, token, userinfo
+ *   tokens.c    refresh, revoke, token (and its DPoP header pair), userinfo
  *   discover.c  discover
  *   resource.c  login --resource, fetch: protected resources (MCP)
  *   accounts.c  accounts, logout: what a store keeps, and signing out
@@ -40,13 +40,15 @@ struct options {
     const char *userinfo_endpoint, *client_id, *redirect_uri, *scope, *ca_file, *redirect_path, *browser_command;
     const char *refresh_token, *token, *token_file, *hint, *save, *method, *subject;
     const char *resource, *challenge, *data;
+    /* --dpop [METHOD URL], --dpop-alg, --dpop-nonce: DPoP keys for login, header pairs for token. */
+    const char *dpop_alg, *dpop_method, *dpop_url, *dpop_nonce;
     const char *params[MAX_PARAMS];
     int param_count;
     const char *headers[MAX_PARAMS];
     int header_count;
     uint16_t *ports;
     size_t port_count;
-    int timeout, length, no_browser, device, show_secrets, verbose, step_up, par;
+    int timeout, length, no_browser, device, show_secrets, verbose, step_up, par, dpop;
     const char *positional[2];
     int positional_count;
 };
@@ -84,6 +86,10 @@ int open_entry(const char *path, const char *subject, const char *url, pkce_toke
 int open_store(const char *name, int writing, pkce_token_store **out);
 /* The same, unchecked and silent: a pkce_status. */
 int open_named_store(const char *name, pkce_token_store **out);
+/* Signs the client's requests with the DPoP key `token` was bound to (from
+ * a store), if it has one: a refresh, revocation or UserInfo request then
+ * proves possession of it. A pkce_status. */
+int use_token_key(pkce_client *client, const pkce_token *token);
 /* The client that refreshes an entry's tokens as they were filed. */
 int entry_client(const struct options *o, const struct entry *entry, pkce_client **out);
 /* The options with what the entry says filled in where the command line
