@@ -495,13 +495,15 @@ uninstall:
 FUZZ_RUNS ?= 10000000
 FUZZ_SECONDS ?= 3600
 FUZZER := $(BUILD)/fuzz/fuzz_parsers
-FUZZ_SOURCES := $(wildcard Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift) Sources/CJOSE/lpk_jose.c Tests/fuzz/FuzzTarget.swift
+FUZZ_SOURCES := $(wildcard Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift Sources/CJOSE/*.c) Tests/fuzz/FuzzTarget.swift
 $(FUZZER): $(FUZZ_SOURCES) | deps
 	@mkdir -p $(@D)
-	clang -c -O1 -fsanitize=address Sources/CJOSE/lpk_jose.c -ISources/CJOSE/include -o $(BUILD)/fuzz/lpk_jose.o
+	for c in Sources/CJOSE/*.c; do \
+	    clang -c -O1 -fsanitize=address $$c -ISources/CJOSE/include -o $(BUILD)/fuzz/$$(basename $$c .c).o || exit 1; \
+	done
 	$(SWIFTC) -O -sanitize=fuzzer,address -parse-as-library -package-name libpkce -module-name PKCE \
 	    Sources/PKCE/*.swift Sources/PKCEOIDC/*.swift Tests/fuzz/FuzzTarget.swift -I Sources/COpenSSL \
-	    -I Sources/CJOSE/include $(BUILD)/fuzz/lpk_jose.o -lcrypto -suppress-warnings -o $@
+	    -I Sources/CJOSE/include $(BUILD)/fuzz/lpk_jose.o $(BUILD)/fuzz/lpk_sign.o -lcrypto -suppress-warnings -o $@
 fuzz: $(FUZZER)
 	MERGE=1 RUNS=$(FUZZ_RUNS) sh Tests/fuzz/run.sh ./$(FUZZER) $(FUZZ_SECONDS) 2
 fuzz-smoke: $(FUZZER)

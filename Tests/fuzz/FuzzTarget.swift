@@ -13,6 +13,7 @@ enum FuzzTarget: String, CaseIterable {
     case loopbackRequest = "loopback-request"
     case wwwAuthenticate = "www-authenticate", resourceMetadata = "resource-metadata"
     case registration, pushedRequest = "pushed-request", logoutCallback = "logout-callback"
+    case dpopNonce = "dpop-nonce"
 
     func run(_ input: UnsafeBufferPointer<UInt8>) {
         switch self {
@@ -70,9 +71,29 @@ enum FuzzTarget: String, CaseIterable {
             var client = fuzzClient
             try? client.setEndSessionEndpoint("https://as.example/logout")
             try? LogoutAttempt(client: client).handleCallback(input)
+        case .dpopNonce:
+            // DPoP-Nonce value, NUL, WWW-Authenticate value, NUL, body: an answer to a request with a proof.
+            let parts = input.split(separator: 0, maxSplits: 2, omittingEmptySubsequences: false)
+            let text = parts.map { String(decoding: $0, as: UTF8.self) }
+            _ = DPoPNonces.parse(text[0])
+            guard let request = try? fuzzDPoPClient.refreshRequest(refreshToken: "rt") else { return }
+            let body = (try? SecureBytes(parts.count > 2 ? UnsafeBufferPointer(rebasing: parts[2]) : UnsafeBufferPointer(start: nil, count: 0)))
+            for status in [400, 401] {
+                guard let body else { return }
+                let answer = HTTPResponse(status: status, body: body, wwwAuthenticate: text.count > 1 ? [text[1]] : [],
+                                          dpopNonce: text[0])
+                _ = try? request.handleDPoPAnswer(answer)
+            }
         }
     }
 }
+
+/// One DPoP key for every input: making a key per input would be most of the run.
+private let fuzzDPoPClient: ClientConfiguration = {
+    var client = fuzzClient
+    try? client.useDPoP(algorithm: .es256)
+    return client
+}()
 
 private let target: FuzzTarget = {
     let name = getenv("PKCE_FUZZ_TARGET").map { String(cString: $0) } ?? ""

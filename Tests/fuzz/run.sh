@@ -10,7 +10,7 @@
 set -u
 fuzzer=$1 seconds=$2 jobs=$3
 dir=$(dirname "$0")
-targets="token error callback callback-iss metadata endpoint verifier id-token jwks loopback-request www-authenticate resource-metadata registration pushed-request logout-callback"
+targets="token error callback callback-iss metadata endpoint verifier id-token jwks loopback-request www-authenticate resource-metadata registration pushed-request logout-callback dpop-nonce"
 out=build/fuzz/logs
 mkdir -p "$out"
 dict_for() {
