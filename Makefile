@@ -139,7 +139,7 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 C_EXAMPLES := quickstart signin_demo
 C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
 	test_secrets test_oom test_signin test_tokens test_resource test_logout test_keyring test_dpop
-C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener bench_tokens
+C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener bench_tokens bench_dpop
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
 LIBS_test_oidc   = -lcurl -lpthread
@@ -148,6 +148,7 @@ LIBS_test_tokens = -lcurl -lpthread
 LIBS_test_resource = -lcurl
 LIBS_test_logout = -lcurl
 LIBS_test_dpop = -lcurl
+LIBS_bench_dpop = -lcrypto
 LIBS_test_keyring = -lcurl
 LIBS_test_primitives = -lpthread
 LIBS_test_process = -lpthread -ldl
@@ -434,10 +435,12 @@ IDDAWC_FLAGS = -DHAVE_IDDAWC -I$(IDDAWC)/usr/include -I$(IDDAWC)/usr/include/$(M
 BENCH_APT_PACKAGES := nginx-light jq
 
 bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/bench_oidc $(BUILD)/bench_listener $(BUILD)/bench_tokens \
+	$(BUILD)/bench_dpop \
 	$(BUILD)/pkce $(BUILD)/bench-floor/libfloor.so venv
 	@$(MAKE) -s deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) ./$(BUILD)/bench_pkce
 	$(PYTHON) Tests/bench/bench_https.py ./$(BUILD)/bench_https $(BUILD)/bench-nginx
+	$(PYTHON) Tests/bench/bench_dpop.py ./$(BUILD)/bench_dpop $(BUILD)/bench-dpop
 	LIBPKCE_PATH=$(CURDIR)/$(BUILD)/$(SONAME) PYTHONPATH=$(CURDIR)/bindings/python \
 	    $(PYTHON) Tests/bench/bench_oidc.py ./$(BUILD)/bench_oidc $(BUILD)/bench-oidc
 	@$(MAKE) -s wheel >/dev/null

@@ -121,6 +121,12 @@ public final class DPoPKey: @unchecked Sendable {
     /// (128 random bits) and `iat` (`now`, else the clock) each time.
     public func proof(method: String, url: String, nonce: String? = nil,
                       accessToken: UnsafeBufferPointer<UInt8>? = nil, now: Int64? = nil) throws(PKCEError) -> String {
+        try proofBytes(method: method, url: url, nonce: nonce, accessToken: accessToken, now: now).string
+    }
+
+    /// `proof`, as the bytes a header or a C string is made of (one copy fewer).
+    package func proofBytes(method: String, url: String, nonce: String? = nil,
+                            accessToken: UnsafeBufferPointer<UInt8>? = nil, now: Int64? = nil) throws(PKCEError) -> SecureBytes {
         var input = try ByteWriter(capacity: 512)
         input.append(encodedHeader)
         var claims = try ByteWriter(capacity: 256 + url.utf8.count + (nonce?.utf8.count ?? 0))
@@ -129,7 +135,7 @@ public final class DPoPKey: @unchecked Sendable {
         claims.append("\",\"htm\":")
         claims.appendJSONString(method)
         claims.append(",\"htu\":")
-        claims.appendJSONString(String(Self.targetURI(url)))
+        claims.appendJSONString(Self.targetURI(url))
         claims.append(",\"iat\":\(now ?? Int64(time(nil)))")
         if let nonce {
             claims.append(",\"nonce\":")
@@ -149,14 +155,14 @@ public final class DPoPKey: @unchecked Sendable {
         let payload = try claims.finish()
         input.appendBase64URL(payload.buffer)
         let signingInput = try input.finish()
-        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { (signature) throws(PKCEError) -> String in
+        return try withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 1024) { (signature) throws(PKCEError) -> SecureBytes in
             let length = lpk_sign(signer, signingInput.base, signingInput.count, signature.baseAddress, signature.count)
             guard length > 0 else { throw PKCEError(.dpopKey, "OpenSSL could not sign the DPoP proof") }
             var jwt = try ByteWriter(capacity: signingInput.count + length * 4 / 3 + 4)
             jwt.append(signingInput.buffer)
             jwt.append(UInt8(ascii: "."))
             jwt.appendBase64URL(UnsafeBufferPointer(rebasing: signature[..<length]))
-            return try jwt.finish().string
+            return try jwt.finish()
         }
     }
 
@@ -165,11 +171,11 @@ public final class DPoPKey: @unchecked Sendable {
     /// `nonce`, one the resource asked for, is remembered for it first
     /// (`.invalidArgument` when it is not a nonce); else the last it gave goes.
     public func headers(method: String, url: String, accessToken: UnsafeBufferPointer<UInt8>,
-                        nonce: String? = nil) throws(PKCEError) -> (authorization: SecureBytes, proof: String) {
+                        nonce: String? = nil) throws(PKCEError) -> (authorization: SecureBytes, proof: SecureBytes) {
         if let nonce, !nonces.remember(nonce, for: url) {
             throw PKCEError(.invalidArgument, "not a DPoP nonce: printable ASCII but '\"' and '\\', 1 to \(DPoPNonces.maxLength) bytes")
         }
-        let proof = try self.proof(method: method, url: url, nonce: nonces.nonce(for: url), accessToken: accessToken)
+        let proof = try proofBytes(method: method, url: url, nonce: nonces.nonce(for: url), accessToken: accessToken)
         var authorization = try ByteWriter(capacity: accessToken.count + 6)
         authorization.append("DPoP ")
         authorization.append(accessToken)
@@ -177,8 +183,10 @@ public final class DPoPKey: @unchecked Sendable {
     }
 
     /// `url` without its query and fragment (RFC 9449 4.2 `htu`).
-    package static func targetURI(_ url: String) -> Substring {
-        url.prefix { $0 != "?" && $0 != "#" }
+    package static func targetURI(_ url: String) -> String {
+        let utf8 = url.utf8
+        guard let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else { return url }
+        return String(url[..<end])
     }
 
     private static func base64URL(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
@@ -253,9 +261,11 @@ public final class DPoPNonces: @unchecked Sendable {
 
     /// `scheme://host[:port]` of `url`, lower-cased: what a nonce belongs to.
     package static func origin(_ url: String) -> String {
-        let bytes = Array(url.utf8)
-        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), bytes[colon...].starts(with: "://".utf8) else { return url.lowercased() }
-        let end = bytes[(colon + 3)...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
-        return String(decoding: bytes[..<(end ?? bytes.count)], as: UTF8.self).lowercased()
+        let utf8 = url.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), utf8[colon...].starts(with: "://".utf8) else { return url.lowercased() }
+        let authority = utf8.index(colon, offsetBy: 3)
+        let end = utf8[authority...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+        // Scheme and host are ASCII in a URL the library accepted: lower-cased byte by byte.
+        return String(decoding: utf8[..<(end ?? utf8.endIndex)].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
     }
 }

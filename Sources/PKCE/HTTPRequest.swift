@@ -125,10 +125,10 @@ public final class HTTPRequest: @unchecked Sendable {
     }
 
     /// Sets a header the library owns (a DPoP proof), replacing its last value.
-    func setHeader(_ name: String, _ value: String) throws(PKCEError) {
+    func setHeader(_ name: String, _ value: SecureBytes) throws(PKCEError) {
         let lowered = name.lowercased()
         extraHeaders.removeAll { $0.name.string.lowercased() == lowered }
-        extraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
+        extraHeaders.append((try SecureBytes(name), value))
     }
 
     /// RFC 9110 5.6.2's tchar, besides letters and digits.

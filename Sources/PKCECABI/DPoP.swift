@@ -96,18 +96,18 @@ public func pkce_dpop_proof(_ key: OpaquePointer?, _ method: UnsafePointer<CChar
     status { () throws(PKCEError) in
         let key = try required(key, DPoPKey.self), out = try required(out)
         let url = try string(url)
-        let proof = try key.proof(method: string(method), url: url, nonce: key.nonces.nonce(for: url),
-                                  accessToken: accessToken.map { (token) throws(PKCEError) in try utf8(token) })
-        out.pointee = try SecureBytes(proof).withBytes(handedOut)
+        let proof = try key.proofBytes(method: string(method), url: url, nonce: key.nonces.nonce(for: url),
+                                       accessToken: accessToken.map { (token) throws(PKCEError) in try utf8(token) })
+        out.pointee = try proof.withBytes(handedOut)
     }
 }
 
 /// Hands out the two header values, both or neither.
-private func handOut(_ headers: (authorization: SecureBytes, proof: String),
+private func handOut(_ headers: (authorization: SecureBytes, proof: SecureBytes),
                      _ authorization: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>,
                      _ proof: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>) throws(PKCEError) {
     let first = try headers.authorization.withBytes(handedOut)
-    do { proof.pointee = try SecureBytes(headers.proof).withBytes(handedOut) } catch {
+    do { proof.pointee = try headers.proof.withBytes(handedOut) } catch {
         releaseHandedOut(first)
         throw error
     }

@@ -77,7 +77,7 @@ extension TokenSource {
     /// `nonce` is one the resource asked for (a 401 with `use_dpop_nonce`
     /// and a `DPoP-Nonce` header); else the last it gave, if any.
     /// `.dpopNotBound` for a token that is not DPoP-bound.
-    public func dpopHeaders(method: String, url: String, nonce: String? = nil) throws(PKCEError) -> (authorization: SecureBytes, proof: String) {
+    public func dpopHeaders(method: String, url: String, nonce: String? = nil) throws(PKCEError) -> (authorization: SecureBytes, proof: SecureBytes) {
         try checkCovers(url)
         let token = try self.token()
         guard let key = token.boundKey else {

@@ -174,7 +174,7 @@ private final class LogLines: @unchecked Sendable {
         let (authorization, proof) = try token.withUnsafeBufferPointer { (bytes) throws(PKCEError) in
             try key.headers(method: "GET", url: "https://rs.example/api", accessToken: bytes, nonce: "rs-nonce")
         }
-        let claims = try decoded(proof.split(separator: ".")[1])
+        let claims = try decoded(proof.string.split(separator: ".")[1])
         #expect(authorization.string == "DPoP tok" && claims.contains(#""nonce":"rs-nonce","ath""#))
         #expect(key.nonces.nonce(for: "https://rs.example/other") == "rs-nonce")
         #expect(code { () throws(PKCEError) in

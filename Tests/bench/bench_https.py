@@ -48,6 +48,7 @@ events {{ worker_connections 1024; }}
 http {{
     access_log {f"{state}/access.log" if access_log else "off"};
     keepalive_requests 1000000;
+    client_header_buffer_size 4k;  # room for a DPoP proof: a 1 KiB default sends bigger heads down a slower path
     keepalive_timeout 60s;
     client_body_temp_path {state}/body;
     proxy_temp_path {state}/proxy;

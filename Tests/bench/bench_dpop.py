@@ -1,0 +1,40 @@
+"""`make bench`, DPoP part: what a proof, the header pair and a code exchange
+with DPoP cost, each against a baseline measured in the same run (see
+bench_dpop.c), the exchanges against nginx answering a fixed token JSON.
+
+Usage: bench_dpop.py BENCH_BINARY STATE_DIR
+"""
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+from bench_https import start_nginx
+
+
+def main() -> int:
+    binary, state = sys.argv[1], Path(sys.argv[2]).resolve()
+    state.mkdir(parents=True, exist_ok=True)
+    nginx, url, ca = start_nginx(state)
+    try:
+        out = subprocess.run([binary, url, ca], check=True, capture_output=True, text=True, env=dict(os.environ)).stdout
+    finally:
+        nginx.send_signal(signal.SIGQUIT)
+        nginx.wait(timeout=10)
+    f = {name: float(value) for name, value in (line.split() for line in out.splitlines())}
+    extra = f["exchange_dpop"] - f["exchange"]
+    print("\nDPoP (ES256), best of 7 batches")
+    print(f"  {'bare EVP_DigestSign of the same bytes':48} {f['sign']:9.2f} us")
+    print(f"  {'pkce_dpop_proof':48} {f['proof']:9.2f} us   proof / sign = {f['proof'] / f['sign']:.2f}x   target <= 1.15x")
+    print(f"  {'pkce_token_source_dpop_headers, no refresh':48} {f['pair']:9.2f} us   "
+          f"pair / proof = {f['pair'] / f['proof']:.2f}x   target <= 1.15x")
+    print(f"  {'code exchange over TLS, no DPoP':48} {f['exchange']:9.1f} us")
+    print(f"  {'code exchange over TLS, with a DPoP proof':48} {f['exchange_dpop']:9.1f} us   "
+          f"{extra:+.1f} us = {extra / f['sign']:.2f} signatures   target <= 1 signature")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
