@@ -153,6 +153,17 @@ public struct ClientConfiguration: Sendable {
         dpopAlgorithmChosen = algorithm != nil
     }
 
+    /// The application's DPoP settings of `other` (key, flags), for a
+    /// configuration that another server's discovery made: the key the
+    /// caller set up goes on to the resource's server.
+    public mutating func adoptDPoP(of other: ClientConfiguration) throws(PKCEError) {
+        dpopKey = other.dpopKey
+        dpopAlgorithmChosen = other.dpopAlgorithmChosen
+        requiresDPoPBoundTokens = other.requiresDPoPBoundTokens
+        sendsDPoPThumbprint = other.sendsDPoPThumbprint
+        try chooseDPoPAlgorithm()
+    }
+
     /// After discovery: a key libpkce chose, of an algorithm the server does
     /// not list, is made again in one it does.
     mutating func chooseDPoPAlgorithm() throws(PKCEError) {

@@ -1,6 +1,6 @@
 """The README's C programs, compiled exactly as printed and run with the
 scripted browser as $BROWSER: "sign a user in from a C program in 20 lines"
-against the Authlib server, and the MCP sign-in against the MCP SDK's."""
+and the DPoP one against the Authlib server, and the MCP sign-in against the MCP SDK's."""
 
 from __future__ import annotations
 
@@ -52,3 +52,19 @@ def test_readme_mcp_sign_in(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("HTTP 200: ") and '"text":"hello"' in result.stdout
     assert (tmp_path / "mcp-tokens.json").exists()
+
+
+def test_readme_dpop_sign_in(tmp_path: Path) -> None:
+    """The README's DPoP program, compiled as printed: its two headers reach the
+    Authlib server's DPoP-protected route, and the store holds the key."""
+    import requests
+    program, _, environment = readme_program("## Tokens bound to a key: DPoP", tmp_path)
+    issuer, ca = os.environ["PKCE_TEST_ISSUER"], os.environ["PKCE_TEST_CA"]
+    api = issuer + "/api/dpop"
+    result = subprocess.run([str(program), issuer, "libpkce-test", api, ca], capture_output=True, text=True,
+                            env=environment, cwd=tmp_path, timeout=60)
+    assert result.returncode == 0, result.stderr
+    headers = dict(line.split(": ", 1) for line in result.stdout.splitlines())
+    assert list(headers) == ["Authorization", "DPoP"] and headers["Authorization"].startswith("DPoP ")
+    assert requests.get(api, headers=headers, verify=ca, timeout=10).status_code == 200
+    assert "-----BEGIN PRIVATE KEY-----" in (tmp_path / "dpop-tokens.json").read_text()
