@@ -179,7 +179,7 @@ $(C_EXAMPLES:%=$(BUILD)/%): $(BUILD)/%: examples/c/%.c include/pkce.h $(LIB)
 $(C_TESTS:%=$(BUILD)/%): $(BUILD)/%: Tests/c/%.c Tests/c/check.h Tests/c/fixtures.h Tests/c/test_server.h include/pkce.h \
 	$(STATUS_LIST) $(LIB)
 	$(C_RULE)
-$(C_BENCHES:%=$(BUILD)/%): $(BUILD)/%: Tests/bench/%.c include/pkce.h $(LIB)
+$(C_BENCHES:%=$(BUILD)/%): $(BUILD)/%: Tests/bench/%.c Tests/bench/bench.h include/pkce.h $(LIB)
 	$(C_RULE)
 # The cold-start probe and the unload test load the library themselves, so
 # they link none of it.

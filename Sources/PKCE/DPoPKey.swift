@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CJOSE
+import Synchronization
 
 /// The algorithms a DPoP key signs proofs with (RFC 9449 4.2: asymmetric only).
 public enum DPoPAlgorithm: String, CaseIterable, Sendable {
@@ -205,30 +206,18 @@ public final class DPoPKey: @unchecked Sendable {
 /// The nonce each server last gave (RFC 9449 8, 9), by origin (scheme,
 /// host and port): at most `capacity`, the least recently given dropped
 /// first. A nonce is no secret. Thread-safe.
-public final class DPoPNonces: @unchecked Sendable {
+public final class DPoPNonces: Sendable {
     public static let capacity = 16
     /// The longest nonce kept: one longer is taken for garbage, not remembered.
     public static let maxLength = 1024
-    private var entries: [(origin: String, nonce: String)] = []
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private let entries = Mutex<[(origin: String, nonce: String)]>([])
 
-    init() { pthread_mutex_init(mutex, nil) }
-
-    deinit {
-        pthread_mutex_destroy(mutex)
-        mutex.deallocate()
-    }
-
-    private func locked<R>(_ body: () -> R) -> R {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return body()
-    }
+    init() {}
 
     /// The nonce to send to `url`'s server, if it gave one.
     public func nonce(for url: String) -> String? {
         let origin = Self.origin(url)
-        return locked { entries.last { $0.origin == origin }?.nonce }
+        return entries.withLock { $0.last { $0.origin == origin }?.nonce }
     }
 
     /// Remembers the `DPoP-Nonce` header value a server at `url` answered
@@ -238,7 +227,7 @@ public final class DPoPNonces: @unchecked Sendable {
     public func remember(_ headerValue: String, for url: String) -> Bool {
         guard let nonce = Self.parse(headerValue) else { return false }
         let origin = Self.origin(url)
-        locked {
+        entries.withLock { entries in
             entries.removeAll { $0.origin == origin }
             if entries.count == Self.capacity { entries.removeFirst() }
             entries.append((origin, nonce))
@@ -247,7 +236,7 @@ public final class DPoPNonces: @unchecked Sendable {
     }
 
     /// Every origin and its nonce, oldest first: what a token store keeps with the tokens.
-    public var all: [(origin: String, nonce: String)] { locked { entries } }
+    public var all: [(origin: String, nonce: String)] { entries.withLock { $0 } }
 
     /// A `DPoP-Nonce` header value, checked: RFC 9449 8.1's `1*NQCHAR`
     /// (printable ASCII but `"` and `\`), at most `maxLength` bytes, with

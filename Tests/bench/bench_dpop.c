@@ -9,19 +9,13 @@
  * Prints "name microseconds" lines for bench_dpop.py.
  * Usage: bench_dpop URL CA_FILE */
 #define _POSIX_C_SOURCE 200809L
-#include "pkce.h"
+#include "bench.h"
 
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
 
 /* Best of 7 batches of n, microseconds per call; a batch before them warms up. */
 #define MEASURE(result, n, body) do { \
@@ -34,22 +28,6 @@ static double now_us(void) {
     } \
     (result) = best_; \
 } while (0)
-
-static pkce_client *bench_client(const char *url, const char *ca, pkce_dpop_key *key) {
-    pkce_client *client = NULL;
-    pkce_client_new("bench-client", "http://127.0.0.1:8765/callback", &client);
-    pkce_client_set_token_endpoint(client, url);
-    pkce_client_set_ca_file(client, ca);
-    if (key) pkce_client_set_dpop_key(client, key);
-    return client;
-}
-
-static pkce_attempt *bench_attempt(const pkce_client *client) {
-    pkce_attempt *attempt = NULL;
-    pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
-    pkce_attempt_handle_callback(attempt, "?state=s&code=SplxlOBeZQQYbYS6WxSbIA", NULL);
-    return attempt;
-}
 
 int main(int argc, char **argv) {
     if (argc != 3) { fprintf(stderr, "usage: bench_dpop URL CA_FILE\n"); return 2; }
@@ -82,7 +60,8 @@ int main(int argc, char **argv) {
     });
 
     /* The header pair from a token source whose DPoP-bound token is fresh. */
-    pkce_client *client = bench_client(url, ca, key);
+    pkce_client *client = bench_client(url, ca);
+    pkce_client_set_dpop_key(client, key);
     const char *answer = "{\"access_token\":\"Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU\",\"token_type\":\"DPoP\","
                          "\"expires_in\":3600,\"refresh_token\":\"Q..Zkm29lexi8VnWg2zPW1x-tgGad0Ibc3s3EwM_Ni4-g\"}";
     pkce_token *token = NULL;
@@ -98,7 +77,7 @@ int main(int argc, char **argv) {
     });
 
     /* Exchanges without and with DPoP, batches alternating so that both see the same machine. */
-    pkce_client *plain = bench_client(url, ca, NULL);
+    pkce_client *plain = bench_client(url, ca);
     pkce_attempt *plain_attempt = bench_attempt(plain), *dpop_attempt = bench_attempt(client);
     const int m = 2000;
     double exchange = 1e30, exchange_dpop = 1e30;

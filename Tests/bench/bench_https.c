@@ -5,7 +5,7 @@
  * Prints "name microseconds-per-exchange" lines for bench_https.py.
  * Usage: bench_https URL CA_FILE */
 #define _POSIX_C_SOURCE 200809L
-#include "pkce.h"
+#include "bench.h"
 
 #include <curl/curl.h>
 #include <pthread.h>
@@ -16,12 +16,6 @@
 #ifdef HAVE_IDDAWC
 #include <iddawc.h>
 #endif
-
-static double now_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
 
 static size_t sink(char *data, size_t size, size_t n, void *user) {
     (void)data;
@@ -64,21 +58,6 @@ static double threaded_us(struct worker *workers, int threads, int n, int *failu
     for (int i = 0; i < threads; i++) { workers[i].n = n; pthread_create(&t[i], NULL, exchange_loop, &workers[i]); }
     for (int i = 0; i < threads; i++) { pthread_join(t[i], NULL); *failures += workers[i].failures; workers[i].failures = 0; }
     return (now_us() - t0) / (threads * n);
-}
-
-static pkce_client *bench_client(const char *url, const char *ca) {
-    pkce_client *client = NULL;
-    pkce_client_new("bench-client", "http://127.0.0.1:8765/callback", &client);
-    pkce_client_set_token_endpoint(client, url);
-    pkce_client_set_ca_file(client, ca);
-    return client;
-}
-
-static pkce_attempt *bench_attempt(const pkce_client *client) {
-    pkce_attempt *attempt = NULL;
-    pkce_attempt_restore(client, "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk", "s", NULL, &attempt);
-    pkce_attempt_handle_callback(attempt, "?state=s&code=SplxlOBeZQQYbYS6WxSbIA", NULL);
-    return attempt;
 }
 
 int main(int argc, char **argv) {

@@ -5,7 +5,7 @@
  * the median and the 90th percentile in microseconds, for
  * Tests/bench/bench_signin.py to set against Python's http.server. */
 #define _GNU_SOURCE
-#include <pkce.h>
+#include "bench.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -38,12 +38,6 @@ static void *browse(void *arg) {
     }
     close(fd);
     return NULL;
-}
-
-static double now_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
 }
 
 static int compare(const void *a, const void *b) {

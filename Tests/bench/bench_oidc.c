@@ -5,7 +5,7 @@
  * Tokens and keys come from bench_oidc.py (made with joserfc).
  * Prints "ALG libpkce-us openssl-us" lines. Usage: bench_oidc DIR NOW */
 #define _POSIX_C_SOURCE 200809L
-#include "pkce.h"
+#include "bench.h"
 
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
@@ -14,12 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-static double now_us(void) {
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    return t.tv_sec * 1e6 + t.tv_nsec / 1e3;
-}
 
 static char *slurp(const char *dir, const char *name, size_t *length) {
     char path[512];
