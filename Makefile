@@ -219,7 +219,7 @@ VALGRIND := env LD_LIBRARY_PATH=$(CURDIR)/$(BUILD)/valgrind valgrind --quiet --l
 	--errors-for-leak-kinds=definite,indirect,possible \
 	--error-exitcode=1 --suppressions=Tests/c/swift-runtime.supp
 
-test: deps test-facts test-man test-docs test-swift test-c test-https test-oidc test-signin test-tokens test-resource test-logout test-keyring test-cli test-loading test-process test-secrets test-oom test-python \
+test: deps test-facts test-man test-docs test-swift test-c test-https test-oidc test-signin test-tokens test-resource test-logout test-dpop test-keyring test-cli test-loading test-process test-secrets test-oom test-python \
 	test-abi test-install test-wheel fuzz-smoke
 
 # The test modules are recompiled each time (their sources touched):
