@@ -741,12 +741,19 @@ pkce_status pkce_attempt_token_request(const pkce_attempt *attempt, pkce_http_re
 /* Sans-I/O pushed authorization request (RFC 9126): the POST of the
  * attempt's parameters (with the client's authentication, as a token
  * request has it) and its answer, 201 with request_uri; then
- * pkce_attempt_request_uri is that URI (NULL before) and the authorization
- * URL carries it alone. Errors as pkce_client_push. */
+ * pkce_attempt_request_uri is that URI (NULL before; valid until the next
+ * push or the attempt's free) and the authorization URL carries it alone.
+ * The URI is good for the answer's expires_in seconds: once
+ * pkce_attempt_par_expired says 1 (from a second before its end), push again
+ * (pkce_attempt_par_request then builds a new push) rather than send the
+ * browser with it; pkce_client_sign_in does that by itself, when the
+ * browser fetches its start URL. Errors as pkce_client_push, and
+ * PKCE_ERR_ATTEMPT_USED for a second push of an unexpired request. */
 pkce_status pkce_attempt_par_request(const pkce_attempt *attempt, pkce_http_request **out);
 pkce_status pkce_attempt_handle_par_response(pkce_attempt *attempt, int http_status, const char *body, size_t body_length,
                                              pkce_error **error);
 const char *pkce_attempt_request_uri(const pkce_attempt *attempt);
+int pkce_attempt_par_expired(const pkce_attempt *attempt);
 
 /* ------------------------------------------------------------------------
  * HTTP request (sans-I/O): exactly what to send. The body and extra headers

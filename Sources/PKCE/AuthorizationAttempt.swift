@@ -38,6 +38,19 @@ public final class AuthorizationAttempt {
     public var requestURI: String? { requestURIBytes?.string }
     /// The same, with a NUL after it, for the C layer to lend.
     package private(set) var requestURIBytes: SecureBytes?
+    /// When the `request_uri` stops being good (`Cancellation.now()` clock,
+    /// from the answer's `expires_in`); nil when the server did not say.
+    private var requestURIDeadline: Int?
+    /// How long before its expiry a `request_uri` counts as expired: the
+    /// browser still has to reach the server with it.
+    public static let requestURIMarginMilliseconds = 1000
+    /// Whether the pushed request has expired (or is about to): the browser
+    /// must not be sent with it. Push again (`pushedAuthorizationRequest`
+    /// takes an expired one); the one-call sign-in does so by itself.
+    public var pushedRequestExpired: Bool {
+        guard requestURI != nil, let requestURIDeadline else { return false }
+        return Cancellation.now() + Self.requestURIMarginMilliseconds >= requestURIDeadline
+    }
     /// `max_age` (OpenID Connect), when added as a parameter: the ID token
     /// must then carry an `auth_time` no older than this many seconds.
     public private(set) var maxAge: Int64?
@@ -197,7 +210,9 @@ public final class AuthorizationAttempt {
         guard let endpoint = client.pushedAuthorizationRequestEndpoint else {
             throw PKCEError(.notConfigured, "the server has no pushed_authorization_request_endpoint")
         }
-        guard requestURI == nil else { throw PKCEError(.attemptUsed, "this attempt's request was pushed already") }
+        guard requestURI == nil || pushedRequestExpired else {
+            throw PKCEError(.attemptUsed, "this attempt's request was pushed already, and has not expired")
+        }
         var body = try RequestBodyBuilder(.form)
         body.add("response_type", "code")
         forEachParameter { name, value in body.add(name: name, value) }
@@ -207,14 +222,17 @@ public final class AuthorizationAttempt {
 
     /// Reads the pushed request's answer (RFC 9126 2.2): 201 with a
     /// `request_uri` and `expires_in`; the authorization URL then carries only
-    /// `client_id` and that `request_uri`. An error answer is `.oauth`.
+    /// `client_id` and that `request_uri`, until `expires_in` seconds have
+    /// passed (`pushedRequestExpired`). An error answer is `.oauth`.
     public func handlePushedAuthorizationResponse(_ response: HTTPResponse) throws(PKCEError) {
         let document = try ServerAnswer.successfulDocument(response)
         guard let uri = try ServerAnswer.stringMember("request_uri", of: document, httpStatus: response.status)?.string,
               !uri.isEmpty, uri.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
             throw PKCEError(.responseInvalid, "the pushed request's answer lacks a usable request_uri", httpStatus: response.status)
         }
+        let lifetime = try ServerAnswer.secondsMember("expires_in", of: document, httpStatus: response.status)
         requestURIBytes = try SecureBytes(uri)
+        requestURIDeadline = lifetime.map { Cancellation.now() + Int(min($0, 86_400)) * 1000 }
     }
 
     /// `handlePushedAuthorizationResponse` for an answer the caller received.

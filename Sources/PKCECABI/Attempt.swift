@@ -79,6 +79,11 @@ public func pkce_attempt_request_uri(_ attempt: OpaquePointer?) -> UnsafePointer
     borrowed(object(attempt, AuthorizationAttempt.self)?.requestURIBytes)
 }
 
+@_cdecl("pkce_attempt_par_expired") @implementation
+public func pkce_attempt_par_expired(_ attempt: OpaquePointer?) -> Int32 {
+    object(attempt, AuthorizationAttempt.self)?.pushedRequestExpired == true ? 1 : 0
+}
+
 @_cdecl("pkce_attempt_par_request") @implementation
 public func pkce_attempt_par_request(_ attempt: OpaquePointer?, _ out: UnsafeMutablePointer<OpaquePointer?>?) -> pkce_status {
     status { () throws(PKCEError) in

@@ -76,8 +76,9 @@ public final class LoopbackListener: @unchecked Sendable {
     private let cancellation: Cancellation
     /// The Host header values that name this listener.
     private let hosts: [String]
-    /// The start URL's path and where it leads; `startServed` once answered.
-    private var start: (path: String, target: String)?
+    /// The start URL's path and where it leads, made when the browser asks
+    /// (a pushed request may have to be pushed again by then); `startServed` once answered.
+    private var start: (path: String, target: () throws(PKCEError) -> String)?
     /// Whether the start URL was requested (a second request ends the wait).
     public private(set) var startServed = false
 
@@ -112,8 +113,15 @@ public final class LoopbackListener: @unchecked Sendable {
     /// the previous start URL.
     public func startURL(for authorizationURL: String) throws(PKCEError) -> String {
         try URLRules.browserURL(authorizationURL)
+        return try startURL { authorizationURL }
+    }
+
+    /// `startURL(for:)` whose target is made when the browser requests the
+    /// start URL: a URL checked then as `startURL(for:)` checks it, or an
+    /// error, which the browser is shown and which ends the wait.
+    public func startURL(making target: @escaping () throws(PKCEError) -> String) throws(PKCEError) -> String {
         let path = "/" + (try PKCE.randomString(length: 43))
-        start = (path, authorizationURL)
+        start = (path, target)
         startServed = false
         return "http://\(hosts[hosts.count - 1])\(path)"
     }
@@ -256,8 +264,16 @@ public final class LoopbackListener: @unchecked Sendable {
                 throw PKCEError(.signInRaced, Self.raced)
             }
             startServed = true
+            let location: String
+            do {
+                location = try start.target()
+                try URLRules.browserURL(location)
+            } catch {
+                connection.respond(502, "Bad Gateway", pages.error("temporarily_unavailable", error.message))
+                throw error
+            }
             log?(.info, "listener: sent the browser on to the authorization URL")
-            connection.respond(302, "Found", ListenerPages.redirecting, location: start.target)
+            connection.respond(302, "Found", ListenerPages.redirecting, location: location)
             return .started
         }
         guard path == configuration.path, let attempt else {

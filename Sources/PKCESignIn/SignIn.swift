@@ -23,7 +23,15 @@ extension OAuthClient {
         let attempt = if let attempt { attempt } else { try startAttempt() }
         try attempt.setRedirectURI(listener.redirectURI)
         if attempt.client.pushesAuthorizationRequests, attempt.requestURI == nil { try push(attempt) }
-        let url = try listener.startURL(for: attempt.authorizationURL())
+        try URLRules.browserURL(attempt.authorizationURL())
+        // The URL is made when the browser comes: a pushed request that expired meanwhile is pushed again.
+        let url = try listener.startURL { () throws(PKCEError) -> String in
+            if attempt.pushedRequestExpired {
+                log?(.info, "PAR: the pushed request expired before the browser came; pushing it again")
+                try self.push(attempt)
+            }
+            return try attempt.authorizationURL()
+        }
         let watch = BrowserWatch(try browser.open(url, log: log), url: url, browser: browser, listener: listener, log: log)
         try listener.waitForCallback(attempt, timeoutMilliseconds: timeoutMilliseconds, log: log, tick: watch.tick)
         return try exchange(attempt)

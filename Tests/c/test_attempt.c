@@ -325,8 +325,16 @@ static void test_pushed_request(void) {
     pkce_string_free(url);
     CHECK_STATUS(pkce_attempt_add_parameter(a, "prompt", "login"), PKCE_ERR_ATTEMPT_USED);
     CHECK_STATUS(pkce_attempt_set_redirect_uri(a, "http://127.0.0.1:1/cb"), PKCE_ERR_ATTEMPT_USED);
+    CHECK(pkce_attempt_par_expired(a) == 0);
     CHECK_STATUS(pkce_attempt_par_request(a, &push), PKCE_ERR_ATTEMPT_USED);
     CHECK_STATUS(pkce_attempt_handle_par_response(a, 201, NULL, 0, NULL), PKCE_ERR_INVALID_ARGUMENT);
+    /* A request_uri good for a second is expired already (the browser needs the time): a new push. */
+    const char *brief = "{\"request_uri\":\"urn:ietf:params:oauth:request_uri:brief\",\"expires_in\":1}";
+    CHECK_STATUS(pkce_attempt_handle_par_response(a, 201, brief, strlen(brief), NULL), PKCE_OK);
+    CHECK(pkce_attempt_par_expired(a) == 1);
+    CHECK_STATUS(pkce_attempt_par_request(a, &push), PKCE_OK);
+    pkce_http_request_free(push);
+    CHECK(pkce_attempt_par_expired(NULL) == 0);
     pkce_attempt_free(a);
     pkce_client_free(client);
 }
