@@ -203,6 +203,12 @@ class AuthorizationAttempt(_Handle):
         return text(lib.pkce_attempt_request_uri(self.handle))
 
     @property
+    def request_uri_expired(self) -> bool:
+        """Whether the pushed request's ``expires_in`` has run out (from a second before): push
+        again (:meth:`Client.push`) rather than send the browser with it."""
+        return bool(lib.pkce_attempt_par_expired(self.handle))
+
+    @property
     def authorization_url(self) -> str:
         """The URL to open in the user's browser."""
         url = ctypes.c_void_p()

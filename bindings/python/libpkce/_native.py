@@ -225,6 +225,7 @@ _PROTOTYPES: dict[str, Tuple[List[Any], Any]] = {
     "pkce_attempt_par_request": ([handle_t, _out_handle], status_t),
     "pkce_attempt_handle_par_response": ([handle_t, _int, ctypes.c_char_p, _size, _out_handle], status_t),
     "pkce_attempt_request_uri": ([handle_t], _str),
+    "pkce_attempt_par_expired": ([handle_t], _int),
     "pkce_token_store_remove": ([handle_t, _size, _out_handle], status_t),
     "pkce_logout_new": ([handle_t, _out_handle], status_t),
     "pkce_logout_free": ([handle_t], None),

@@ -146,6 +146,7 @@ def test_sign_in_with_a_pushed_request(server: Server, monkeypatch: pytest.Monke
             c.push(attempt)
             assert attempt.request_uri is not None and attempt.request_uri.startswith("urn:ietf:params:oauth:request_uri:")
             assert attempt.authorization_url.split("?", 1)[1].split("&")[0] == f"client_id={CLIENT_ID}"
+            assert not attempt.request_uri_expired  # good for 60 s
         token = c.sign_in(browser=BROWSER, timeout=20)
     assert token.access_token
     events = requests.get(server.url("/_par/seen"), verify=server.ca, timeout=10).json()[before:]
