@@ -216,13 +216,19 @@ private final class EasyHandle {
             handleURL = Array(url.buffer)
         }
 
-        // A request with extra headers (a bearer token, say) gets a list of its own, wiped and freed after the transfer.
-        let ownHeaders = request.extraHeaders.isEmpty ? nil : try Self.headers(headers, plus: request.extraHeaders)
-        defer { ownHeaders.map(Self.wipeAndFree) }
+        // A request with extra headers (a bearer token, a DPoP proof) puts them in
+        // front of the kind's shared list, and takes them off, wiped, after the transfer.
+        let ownHeaders = request.extraHeaders.isEmpty ? nil : try Self.headers(request.extraHeaders, before: headers)
+        defer {
+            if let ownHeaders {
+                ownHeaders.last.pointee.next = nil
+                Self.wipeAndFree(ownHeaders.first)
+            }
+        }
         let sink = try ResponseSink(sockets: sockets)
         errorBuffer[0] = 0
         let code = request.body.withBytes { body in
-            _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders ?? headers)
+            _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders?.first ?? headers)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
             _ = lpk_curl_set_pointer(h, CURLOPT_HEADERDATA, Unmanaged.passUnretained(sink).toOpaque())
             if !request.kind.hasBody {
@@ -277,34 +283,29 @@ private final class EasyHandle {
         return values
     }
 
-    /// A copy of `list` with `extra` appended as "Name: value" lines.
-    private static func headers(_ list: UnsafeMutablePointer<curl_slist>,
-                                plus extra: [(name: SecureBytes, value: SecureBytes)]) throws(PKCEError)
-        -> UnsafeMutablePointer<curl_slist> {
-        var copy: UnsafeMutablePointer<curl_slist>?
-        func append(_ line: UnsafePointer<CChar>?) throws(PKCEError) {
-            guard let longer = lpk_curl_slist_append(copy, line) else {
-                wipeAndFree(copy)
-                throw PKCEError(.outOfMemory)
-            }
-            copy = longer
-        }
-        var node: UnsafeMutablePointer<curl_slist>? = list
-        while let current = node {
-            try append(current.pointee.data)
-            node = current.pointee.next
-        }
+    /// `extra` as "Name: value" lines, the last of them linked to `shared`
+    /// (which is only read): the first and last node of the lines made.
+    private static func headers(_ extra: [(name: SecureBytes, value: SecureBytes)],
+                                before shared: UnsafeMutablePointer<curl_slist>) throws(PKCEError)
+        -> (first: UnsafeMutablePointer<curl_slist>, last: UnsafeMutablePointer<curl_slist>) {
+        var list: UnsafeMutablePointer<curl_slist>?
         for header in extra {
             var line = try ByteWriter(capacity: header.name.count + header.value.count + 2)
             line.append(header.name.buffer)
             line.append(": ")
             line.append(header.value.buffer)
             let text = try line.finish()
-            try append(text.cString)
-            withExtendedLifetime(text) {}
+            guard let longer = lpk_curl_slist_append(list, text.cString) else {
+                wipeAndFree(list)
+                throw PKCEError(.outOfMemory)
+            }
+            list = longer
         }
-        guard let copy else { throw PKCEError(.invalidArgument, "a request without headers") }
-        return copy
+        guard let first = list else { throw PKCEError(.invalidArgument, "no extra headers") }
+        var last = first
+        while let next = last.pointee.next { last = next }
+        last.pointee.next = shared
+        return (first, last)
     }
 
     /// libcurl copies each line it is given and frees it unwiped: wipe the copies first.
