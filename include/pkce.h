@@ -1160,7 +1160,9 @@ pkce_status pkce_token_source_access_token(pkce_token_source *source, char *out,
  * (the id given, a Client ID Metadata Document URL the server takes, else
  * RFC 7591 dynamic registration as a public client for the loopback port
  * bound first), and signs in in the browser with `resource` (RFC 8707)
- * in the authorization and token requests; refreshes carry it too.
+ * in the authorization and token requests; refreshes carry it too. A
+ * resource whose metadata says dpop_bound_access_tokens_required gets
+ * DPoP-bound tokens: the client's key when DPoP is on, else a new one.
  *
  *     pkce_client *client; pkce_resource *mcp; pkce_token *token;
  *     pkce_client_new(NULL, NULL, &client);

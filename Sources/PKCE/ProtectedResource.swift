@@ -67,6 +67,8 @@ public struct ProtectedResourceMetadata: Sendable {
     public let authorizationServers: [String]
     public let scopesSupported: [String]?
     public let resourceName: String?
+    /// `dpop_bound_access_tokens_required`: the resource takes only DPoP-bound tokens.
+    public let requiresDPoP: Bool
 
     /// Parses and checks the document fetched for `requested` (a resource
     /// URL). Its `resource` must be the requested resource or one above it on
@@ -107,6 +109,7 @@ public struct ProtectedResourceMetadata: Sendable {
         authorizationServers = servers
         scopesSupported = try strings("scopes_supported")
         resourceName = try string("resource_name")
+        requiresDPoP = document.member("dpop_bound_access_tokens_required").map { document.nodes[$0].kind == .true } ?? false
     }
 
     /// The issuer to sign in with: `preferred` when the resource lists it,

@@ -80,7 +80,8 @@ public final class ResourceDiscovery {
             }
             result = try response.body.withBytes { (json) throws(PKCEError) in
                 try DiscoveredResource(resource: resourceMetadata.resource, issuer: issuer,
-                                       resourceScopes: resourceMetadata.scopesSupported, serverMetadata: json)
+                                       resourceScopes: resourceMetadata.scopesSupported, requiresDPoP: resourceMetadata.requiresDPoP,
+                                       serverMetadata: json)
             }
             step = .done
         case .done:
@@ -108,19 +109,23 @@ public struct DiscoveredResource: Sendable {
     public let issuer: String
     /// The resource's `scopes_supported`.
     public let resourceScopes: [String]?
+    /// Whether the resource takes only DPoP-bound tokens (its metadata's
+    /// `dpop_bound_access_tokens_required`): a sign-in then uses DPoP.
+    public let requiresDPoP: Bool
     /// The authorization server's metadata, as received.
     public let serverMetadata: [UInt8]
     /// The server's settings, applied from `serverMetadata` with the MCP
     /// profile's checks; its client id is not set.
     private let server: ClientConfiguration
 
-    public init(resource: String, issuer: String, resourceScopes: [String]?,
+    public init(resource: String, issuer: String, resourceScopes: [String]?, requiresDPoP: Bool = false,
                 serverMetadata: UnsafeBufferPointer<UInt8>) throws(PKCEError) {
         var server = ClientConfiguration(unregistered: ())
         try server.applyMetadata(issuer: issuer, json: serverMetadata, profile: .mcp)
         self.resource = try ProtectedResource.canonicalURI(resource)
         self.issuer = issuer
         self.resourceScopes = resourceScopes
+        self.requiresDPoP = requiresDPoP
         self.serverMetadata = Array(serverMetadata)
         self.server = server
     }
@@ -141,10 +146,16 @@ public struct DiscoveredResource: Sendable {
 
     /// The client configuration for the registered client: the server's
     /// endpoints and issuer, bound to the resource, with `scope`.
-    public func configuration(clientID: String, redirectURI: String, scope: String?) throws(PKCEError) -> ClientConfiguration {
+    public func configuration(clientID: String, redirectURI: String, scope: String?,
+                              settingsOf current: ClientConfiguration) throws(PKCEError) -> ClientConfiguration {
         var client = try server.withClientID(clientID, redirectURI: redirectURI)
         try client.setResource(resource)
         client.setScope(scope)
+        try client.adoptDPoP(of: current)
+        if requiresDPoP, client.dpopKey == nil {
+            current.log?(.info, "resource: it takes only DPoP-bound tokens; signing in with a new DPoP key")
+            try client.useDPoP(algorithm: nil)
+        }
         return client
     }
 
@@ -180,6 +191,7 @@ extension DiscoveredResource {
             }
             out.append(UInt8(ascii: "]"))
         }
+        if requiresDPoP { out.append(",\"dpop_bound_access_tokens_required\":true") }
         out.append(",\"discovered_at\":\(discoveredAt),\"server_metadata\":")
         serverMetadata.withUnsafeBufferPointer { out.append($0) }
         out.append(UInt8(ascii: "}"))
@@ -197,9 +209,10 @@ extension DiscoveredResource {
               let metadata = document.member("server_metadata"), document.nodes[metadata].kind == .object
         else { throw invalid }
         guard now - discoveredAt < Self.recordLifetime, discoveredAt <= now else { return nil }
+        let dpop = document.member("dpop_bound_access_tokens_required").map { document.nodes[$0].kind == .true } ?? false
         try self.init(resource: resource, issuer: issuer,
                       resourceScopes: try document.stringArrayMember("scopes_supported", wrongType: invalid),
-                      serverMetadata: document.text(metadata))
+                      requiresDPoP: dpop, serverMetadata: document.text(metadata))
     }
 }
 

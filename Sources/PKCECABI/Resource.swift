@@ -208,9 +208,8 @@ public func pkce_resource_configure(_ resource: OpaquePointer?, _ client: Opaque
             throw PKCEError(.registration, "no client: set a client id or register (pkce_resource_registration_request)")
         }
         let scope = handle.options.scope(for: found, granted: nil)
-        var next = try found.configuration(clientID: clientID, redirectURI: redirectURI, scope: scope)
-        try next.adoptDPoP(of: client.configuration)
-        client.configuration = next
+        client.configuration = try found.configuration(clientID: clientID, redirectURI: redirectURI, scope: scope,
+                                                       settingsOf: client.configuration)
     }
 }
 

@@ -60,9 +60,8 @@ extension OAuthClient {
         let granted = options.grantedScope == nil ? try grantedScope(discovered, store: store) : nil
         let scope = options.scope(for: discovered, granted: granted)
         let (registration, listener) = try register(discovered, options: options, scope: scope)
-        var next = try discovered.configuration(clientID: registration.clientID, redirectURI: listener.redirectURI, scope: scope)
-        try next.adoptDPoP(of: configuration)
-        configuration = next
+        configuration = try discovered.configuration(clientID: registration.clientID, redirectURI: listener.redirectURI, scope: scope,
+                                                     settingsOf: configuration)
         log?(.info, "resource: signing in to \(PKCEError.printable(discovered.resource, limit: 200)) at "
              + "\(PKCEError.printable(discovered.issuer, limit: 200)), scope '\(PKCEError.printable(scope ?? ""))'")
         return try signIn(listener: listener, browser: options.browser, timeoutMilliseconds: options.timeoutMilliseconds)

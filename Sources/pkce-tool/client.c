@@ -13,9 +13,7 @@ static int endpoint_error(const char *option, pkce_status st) {
     return fail(option, st, NULL);
 }
 
-/* --dpop [--dpop-alg ALG]: a new key, before discovery (which picks the
- * algorithm the server lists first when none is given). */
-static int enable_dpop(const struct options *o, pkce_client *client) {
+int enable_dpop(const struct options *o, pkce_client *client) {
     static const struct { const char *name; pkce_dpop_alg alg; } algs[] = {
         { "ES256", PKCE_DPOP_ES256 }, { "EdDSA", PKCE_DPOP_EDDSA }, { "RS256", PKCE_DPOP_RS256 },
     };

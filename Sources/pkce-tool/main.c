@@ -137,12 +137,13 @@ static const struct { const char *name, *usage; } commands[] = {
                "  --dpop binds the tokens to a new key (ES256, EdDSA or RS256; default: the server's first),\n"
                "  which --save keeps with them." },
     { "login --resource", "pkce login --resource URL [--client-id ID | --client-id METADATA-URL] [--scope S]\n"
-                          "           [--challenge WWW-AUTHENTICATE] [--save FILE] [--ca-file FILE] [--timeout SECONDS]\n"
-                          "           [--browser-command PROGRAM | --no-browser] [--show-secrets] [--verbose]\n"
+                          "           [--challenge WWW-AUTHENTICATE] [--dpop [--dpop-alg ALG]] [--save FILE] [--ca-file FILE]\n"
+                          "           [--timeout SECONDS] [--browser-command PROGRAM | --no-browser] [--show-secrets] [--verbose]\n"
                           "  Signs in to a protected resource (an MCP server) from its URL alone: finds its\n"
                           "  authorization server, registers the client unless given its id, and binds the tokens\n"
                           "  to the resource; --challenge takes a 401 or 403's WWW-Authenticate (a step-up). --save\n"
-                          "  also keeps discovery and registration, so the next sign-in goes straight to the browser." },
+                          "  also keeps discovery and registration, so the next sign-in goes straight to the browser.\n"
+                          "  --dpop binds the tokens to a key, as a resource that requires DPoP gets by itself." },
     { "fetch", "pkce fetch URL [--token-file FILE] [--method M] [--header 'Name: value']... [--data BODY]\n"
                "           [--step-up [--browser-command PROGRAM | --no-browser] [--timeout SECONDS]]\n"
                "           [--subject SUB] [--ca-file FILE] [--verbose]\n"

@@ -30,6 +30,7 @@ int login_resource(const struct options *o) {
     if (st == PKCE_OK && o->client_id) st = pkce_resource_set_client_id(resource, o->client_id);
     if (st == PKCE_OK && o->scope) st = pkce_resource_set_scope(resource, o->scope);
     if (st != PKCE_OK) code = fail("resource", st, NULL);
+    if (code == EXIT_OK && o->dpop) code = enable_dpop(o, client);
     /* The store keeps what discovery found and the registration, for the next sign-in. */
     if (code == EXIT_OK && o->save && (code = open_store(o->save, 1, &store)) == EXIT_OK)
         pkce_resource_set_store(resource, store);

@@ -86,6 +86,9 @@ int open_entry(const char *path, const char *subject, const char *url, pkce_toke
 int open_store(const char *name, int writing, pkce_token_store **out);
 /* The same, unchecked and silent: a pkce_status. */
 int open_named_store(const char *name, pkce_token_store **out);
+/* --dpop [--dpop-alg ALG]: a new DPoP key for the client, before discovery
+ * (which picks the algorithm the server lists first when none is given). */
+int enable_dpop(const struct options *o, pkce_client *client);
 /* Signs the client's requests with the DPoP key `token` was bound to (from
  * a store), if it has one: a refresh, revocation or UserInfo request then
  * proves possession of it. A pkce_status. */

@@ -182,3 +182,34 @@ private final class LogLines: @unchecked Sendable {
         } == .invalidArgument)
     }
 }
+
+@Suite struct DPoPResourceTests {
+    static let serverMetadata = Array(#"{"issuer":"https://as.example","authorization_endpoint":"https://as.example/a","token_endpoint":"https://as.example/t","code_challenge_methods_supported":["S256"],"dpop_signing_alg_values_supported":["EdDSA"]}"#.utf8)
+
+    @Test func aResourceThatTakesOnlyBoundTokensTurnsDPoPOn() throws {
+        let metadata = Array(#"{"resource":"https://rs.example/mcp","authorization_servers":["https://as.example"],"dpop_bound_access_tokens_required":true}"#.utf8)
+        let parsed = try metadata.withUnsafeBufferPointer { (json) throws(PKCEError) in
+            try ProtectedResourceMetadata(json: json, requested: "https://rs.example/mcp")
+        }
+        #expect(parsed.requiresDPoP)
+        let found = try Self.serverMetadata.withUnsafeBufferPointer { (json) throws(PKCEError) in
+            try DiscoveredResource(resource: parsed.resource, issuer: "https://as.example", resourceScopes: nil,
+                                   requiresDPoP: parsed.requiresDPoP, serverMetadata: json)
+        }
+        let plain = ClientConfiguration(unregistered: ())
+        let client = try found.configuration(clientID: "id", redirectURI: "http://127.0.0.1:9/cb", scope: nil, settingsOf: plain)
+        #expect(client.dpopKey?.algorithm == .edDSA)  // the one the server lists
+        // A key the caller set up goes on, and a kept discovery remembers the requirement.
+        var mine = plain
+        let key = try DPoPKey(algorithm: .es256)
+        mine.useDPoP(key)
+        #expect(try found.configuration(clientID: "id", redirectURI: "http://127.0.0.1:9/cb", scope: nil, settingsOf: mine).dpopKey === key)
+        let record = try found.record(discoveredAt: 1000)
+        let kept = try record.withUnsafeBufferPointer { (bytes) throws(PKCEError) in try DiscoveredResource(record: bytes, now: 1001) }
+        #expect(kept?.requiresDPoP == true)
+        let bearer = try Self.serverMetadata.withUnsafeBufferPointer { (json) throws(PKCEError) in
+            try DiscoveredResource(resource: parsed.resource, issuer: "https://as.example", resourceScopes: nil, serverMetadata: json)
+        }
+        #expect(try bearer.configuration(clientID: "id", redirectURI: "http://127.0.0.1:9/cb", scope: nil, settingsOf: plain).dpopKey == nil)
+    }
+}

@@ -126,7 +126,8 @@ func code<T>(_ body: () throws(PKCEError) -> T) -> PKCEError.Code? {
         let found = try #require(discovery.result)
         #expect(found.resource == "https://rs.example" && found.issuer == "https://as.example/t")
         #expect(found.scope(for: nil) == "a b" && found.scope(for: ResourceChallenge(scope: "c")) == "c")
-        let client = try found.configuration(clientID: "id", redirectURI: "http://127.0.0.1:9/cb", scope: "a")
+        let client = try found.configuration(clientID: "id", redirectURI: "http://127.0.0.1:9/cb", scope: "a",
+                                             settingsOf: ClientConfiguration(unregistered: ()))
         let attempt = try AuthorizationAttempt(client: client)
         #expect(try attempt.authorizationURL().contains("&resource=https%3A%2F%2Frs.example"))
         #expect(code { () throws(PKCEError) in try attempt.addParameter("resource", "https://evil.example") } == .parameterReserved)

@@ -108,6 +108,27 @@ def test_a_nonce_the_resource_asks_for(tmp_path: Path) -> None:
     assert json.loads(Path(store).read_text())["entries"][0]["dpop_key"].split("\n")[1].startswith("MC4CAQAwBQYDK2Vw")
 
 
+def test_a_resource_that_takes_only_bound_tokens(tmp_path: Path) -> None:
+    # Signing in from the resource's URL alone: its metadata requires DPoP, so the
+    # sign-in makes a key without being told, and fetch presents the bound token.
+    api = ISSUER + "/api/dpop"
+    store = str(tmp_path / "resource.json")
+    result = pkce("login", "--resource", api, "--save", store, "--ca-file", CA, "--browser-command",
+                  str(Path(__file__).resolve().parents[1] / "signin" / "scripted-browser"))
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["token_type"] == "DPoP"
+    entry = [e for e in json.loads(Path(store).read_text())["entries"] if e.get("resource") == api][0]
+    assert entry["dpop_key"].startswith("-----BEGIN PRIVATE KEY-----")
+    fetched = pkce("fetch", api, "--token-file", store, "--ca-file", CA)
+    assert fetched.returncode == 0 and binding(entry["access_token"]) in fetched.stdout, fetched.stderr
+    # --dpop-alg chooses the key's algorithm there too.
+    again = pkce("login", "--resource", api, "--dpop-alg", "RS256", "--save", str(tmp_path / "rs256.json"), "--ca-file", CA,
+                 "--browser-command", str(Path(__file__).resolve().parents[1] / "signin" / "scripted-browser"))
+    assert again.returncode == 0, again.stderr
+    kept = [e for e in json.loads((tmp_path / "rs256.json").read_text())["entries"] if e.get("resource") == api][0]
+    assert len(kept["dpop_key"]) > 1500  # an RSA 2048 key, not P-256's 241 bytes
+
+
 def test_refusals(tmp_path: Path) -> None:
     mode(nonce="endless")
     failed = login(tmp_path, "--dpop")

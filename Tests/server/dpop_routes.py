@@ -2,7 +2,8 @@
 it): a proof verifier written from the RFC with joserfc, server nonces,
 tokens bound to the key (token_type DPoP, the key's thumbprint kept as the
 token's cnf.jkt), refresh tokens bound to it, and a protected route,
-/api/dpop, that takes only DPoP-bound tokens with their proofs.
+/api/dpop, that takes only DPoP-bound tokens with their proofs (its RFC 9728
+metadata says dpop_bound_access_tokens_required).
 
 Every request to /token, /par, /revoke and /userinfo with a DPoP header is
 checked: `typ` dpop+jwt; `alg` in the allow-list; a public `jwk` that
@@ -199,6 +200,12 @@ def install(app, issuer, tokens, codes, token_lock):
                     STATE["nonce"] = secrets.token_urlsafe(16)
                 response.headers["DPoP-Nonce"] = STATE["nonce"]
         return response
+
+    @app.get("/.well-known/oauth-protected-resource/api/dpop")
+    def dpop_resource_metadata():
+        # RFC 9728 with RFC 9449's flag: a client signing in from this URL must use DPoP.
+        return jsonify({"resource": issuer + "/api/dpop", "authorization_servers": [issuer], "scopes_supported": ["notes"],
+                        "dpop_bound_access_tokens_required": True, "dpop_signing_alg_values_supported": ALGORITHMS})
 
     @app.route("/api/dpop", methods=["GET", "POST"])
     def dpop_notes():
