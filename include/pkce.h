@@ -151,6 +151,7 @@ typedef enum pkce_status {
     PKCE_ERR_TOKEN_EXPIRED = 81,      /* the access token expired and there is no refresh token */
     PKCE_ERR_KEYRING_UNAVAILABLE = 82, /* no session bus, no Secret Service on it, or no libsecret: the message says which */
     PKCE_ERR_KEYRING_TIMEOUT = 83,    /* the Secret Service did not answer within the store's timeout (hung, or a locked keyring prompting unseen) */
+    PKCE_ERR_KEYRING_LOCKED = 84,     /* the tokens are in a locked keyring, and no prompt unlocked it (no display, or dismissed) */
 
     /* Protected resources (RFC 9728, RFC 8707, the MCP authorization profile) */
     PKCE_ERR_CHALLENGE_MALFORMED = 90, /* a WWW-Authenticate header breaks RFC 9110's grammar */
@@ -1076,9 +1077,11 @@ pkce_status pkce_token_store_open_file(const char *path, pkce_token_store **out)
  * entry as the file store writes it as its secret (`secret-tool search kind
  * token` shows them). Each call returns within timeout_ms (0: 3000) with
  * PKCE_ERR_KEYRING_UNAVAILABLE (no session bus, as over SSH; no Secret
- * Service on it; no libsecret) or PKCE_ERR_KEYRING_TIMEOUT (a service that
- * does not answer, or a locked keyring whose unlock prompt no one can see),
- * the message saying which: never a wait on D-Bus's 25 s, never a silent
+ * Service on it; no libsecret), PKCE_ERR_KEYRING_TIMEOUT (a service that
+ * does not answer, or a locked keyring whose unlock prompt no one can see)
+ * or PKCE_ERR_KEYRING_LOCKED (a locked keyring whose prompt could not be
+ * shown or was dismissed), the message saying which: never a wait on D-Bus's
+ * 25 s, never a locked keyring taken for an empty one, never a silent
  * fall-back to a file. The refresh lock across processes is
  * $XDG_RUNTIME_DIR/libpkce-keyring.lock (else ~/.cache). Opening does not
  * reach the service: pkce_token_store_check does. */

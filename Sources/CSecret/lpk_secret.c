@@ -27,6 +27,7 @@ typedef struct {
 typedef struct GList { void *data; struct GList *next, *prev; } GList;
 
 enum { SECRET_SEARCH_ALL = 1 << 1, SECRET_SEARCH_UNLOCK = 1 << 2, SECRET_SEARCH_LOAD_SECRETS = 1 << 3 };
+enum { SECRET_ERROR_IS_LOCKED = 2 }; /* libsecret's SecretError, in the domain secret_error_get_quark() names */
 enum { G_IO_ERROR_CANCELLED = 19 };
 
 static const SecretSchema schema = {
@@ -47,6 +48,7 @@ static struct {
     void (*error_free)(GError *);
     unsigned int (*io_error_quark)(void);
     unsigned int (*dbus_error_quark)(void);
+    unsigned int (*secret_error_quark)(void);
     void (*list_free)(GList *);
     int (*storev)(const SecretSchema *, void *, const char *, const char *, const char *, void *, GError **);
     char *(*lookupv)(const SecretSchema *, void *, void *, GError **);
@@ -72,6 +74,7 @@ static void load(void) {
         (void **)&fn.error_free, (void **)&fn.io_error_quark, (void **)&fn.dbus_error_quark, (void **)&fn.list_free,
         (void **)&fn.storev, (void **)&fn.lookupv, (void **)&fn.password_free, (void **)&fn.clearv, (void **)&fn.searchv,
         (void **)&fn.retrieve, (void **)&fn.value_get_text, (void **)&fn.value_unref, (void **)&fn.item_get_secret,
+        (void **)&fn.secret_error_quark,
     };
     const char *names[] = {
         "g_hash_table_new", "g_hash_table_insert", "g_hash_table_unref", "g_str_hash", "g_str_equal",
@@ -79,7 +82,7 @@ static void load(void) {
         "g_dbus_error_quark", "g_list_free",
         "secret_password_storev_sync", "secret_password_lookupv_sync", "secret_password_free",
         "secret_password_clearv_sync", "secret_password_searchv_sync", "secret_retrievable_retrieve_secret_sync",
-        "secret_value_get_text", "secret_value_unref", "secret_item_get_secret",
+        "secret_value_get_text", "secret_value_unref", "secret_item_get_secret", "secret_error_get_quark",
     };
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
         if (!(*slots[i] = dlsym(lib, names[i]))) return;
@@ -175,6 +178,12 @@ static lpk_secret_result end(struct call *c, pthread_t thread, GError *error, in
             say(message, size, "the Secret Service did not answer within %d ms (a service that hangs, or a locked "
                                "keyring waiting for a password prompt that no one can see)", timeout_ms);
             result = LPK_SECRET_TIMEOUT;
+        } else if (error->domain == fn.secret_error_quark() && error->code == SECRET_ERROR_IS_LOCKED) {
+            /* The service asked for the password in a prompt that could not be shown (no display), or was dismissed. */
+            say(message, size, "the keyring is locked, and no prompt unlocked it (none can be shown without a display, or "
+                               "it was dismissed): unlock it, e.g. by logging in to the desktop or in Seahorse (%s)",
+                error->message);
+            result = LPK_SECRET_LOCKED;
         } else if (error->domain == fn.dbus_error_quark() || strstr(error->message, "org.freedesktop.secrets")) {
             say(message, size, "no Secret Service on the session bus (no GNOME Keyring, KWallet or KeePassXC "
                                "running): %s", error->message);

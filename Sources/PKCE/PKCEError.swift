@@ -58,6 +58,7 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
         case tokenExpired = 81
         case keyringUnavailable = 82
         case keyringTimeout = 83
+        case keyringLocked = 84
         case challengeMalformed = 90
         case resourceMismatch = 91
         case registration = 92
@@ -126,6 +127,7 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
             case .tokenExpired: "the access token expired and there is no refresh token"
             case .keyringUnavailable: "no Secret Service can be reached: no session bus, no keyring service, or no libsecret"
             case .keyringTimeout: "the Secret Service did not answer in time"
+            case .keyringLocked: "the keyring is locked, and no prompt unlocked it"
             case .challengeMalformed: "a WWW-Authenticate header is malformed"
             case .resourceMismatch: "the metadata or token is for another resource than the one asked for"
             case .registration: "the client could not be registered with the authorization server"

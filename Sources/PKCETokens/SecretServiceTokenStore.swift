@@ -142,6 +142,7 @@ public final class SecretServiceTokenStore: TokenStore, @unchecked Sendable {
         case LPK_SECRET_NOT_FOUND: throw PKCEError(.notFound, "the keyring holds no such item")
         case LPK_SECRET_NO_LIBRARY, LPK_SECRET_NO_BUS, LPK_SECRET_NO_SERVICE: throw PKCEError(.keyringUnavailable, text)
         case LPK_SECRET_TIMEOUT: throw PKCEError(.keyringTimeout, text)
+        case LPK_SECRET_LOCKED: throw PKCEError(.keyringLocked, text)
         default: throw PKCEError(.store, text)
         }
     }

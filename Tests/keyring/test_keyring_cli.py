@@ -73,3 +73,23 @@ def test_python_secret_service_store(monkeypatch: pytest.MonkeyPatch) -> None:
             assert time.monotonic() - started < 3
             with pytest.raises(libpkce.StoreError):
                 libpkce.TokenSource(client, answer, store=store, subject="python-user")
+
+
+# Last in the file: it locks the session's keyring, which no test can unlock
+# again (gnome-keyring asks for the password in a prompt, and there is no display).
+@pytest.mark.skipif(MODE != "service", reason="needs a Secret Service (with-keyring.sh service)")
+def test_a_locked_keyring_is_said_to_be_locked_not_empty() -> None:
+    from jeepney import DBusAddress, new_method_call
+    from jeepney.io.blocking import open_dbus_connection
+    signed = pkce("login", *SERVER, "--browser-command", BROWSER, "--save", "keyring:")
+    assert signed.returncode == 0, signed.stderr
+    service = DBusAddress("/org/freedesktop/secrets", bus_name="org.freedesktop.secrets",
+                          interface="org.freedesktop.Secret.Service")
+    with open_dbus_connection(bus="SESSION") as bus:
+        locked = bus.send_and_get_reply(new_method_call(service, "Lock", "ao", (["/org/freedesktop/secrets/collection/login"],)))
+    assert locked.body[0], locked.body
+    for command in (["token", "keyring:"], ["accounts", "keyring:"]):
+        started = time.monotonic()
+        refused = pkce(*command)
+        assert refused.returncode == 1 and "the keyring is locked" in refused.stderr, (command, refused.stderr)
+        assert time.monotonic() - started < 5  # the prompt fails at once without a display; the bound is 3 s anyway

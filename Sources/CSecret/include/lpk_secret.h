@@ -17,7 +17,8 @@ typedef enum lpk_secret_result {
     LPK_SECRET_NO_BUS = 3,      /* no session bus to reach a Secret Service through */
     LPK_SECRET_NO_SERVICE = 4,  /* the bus has no Secret Service */
     LPK_SECRET_TIMEOUT = 5,     /* no answer in time: a hung service, or a locked keyring waiting on a prompt */
-    LPK_SECRET_FAILED = 6       /* the service refused (the message is its) */
+    LPK_SECRET_FAILED = 6,      /* the service refused (the message is its) */
+    LPK_SECRET_LOCKED = 7       /* the item is in a locked collection, and no prompt unlocked it */
 } lpk_secret_result;
 
 /* attributes: name, value, name, value, ..., NULL, of the schema

@@ -31,7 +31,7 @@ from ._errors import (AccessDeniedError, AuthorizationPendingError, BrowserError
                       SlowDownError, StateMismatchError, Status, StoreError, TLSError, TokenExpiredError,
                       TransportError, TransportTimeoutError, ResourceError, ChallengeMalformedError,
                       ResourceMismatchError, RegistrationError, PKCENotAdvertisedError, InsufficientScopeError,
-                      KeyringUnavailableError, KeyringTimeoutError, DPoPError, DPoPKeyError, DPoPNonceError,
+                      KeyringUnavailableError, KeyringTimeoutError, KeyringLockedError, DPoPError, DPoPKeyError, DPoPNonceError,
                       DPoPNotBoundError, error_slot, raise_for)
 from ._native import handle_t, lib, take_string, text
 from ._values import Browser, HTTPRequest, Token, _browser, _claims, _Handle, _to_c, _to_c_opt
@@ -836,7 +836,7 @@ def metadata_urls(issuer: str) -> List[str]:
 __all__ = [
     "AccessDeniedError", "AuthorizationPendingError", "Browser", "BrowserError", "ClientAuth", "Endpoint",
     "FileTokenStore", "SecretServiceTokenStore", "TokenStore", "TokenSource", "StoreError", "TokenExpiredError",
-    "KeyringUnavailableError", "KeyringTimeoutError",
+    "KeyringUnavailableError", "KeyringTimeoutError", "KeyringLockedError",
     "HTTPResponse", "Resource", "challenge_param", "Logout", "logout", "ResourceError", "ChallengeMalformedError", "ResourceMismatchError",
     "RegistrationError", "PKCENotAdvertisedError", "InsufficientScopeError",
     "DPoPKey", "DPoPError", "DPoPKeyError", "DPoPNonceError", "DPoPNotBoundError",

@@ -73,6 +73,7 @@ class Status(enum.IntEnum):
     TOKEN_EXPIRED = 81
     KEYRING_UNAVAILABLE = 82
     KEYRING_TIMEOUT = 83
+    KEYRING_LOCKED = 84
     CHALLENGE_MALFORMED = 90
     RESOURCE_MISMATCH = 91
     REGISTRATION = 92
@@ -289,6 +290,10 @@ class KeyringTimeoutError(StoreError, TimeoutError):
     """The Secret Service did not answer within the store's timeout."""
 
 
+class KeyringLockedError(StoreError):
+    """The tokens are in a locked keyring, and no prompt unlocked it (no display, or dismissed)."""
+
+
 class ResourceError(PKCEError):
     """Signing in to a protected resource failed (statuses 90-94)."""
 
@@ -357,6 +362,7 @@ _BY_STATUS: Dict[int, Type[PKCEError]] = {
     Status.ACCESS_DENIED: AccessDeniedError, Status.DEVICE_EXPIRED: DeviceExpiredError,
     Status.STORE: StoreError, Status.TOKEN_EXPIRED: TokenExpiredError,
     Status.KEYRING_UNAVAILABLE: KeyringUnavailableError, Status.KEYRING_TIMEOUT: KeyringTimeoutError,
+    Status.KEYRING_LOCKED: KeyringLockedError,
     Status.CHALLENGE_MALFORMED: ChallengeMalformedError, Status.RESOURCE_MISMATCH: ResourceMismatchError,
     Status.REGISTRATION: RegistrationError, Status.PKCE_NOT_ADVERTISED: PKCENotAdvertisedError,
     Status.INSUFFICIENT_SCOPE: InsufficientScopeError,
