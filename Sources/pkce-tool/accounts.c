@@ -38,7 +38,15 @@ int cmd_accounts(const struct options *o) {
             }
             int64_t seconds = 0;
             if (pkce_token_expires_in(token, &seconds) == PKCE_OK) printf(",\"expires_in\":%lld", (long long)seconds);
-            printf(",\"refreshable\":%s}", pkce_token_refresh_token(token) ? "true" : "false");
+            printf(",\"refreshable\":%s", pkce_token_refresh_token(token) ? "true" : "false");
+            /* Tokens bound to a DPoP key: the key's thumbprint, which is public (the server's cnf.jkt). */
+            pkce_dpop_key *key = NULL;
+            if (pkce_token_dpop_key(token, &key) == PKCE_OK) {
+                printf(",\"dpop_jkt\":");
+                json_string(stdout, pkce_dpop_key_thumbprint(key));
+            }
+            pkce_dpop_key_free(key);
+            printf("}");
         }
         pkce_token_free(token);
         pkce_string_free(client_id);

@@ -59,6 +59,7 @@ def test_login_refresh_after_restart_and_a_request(tmp_path: Path) -> None:
     assert outcomes("/par") == ["use_dpop_nonce: a current nonce is required", "ok"] and outcomes("/token") == ["ok"]
     bound_to = binding(entry["access_token"])
     assert bound_to
+    assert json.loads(pkce("accounts", str(store)).stdout)[0]["dpop_jkt"] == bound_to
 
     # A restart of the tool: a refresh signed with the stored key, the stored nonce sent at once
     # (a refusal for the nonce would have spent the refresh token).
