@@ -4,7 +4,7 @@ as the article this library grew from explains PKCE. The SVGs are committed
 under docs/images (so that the README shows them where the project is
 hosted); `make test-facts` checks that they are what this script draws.
 
-Usage: mkseq.py OUT_DIR   (writes signin.svg and device.svg)
+Usage: mkseq.py OUT_DIR   (writes signin.svg, device.svg and dpop.svg)
 """
 
 import sys
@@ -53,6 +53,21 @@ DEVICE = {
         (1, 0, "authorization_pending, slow_down (5 s more apart)", "reply"),
         (1, 0, "access and refresh tokens", "secret"),
         (0, 3, "Authorization: Bearer <access token>", "secret"),
+    ],
+}
+
+DPOP = {
+    "title": "Tokens bound to a key (DPoP, RFC 9449): pkce_client_enable_dpop",
+    "lanes": ["App (libpkce)", "Authorization server", "Token store", "API"],
+    "steps": [
+        (0, 0, "a private key (ES256), made by OpenSSL; a proof per request", ""),
+        (0, 1, "token request + DPoP: proof of the key (jti, htm, htu, iat)", "secret"),
+        (1, 0, "400 use_dpop_nonce, DPoP-Nonce: n1", "reply"),
+        (0, 1, "the same request once more, the proof with nonce n1 (never a third time)", "secret"),
+        (1, 0, "tokens, token_type DPoP, bound to the key (cnf.jkt); DPoP-Nonce: n2", "secret"),
+        (0, 2, "tokens, the key (PKCS#8 PEM) and nonce n2, together (0600)", "secret"),
+        (0, 3, "Authorization: DPoP <token> + proof with ath (the token's hash)", "secret"),
+        (2, 0, "after a restart: tokens, key and nonce n2 back: a refresh signs at once", "reply"),
     ],
 }
 
@@ -112,7 +127,7 @@ def draw(diagram: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-DIAGRAMS = {"signin.svg": SIGNIN, "device.svg": DEVICE}
+DIAGRAMS = {"signin.svg": SIGNIN, "device.svg": DEVICE, "dpop.svg": DPOP}
 
 
 def main() -> int:
