@@ -127,3 +127,18 @@ def test_discovery_chooses_and_a_given_key(server: Server) -> None:
     with client:
         assert token.dpop_bound and binding(server, token.access_token) == mine.thumbprint
         assert client.userinfo(token)["sub"]
+
+
+def test_the_device_grant_gets_bound_tokens(server: Server) -> None:
+    # Each poll of the token endpoint carries a proof; the nonce the first poll is
+    # refused for is the one every later poll sends.
+    mode(server, nonce="rotate")
+    with libpkce.Client.discover(server.issuer, CLIENT_ID, REDIRECT_URI, ca_file=server.ca, dpop="ES256") as client:
+        def approve(device: libpkce.DeviceAuthorization) -> None:
+            requests.post(server.url("/device/approve"), data={"user_code": device.user_code}, verify=server.ca,
+                          timeout=10).raise_for_status()
+        token = client.sign_in_device(approve)
+        key = client.dpop_key
+        assert key is not None and token.dpop_bound and binding(server, token.access_token) == key.thumbprint
+    outcomes = [entry["outcome"].split(":")[0] for entry in seen(server) if entry["path"] == "/token"]
+    assert outcomes[0] == "use_dpop_nonce" and outcomes[1:] == ["ok"] * (len(outcomes) - 1)
