@@ -65,19 +65,24 @@ public final class DPoPKey: @unchecked Sendable {
         try self.init(signer, algorithm)
     }
 
+    /// Takes `signer`, freeing it when anything fails: an init that throws
+    /// before every property is set runs no deinit.
     private init(_ signer: OpaquePointer, _ algorithm: DPoPAlgorithm) throws(PKCEError) {
-        guard let jwk = Self.publicJWK(signer, algorithm) else {
+        let parts: (jwk: String, thumbprint: String, jwkBytes: SecureBytes, thumbprintBytes: SecureBytes)
+        do throws(PKCEError) {
+            guard let jwk = Self.publicJWK(signer, algorithm) else {
+                throw PKCEError(.dpopKey, "OpenSSL could not give the key's public part")
+            }
+            let thumbprint = Self.thumbprint(ofJWK: jwk)
+            parts = (jwk, thumbprint, try SecureBytes(jwk), try SecureBytes(thumbprint))
+        } catch {
             lpk_signer_free(signer)
-            throw PKCEError(.dpopKey, "OpenSSL could not give the key's public part")
+            throw error
         }
         self.signer = signer
         self.algorithm = algorithm
-        publicJWK = jwk
-        thumbprint = Self.thumbprint(ofJWK: jwk)
-        publicJWKBytes = try SecureBytes(publicJWK)
-        thumbprintBytes = try SecureBytes(thumbprint)
-        let header = "{\"typ\":\"dpop+jwt\",\"alg\":\"\(algorithm.rawValue)\",\"jwk\":\(jwk)}"
-        encodedHeader = Self.base64URL(header) + "."
+        (publicJWK, thumbprint, publicJWKBytes, thumbprintBytes) = parts
+        encodedHeader = Self.base64URL("{\"typ\":\"dpop+jwt\",\"alg\":\"\(algorithm.rawValue)\",\"jwk\":\(parts.jwk)}") + "."
     }
 
     /// The public JWK's required members, in RFC 7638's (lexicographic) order.
