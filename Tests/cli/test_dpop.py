@@ -130,6 +130,30 @@ def test_a_resource_that_takes_only_bound_tokens(tmp_path: Path) -> None:
     assert len(kept["dpop_key"]) > 1500  # an RSA 2048 key, not P-256's 241 bytes
 
 
+def test_a_wrong_key_after_a_restart_is_refused(tmp_path: Path) -> None:
+    # The store's key replaced by another (a copied store whose key did not come
+    # along, say): the server refuses the refresh, and the tool says so (exit 3).
+    mode()
+    assert login(tmp_path, "--dpop").returncode == 0
+    store = tmp_path / "token.json"
+    other = subprocess.run(["openssl", "genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+                           capture_output=True, text=True, check=True).stdout
+    stored = json.loads(store.read_text())
+    stored["entries"][0]["dpop_key"] = other
+    stored["entries"][0]["expires_at"] = 1
+    store.write_text(json.dumps(stored))
+    refused = pkce("token", str(store), "--ca-file", CA)
+    assert refused.returncode == 3 and "invalid_grant" in refused.stderr, refused.stderr
+    assert outcomes("/token")[-1] == "bound to another key"
+    # A key that is no key at all: the entry is refused as unusable, nothing is sent.
+    stored["entries"][0]["dpop_key"] = "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+    store.write_text(json.dumps(stored))
+    sent = len(outcomes("/token"))
+    broken = pkce("token", str(store), "--ca-file", CA)
+    assert broken.returncode == 1 and "DPoP key is unusable" in broken.stderr, broken.stderr
+    assert len(outcomes("/token")) == sent
+
+
 def test_refusals(tmp_path: Path) -> None:
     mode(nonce="endless")
     failed = login(tmp_path, "--dpop")
