@@ -45,9 +45,12 @@
  *  once, unless its section below says otherwise: pkce_client is safe to
  *  share once configured (configure it first, then share it; threads may
  *  run its HTTPS calls at the same time, and none waits for another's
- *  transfer); pkce_token, pkce_id_token, pkce_http_request and pkce_error
- *  are immutable and safe to share; pkce_listener_cancel and
- *  pkce_device_cancel may be called from any thread while another waits.
+ *  transfer); pkce_token, pkce_id_token and pkce_error are immutable and
+ *  safe to share, and so is a pkce_http_request while nothing extends or
+ *  answers it (pkce_http_request_add_field, _add_header, _dpop_answer);
+ *  pkce_dpop_key is safe to share (its nonces are kept under a lock);
+ *  pkce_listener_cancel and pkce_device_cancel may be called from any
+ *  thread while another waits.
  */
 #ifndef PKCE_H
 #define PKCE_H

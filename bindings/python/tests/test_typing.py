@@ -14,6 +14,15 @@ def test_with_keeps_the_types() -> None:
             assert_type(attempt.state, str)
 
 
+def test_dpop_keys_and_headers() -> None:
+    with libpkce.DPoPKey("EdDSA") as key, libpkce.Client("client", "http://127.0.0.1/callback", dpop=key) as client:
+        assert_type(key.thumbprint, str)
+        assert_type(key.headers("token", "GET", "https://rs.example/"), dict[str, str])
+        assert_type(client.dpop_key, Optional[libpkce.DPoPKey])
+        found = client.dpop_key
+        assert found is not None and found.thumbprint == key.thumbprint and found.alg == "EdDSA"
+
+
 def test_errors_carry_typed_answers() -> None:
     try:
         libpkce.Token.parse(403, b'{"code":"email_verification_required","message":"Verify.","email":"a@example.com"}')
