@@ -20,6 +20,9 @@ public final class AuthorizationAttempt {
     /// made through one `OAuthClient` share its snapshot, so that making one
     /// copies none of the configuration's many strings.
     public var client: ClientConfiguration { configuration.value }
+    /// `client.isOpenID`, without the copy of the whole configuration that
+    /// `client` makes for a caller in another module (on every exchange).
+    package var isOpenID: Bool { configuration.value.isOpenID }
     /// Read through `configuration.value` inside the module: through `client`, each
     /// read would copy the whole configuration.
     let configuration: ConfigurationSnapshot

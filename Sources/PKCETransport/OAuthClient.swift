@@ -92,7 +92,7 @@ public final class OAuthClient: @unchecked Sendable {
         let response = try checkBinding(TokenResponse(send(request)), of: request)
         if let sent = request.refreshToken { response.keepRefreshToken(sent) }
         if let attempt {
-            if attempt.client.isOpenID {
+            if attempt.isOpenID {
                 try verifyIDToken(of: response, expecting: expectations(attempt.client, attempt: attempt, accessToken: response.accessToken))
             }
         } else if configuration.isOpenID && response.idToken != nil {
