@@ -5,6 +5,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static int check_passed, check_failed;
 
@@ -26,6 +27,14 @@ static int check_passed, check_failed;
     else { check_failed++; fprintf(stderr, "FAIL %s:%d: %s\n  got      %s\n  expected %s\n", __FILE__, __LINE__, \
                                    #actual, check_a_ ? check_a_ : "(null)", check_e_ ? check_e_ : "(null)"); } \
 } while (0)
+
+/* Removes a token store's file and its lock file, as a test that made one leaves it. */
+static inline void remove_store_file(const char *path) {
+    char lock[4096];
+    unlink(path);
+    snprintf(lock, sizeof lock, "%s.lock", path);
+    unlink(lock);
+}
 
 static int check_summary(void) {
     printf("%d passed, %d failed\n", check_passed, check_failed);

@@ -413,10 +413,7 @@ static void test_restart_with_stored_key_and_nonce(void) {
     pkce_token_store_free(store);
     pkce_client_free(later);
     free(old_access);
-    unlink(path);
-    char lock[64];
-    snprintf(lock, sizeof lock, "%s.lock", path);
-    unlink(lock);
+    remove_store_file(path);
 }
 
 /* Sans-I/O: the request carries the proof; the caller's answer decides the one resend. */

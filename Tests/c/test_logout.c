@@ -189,10 +189,7 @@ static void test_store_removal(void) {
     pkce_token_store_free(store);
     pkce_token_free(token);
     pkce_client_free(client);
-    unlink(path);
-    char lock[64];
-    snprintf(lock, sizeof lock, "%s.lock", path);
-    unlink(lock);
+    remove_store_file(path);
 }
 
 int main(void) {

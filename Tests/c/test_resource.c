@@ -206,10 +206,7 @@ static void test_sign_in_fetch_and_step_up(void) {
     pkce_client_free(client);
     pkce_resource_free(resource);
     pkce_token_store_free(store);
-    unlink(store_path);
-    char lock[64];
-    snprintf(lock, sizeof lock, "%s.lock", store_path);
-    unlink(lock);
+    remove_store_file(store_path);
 }
 
 static void test_server_without_pkce_is_refused(void) {

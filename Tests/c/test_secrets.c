@@ -97,10 +97,7 @@ int main(void) {
     pkce_token_store_free(store);
     pkce_token_free(token);
     pkce_client_free(client);
-    unlink(path);
-    char lock[64];
-    snprintf(lock, sizeof lock, "%s.lock", path);
-    unlink(lock);
+    remove_store_file(path);
     pkce_dpop_key_free(key);
     if (found()) fprintf(stderr, "%d freed blocks still held the DPoP key's PEM\n", found());
     CHECK(found() == 0);
