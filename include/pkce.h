@@ -1334,7 +1334,7 @@ pkce_status pkce_dpop_key_new(pkce_dpop_alg alg, pkce_dpop_key **out);
  * Ed25519 or RSA 2048..8192 private key), PKCE_ERR_INVALID_ARGUMENT. */
 pkce_status pkce_dpop_key_from_pem(const char *pem, size_t pem_length, pkce_dpop_key **out);
 void pkce_dpop_key_free(pkce_dpop_key *key);
-pkce_dpop_alg pkce_dpop_key_alg(const pkce_dpop_key *key);
+pkce_dpop_alg pkce_dpop_key_alg(const pkce_dpop_key *key); /* PKCE_DPOP_AUTO for NULL */
 /* The public key as a JWK of its required members (what proofs carry),
  * and its RFC 7638 thumbprint (a bound token's cnf.jkt); borrowed. */
 const char *pkce_dpop_key_jwk(const pkce_dpop_key *key);

@@ -178,14 +178,17 @@ public final class DPoPKey: @unchecked Sendable {
     /// (`.invalidArgument` when it is not a nonce); else the last it gave goes.
     public func headers(method: String, url: String, accessToken: UnsafeBufferPointer<UInt8>,
                         nonce: String? = nil) throws(PKCEError) -> (authorization: SecureBytes, proof: SecureBytes) {
-        if let nonce, !nonces.remember(nonce, for: url) {
-            throw PKCEError(.invalidArgument, "not a DPoP nonce: printable ASCII but '\"' and '\\', 1 to \(DPoPNonces.maxLength) bytes")
-        }
+        if let nonce { try nonces.set(nonce, for: url) }
         let proof = try proofBytes(method: method, url: url, nonce: nonces.nonce(for: url), accessToken: accessToken)
         var authorization = try ByteWriter(capacity: accessToken.count + 6)
         authorization.append("DPoP ")
         authorization.append(accessToken)
         return (try authorization.finish(), proof)
+    }
+
+    /// Whether a token answer's `token_type` says the tokens are bound (RFC 9449 5: "DPoP", in any case).
+    public static func isBound(tokenType: String?) -> Bool {
+        tokenType?.lowercased() == "dpop"
     }
 
     /// `url` without its query and fragment (RFC 9449 4.2 `htu`).
@@ -217,8 +220,6 @@ public final class DPoPNonces: Sendable {
     public static let maxLength = 1024
     private let entries = Mutex<[(origin: String, nonce: String)]>([])
 
-    init() {}
-
     /// The nonce to send to `url`'s server, if it gave one.
     public func nonce(for url: String) -> String? {
         let origin = Self.origin(url)
@@ -238,6 +239,13 @@ public final class DPoPNonces: Sendable {
             entries.append((origin, nonce))
         }
         return true
+    }
+
+    /// `remember` for a nonce the caller gives: one that is not a nonce is `.invalidArgument`.
+    public func set(_ nonce: String, for url: String) throws(PKCEError) {
+        guard remember(nonce, for: url) else {
+            throw PKCEError(.invalidArgument, "not a DPoP nonce: printable ASCII but '\"' and '\\', 1 to \(Self.maxLength) bytes")
+        }
     }
 
     /// Every origin and its nonce, oldest first: what a token store keeps with the tokens.

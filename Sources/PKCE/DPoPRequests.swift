@@ -61,7 +61,7 @@ extension HTTPRequest {
 extension TokenResponse {
     /// Whether the server bound the tokens to the DPoP key (RFC 9449 5:
     /// `token_type` DPoP, in any case).
-    public var isDPoPBound: Bool { tokenType.map { $0.string.lowercased() == "dpop" } ?? false }
+    public var isDPoPBound: Bool { DPoPKey.isBound(tokenType: tokenType?.string) }
 
     /// After a token request with a DPoP proof: tokens the server did not
     /// bind (a downgrade to Bearer) are `.dpopNotBound` when `required`, else

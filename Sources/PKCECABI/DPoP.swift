@@ -86,7 +86,7 @@ public func pkce_dpop_key_nonce(_ key: OpaquePointer?, _ url: UnsafePointer<CCha
 public func pkce_dpop_key_set_nonce(_ key: OpaquePointer?, _ url: UnsafePointer<CChar>?, _ nonce: UnsafePointer<CChar>?) -> pkce_status {
     status { () throws(PKCEError) in
         let key = try required(key, DPoPKey.self)
-        guard key.nonces.remember(try string(nonce), for: try string(url)) else { throw PKCEError(.invalidArgument, "not a DPoP nonce") }
+        try key.nonces.set(string(nonce), for: string(url))
     }
 }
 

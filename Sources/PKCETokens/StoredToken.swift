@@ -48,7 +48,7 @@ public struct StoredToken: Sendable {
 
     /// The key to present the access token with: `dpopKey` when the server
     /// bound the token (`token_type` DPoP); nil for a Bearer token.
-    public var boundKey: DPoPKey? { tokenType?.lowercased() == "dpop" ? dpopKey : nil }
+    public var boundKey: DPoPKey? { DPoPKey.isBound(tokenType: tokenType) ? dpopKey : nil }
 
     public init(key: Key, tokenEndpoint: String?, accessToken: SecureBytes, refreshToken: SecureBytes?,
                 idToken: SecureBytes?, tokenType: String?, scope: String?, expiresAt: Int64?, dpopKey: DPoPKey? = nil) {

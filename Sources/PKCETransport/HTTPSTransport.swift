@@ -270,7 +270,7 @@ private final class EasyHandle {
         return try HTTPResponse(status: status, body: sink.finish(), contentType: contentType.map { String(cString: $0) },
                                 requestID: lpk_curl_header(h, "X-Request-ID").map { String(cString: $0) },
                                 wwwAuthenticate: status == 401 || status == 403 ? Self.allHeaders(h, "WWW-Authenticate") : [],
-                                dpopNonce: lpk_curl_header(h, "DPoP-Nonce").map { String(cString: $0) })
+                                dpopNonce: request.dpopKey == nil ? nil : lpk_curl_header(h, "DPoP-Nonce").map { String(cString: $0) })
     }
 
     /// Every value of the last response's header `name`, in order.

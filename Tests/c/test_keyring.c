@@ -23,14 +23,6 @@ static double now_ms(void) {
     return t.tv_sec * 1e3 + t.tv_nsec / 1e6;
 }
 
-static pkce_client *no_rotate_client(void) {
-    pkce_client *client = new_client();
-    char url[300];
-    snprintf(url, sizeof url, "%s/no-rotate/token", issuer);
-    CHECK_STATUS(pkce_client_set_token_endpoint(client, url), PKCE_OK);
-    return client;
-}
-
 static int refreshes_so_far(void) {
     char *received = server_request("/no-rotate/count", NULL, NULL);
     const char *at = received ? strstr(received, "\"refreshes\":") : NULL;
@@ -43,7 +35,7 @@ static int refreshes_so_far(void) {
 static int child(void) {
     pkce_token_store *store = NULL;
     pkce_token_source *source = NULL;
-    pkce_client *client = no_rotate_client();
+    pkce_client *client = client_of_token_endpoint("/no-rotate/token");
     pkce_error *error = NULL;
     pkce_status st = pkce_token_store_open_keyring(5000, &store);
     if (st == PKCE_OK) st = pkce_token_source_new(client, NULL, store, "keyring-user", &source, &error);
@@ -69,7 +61,7 @@ static void test_with_a_service(const char *self) {
     pkce_error_free(error);
     CHECK(readable == 0);
     /* Two accounts side by side. */
-    pkce_client *client = no_rotate_client();
+    pkce_client *client = client_of_token_endpoint("/no-rotate/token");
     const char *answers[] = { "{\"access_token\":\"kr-at-1\",\"refresh_token\":\"rt-keep\",\"expires_in\":600,\"token_type\":\"Bearer\"}",
                               "{\"access_token\":\"kr-at-2\",\"refresh_token\":\"rt-other\",\"expires_in\":600}" };
     const char *subjects[] = { "keyring-user", "keyring-other" };
@@ -151,7 +143,7 @@ static void test_unavailable(pkce_status expected, int timeout_ms) {
     if (expected == PKCE_ERR_KEYRING_TIMEOUT) CHECK(strstr(message, "did not answer within") != NULL);
     else CHECK(strstr(message, "bus") != NULL || strstr(message, "Secret Service") != NULL);
     pkce_error_free(error);
-    pkce_client *client = no_rotate_client();
+    pkce_client *client = client_of_token_endpoint("/no-rotate/token");
     const char *answer = "{\"access_token\":\"never-kept\",\"expires_in\":600}";
     pkce_token *token = NULL;
     pkce_token_source *source = NULL;

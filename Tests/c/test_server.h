@@ -45,6 +45,15 @@ static inline pkce_client *new_client(void) {
     return client;
 }
 
+/* A client of the test server whose token endpoint is `path` on it (/token, /no-rotate/token). */
+static inline pkce_client *client_of_token_endpoint(const char *path) {
+    pkce_client *client = new_client();
+    char url[300];
+    snprintf(url, sizeof url, "%s%s", issuer, path);
+    CHECK_STATUS(pkce_client_set_token_endpoint(client, url), PKCE_OK);
+    return client;
+}
+
 struct test_body { char *data; size_t length; };
 
 static inline size_t test_body_append(char *data, size_t size, size_t n, void *user) {

@@ -154,10 +154,7 @@ static void test_one_refresh_for_all_threads(void) {
 /* A server that answers a refresh without a refresh token: the old one
  * stays in use, refresh after refresh. */
 static void test_server_that_does_not_rotate(void) {
-    pkce_client *client = new_client();
-    char url[300];
-    snprintf(url, sizeof url, "%s/no-rotate/token", issuer);
-    CHECK_STATUS(pkce_client_set_token_endpoint(client, url), PKCE_OK);
+    pkce_client *client = client_of_token_endpoint("/no-rotate/token");
     const char *first = "{\"access_token\":\"at-0\",\"refresh_token\":\"rt-keep\",\"expires_in\":600}";
     pkce_token *token = NULL;
     CHECK_STATUS(pkce_token_parse(200, first, strlen(first), &token, NULL), PKCE_OK);
@@ -197,14 +194,6 @@ static void test_server_that_does_not_rotate(void) {
     pkce_client_free(client);
 }
 
-/* A client of the test server's token endpoint, and a token answer it did not send. */
-static pkce_client *token_endpoint_client(void) {
-    pkce_client *client = new_client();
-    char url[300];
-    snprintf(url, sizeof url, "%s/token", issuer);
-    CHECK_STATUS(pkce_client_set_token_endpoint(client, url), PKCE_OK);
-    return client;
-}
 
 static pkce_token *parsed_token(const char *body) {
     pkce_token *token = NULL;
@@ -213,7 +202,7 @@ static pkce_token *parsed_token(const char *body) {
 }
 
 static void test_store_failures(void) {
-    pkce_client *client = token_endpoint_client();
+    pkce_client *client = client_of_token_endpoint("/token");
     pkce_token *token = parsed_token("{\"access_token\":\"at\",\"expires_in\":600}");
     pkce_token_store *store = NULL;
     pkce_token_source *source = (pkce_token_source *)&store;
@@ -318,7 +307,7 @@ static void test_store_file_safety(void) {
     if (f) { fputs("victim", f); fclose(f); }
     snprintf(planted, sizeof planted, "%s.tmp.%d", path, (int)getpid());  /* the name it used to write to */
     CHECK(link(victim, planted) == 0);
-    pkce_client *client = token_endpoint_client();
+    pkce_client *client = client_of_token_endpoint("/token");
     pkce_token *token = parsed_token("{\"access_token\":\"at-safety\",\"expires_in\":600}");
     pkce_token_store *store = NULL;
     pkce_token_source *source = NULL;
