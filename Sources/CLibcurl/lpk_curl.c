@@ -133,6 +133,11 @@ CURLcode lpk_curl_set_header_function(CURL *handle, size_t (*function)(char *, s
     return fn.easy_setopt(handle, CURLOPT_HEADERFUNCTION, function);
 }
 
+CURLcode lpk_curl_set_progress_function(CURL *handle, int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t)) {
+    CURLcode code = fn.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, function);
+    return code != CURLE_OK ? code : fn.easy_setopt(handle, CURLOPT_NOPROGRESS, 0L);
+}
+
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return fn.easy_getinfo(handle, info, value);
 }

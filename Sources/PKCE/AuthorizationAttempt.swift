@@ -248,15 +248,30 @@ public final class AuthorizationAttempt {
     /// 4.1.3, RFC 7636 4.5).
     public func tokenRequest() throws(PKCEError) -> HTTPRequest {
         guard let code else { throw PKCEError(.codeMissing, "no callback with a code has been handled") }
-        guard let tokenEndpoint = configuration.value.tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
-        var body = try RequestBodyBuilder(configuration.value.requestBodyFormat)
+        return try configuration.codeExchange(code: code, verifier: verifier, redirectURI: redirectURI)
+    }
+}
+
+extension ConfigurationSnapshot {
+    /// The code exchange's POST (RFC 6749 4.1.3, RFC 7636 4.5), built
+    /// inside the snapshot: read from the attempt, `value` was copied whole
+    /// (all its strings retained and released) on every exchange.
+    fileprivate func codeExchange(code: SecureBytes, verifier: SecureBytes, redirectURI: String) throws(PKCEError) -> HTTPRequest {
+        try value.codeExchange(code: code, verifier: verifier, redirectURI: redirectURI)
+    }
+}
+
+extension ClientConfiguration {
+    fileprivate func codeExchange(code: SecureBytes, verifier: SecureBytes, redirectURI: String) throws(PKCEError) -> HTTPRequest {
+        guard let tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
+        var body = try RequestBodyBuilder(requestBodyFormat)
         body.add("grant_type", "authorization_code")
         body.add("code", code)
         // WorkOS's JSON exchange takes no redirect_uri; RFC 6749 4.1.3 requires it.
-        if configuration.value.requestBodyFormat == .form { body.add("redirect_uri", redirectURI) }
-        configuration.value.addClient(to: &body)
+        if requestBodyFormat == .form { body.add("redirect_uri", redirectURI) }
+        addClient(to: &body)
         body.add("code_verifier", verifier)
-        if let resource = configuration.value.resource { body.add("resource", resource) }
-        return try configuration.value.post(to: tokenEndpoint, body: body)
+        if let resource { body.add("resource", resource) }
+        return try post(to: tokenEndpoint, body: body)
     }
 }

@@ -140,3 +140,13 @@ package struct ByteWriter: ~Copyable {
         return result
     }
 }
+
+extension UnsafeBufferPointer<UInt8> {
+    /// Byte equality with memcmp, for what is no secret (member names, URLs):
+    /// the generic `elementsEqual` was most of a JSON member lookup.
+    package func sameBytes(as other: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard count == other.count else { return false }
+        guard let a = baseAddress, let b = other.baseAddress else { return true }
+        return memcmp(a, b, count) == 0
+    }
+}

@@ -52,6 +52,10 @@ CURLcode lpk_curl_set_string(CURL *handle, CURLoption option, const char *value)
 CURLcode lpk_curl_set_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 CURLcode lpk_curl_set_header_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
+/* Turns on libcurl's progress calls (CURLOPT_NOPROGRESS 0) with `function`
+ * as CURLOPT_XFERINFOFUNCTION; libcurl makes one after each pass over what it
+ * has received, before it waits for more. */
+CURLcode lpk_curl_set_progress_function(CURL *handle, int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t));
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value);
 CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value); /* owned by the handle */
 /* The value of response header `name` of the last transfer, owned by the
