@@ -69,6 +69,8 @@ public final class HTTPRequest: @unchecked Sendable {
     public internal(set) var dpopKey: DPoPKey?
     var dpopAccessToken: SecureBytes?
     var resentWithNonce = false
+    /// Whether the caller added a `User-Agent` of its own, which then replaces the library's.
+    package private(set) var namesUserAgent = false
 
     init(_ kind: Kind, url: String, body: SecureBytes) throws(PKCEError) {
         self.kind = kind
@@ -122,6 +124,7 @@ public final class HTTPRequest: @unchecked Sendable {
             throw PKCEError(.invalidArgument, "a header value holds a control character")
         }
         extraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
+        if lowered == "user-agent" { namesUserAgent = true }
     }
 
     /// Sets a header the library owns (a DPoP proof), replacing its last value.

@@ -49,7 +49,8 @@ final class HTTPSTransport: @unchecked Sendable {
     private var share: OpaquePointer?
     /// One header list per kind of request, made on first use and only read
     /// afterwards (by any number of handles at once): the headers of a kind never change.
-    private var headerLists = [UnsafeMutablePointer<curl_slist>?](repeating: nil, count: HTTPRequest.Kind.allCases.count)
+    /// Each kind's fixed header lines, with the library's User-Agent and without (see `headerList`).
+    private var headerLists = [UnsafeMutablePointer<curl_slist>?](repeating: nil, count: 2 * HTTPRequest.Kind.allCases.count)
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -92,13 +93,15 @@ final class HTTPSTransport: @unchecked Sendable {
     /// Plain http is refused first, before libcurl is even loaded (a
     /// handle's CURLOPT_PROTOCOLS_STR would refuse it again).
     private func checkOut(_ request: HTTPRequest) throws(PKCEError) -> (EasyHandle, UnsafeMutablePointer<curl_slist>) {
-        let plainHTTP = request.urlBytes.buffer.prefix(5).map({ $0 | 0x20 }).elementsEqual("http:".utf8)
+        let url = request.urlBytes.buffer
+        let plainHTTP = url.count >= 5 && url[0] | 0x20 == UInt8(ascii: "h") && url[1] | 0x20 == UInt8(ascii: "t")
+            && url[2] | 0x20 == UInt8(ascii: "t") && url[3] | 0x20 == UInt8(ascii: "p") && url[4] == UInt8(ascii: ":")
         return try locked { () throws(PKCEError) in
             if plainHTTP && !currentOptions.allowsLoopbackHTTP {
                 throw PKCEError(.urlInsecure, "plain http is refused unless loopback http is allowed")
             }
             try Libcurl.ready()
-            let headers = try headerList(for: request.kind)
+            let headers = try headerList(for: request.kind, userAgent: !request.namesUserAgent)
             let handle = if let reused = idle.popLast() { reused } else {
                 try EasyHandle(currentOptions, generation: generation, share: sharedData())
             }
@@ -126,12 +129,16 @@ final class HTTPSTransport: @unchecked Sendable {
         return made
     }
 
-    /// Under the mutex.
-    private func headerList(for kind: HTTPRequest.Kind) throws(PKCEError) -> UnsafeMutablePointer<curl_slist> {
-        if let list = headerLists[kind.rawValue] { return list }
+    /// The User-Agent goes in the list rather than through CURLOPT_USERAGENT,
+    /// which libcurl formats into the request twice, byte by byte, each
+    /// time: a twentieth of its own work on an exchange. Under the mutex.
+    private func headerList(for kind: HTTPRequest.Kind, userAgent: Bool) throws(PKCEError) -> UnsafeMutablePointer<curl_slist> {
+        let index = 2 * kind.rawValue + (userAgent ? 1 : 0)
+        if let list = headerLists[index] { return list }
         var list: UnsafeMutablePointer<curl_slist>?
         // "Expect:" turns off the 100-continue round trip.
-        for line in kind.headers.map({ "\($0.name): \($0.value)" }) + ["Expect:"] {
+        for line in kind.headers.map({ "\($0.name): \($0.value)" }) + (userAgent ? ["User-Agent: libpkce/\(libpkceVersion)"] : [])
+            + ["Expect:"] {
             // On failure curl_slist_append returns NULL and leaves the list as it was.
             guard let longer = lpk_curl_slist_append(list, line) else {
                 lpk_curl_slist_free_all(list)
@@ -140,7 +147,7 @@ final class HTTPSTransport: @unchecked Sendable {
             list = longer
         }
         guard let list else { throw PKCEError(.outOfMemory) }  // never: the loop appends at least "Expect:"
-        headerLists[kind.rawValue] = list
+        headerLists[index] = list
         return list
     }
 }
@@ -153,7 +160,7 @@ private final class EasyHandle {
     private let errorBuffer: UnsafeMutablePointer<CChar>
     /// The URL the handle holds, so that an unchanged one is not set (and parsed) again.
     private var handleURL: [UInt8] = []
-    /// The handle's open sockets, for acknowledging a status line at once.
+    /// The handle's open sockets, whose ACKs go out at once when a server may wait for them.
     let sockets: OpaquePointer
 
     init(_ options: TransportOptions, generation: Int, share: OpaquePointer) throws(PKCEError) {
@@ -189,10 +196,8 @@ private final class EasyHandle {
         ok = ok && lpk_curl_set_long(h, CURLOPT_TIMEOUT_MS, max(o.totalTimeoutMilliseconds, 1)) == CURLE_OK
         ok = ok && lpk_curl_set_offset(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(HTTPResponse.maxBodyBytes)) == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_TCP_KEEPALIVE, 1) == CURLE_OK
-        ok = ok && lpk_curl_set_string(h, CURLOPT_USERAGENT, "libpkce/\(libpkceVersion)") == CURLE_OK
         ok = ok && lpk_curl_set_write_function(h, receiveBody) == CURLE_OK
         ok = ok && lpk_curl_set_header_function(h, receiveHeader) == CURLE_OK
-        ok = ok && lpk_curl_set_progress_function(h, acknowledgeBeforeWaiting) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_SHARE, UnsafeMutableRawPointer(lpk_curl_share_handle(share))) == CURLE_OK
         ok = ok && lpk_curl_set_tls_hardening(h) == CURLE_OK
@@ -226,13 +231,12 @@ private final class EasyHandle {
                 Self.wipeAndFree(ownHeaders.first)
             }
         }
-        let sink = try ResponseSink(sockets: sockets)
+        let sink = try ResponseSink()
         errorBuffer[0] = 0
         let code = request.body.withBytes { body in
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders?.first ?? headers)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
             _ = lpk_curl_set_pointer(h, CURLOPT_HEADERDATA, Unmanaged.passUnretained(sink).toOpaque())
-            _ = lpk_curl_set_pointer(h, CURLOPT_XFERINFODATA, Unmanaged.passUnretained(sink).toOpaque())
             if !request.kind.hasBody {
                 _ = lpk_curl_set_long(h, CURLOPT_HTTPGET, 1)
             } else {
@@ -250,7 +254,6 @@ private final class EasyHandle {
             _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, nil)
             _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, nil)
             _ = lpk_curl_set_pointer(h, CURLOPT_HEADERDATA, nil)
-            _ = lpk_curl_set_pointer(h, CURLOPT_XFERINFODATA, nil)
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, nil)
             return code
         }
@@ -360,13 +363,8 @@ private final class ResponseSink {
     /// Header bytes received, counted against our own limit: below libcurl's
     /// (300 KB in all), whose failure is a transfer error that says nothing.
     var headerBytes = 0
-    /// The sockets of the transfer's handle, to acknowledge an answer that is late.
-    let sockets: OpaquePointer
-    /// Whether this answer's segments were acknowledged at once (at most once an answer).
-    var acknowledged = false
 
-    init(sockets: OpaquePointer) throws(PKCEError) {
-        self.sockets = sockets
+    init() throws(PKCEError) {
         writer = try ByteWriter(capacity: 1024)
     }
 
@@ -389,27 +387,6 @@ private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int,
         sink.writer?.append(UnsafeBufferPointer(start: $0, count: length))
     }
     return length
-}
-
-/// libcurl's progress call, made after each pass over what it received and
-/// before it waits for more. An answer that has begun but is not all here
-/// gets its segments acknowledged now. A server that writes the head and the
-/// body apart with Nagle's algorithm on (uvicorn over TLS does) holds the
-/// body until that ACK, which Linux would delay by 40 ms: 44 ms a request
-/// where 1 ms will do. An answer that came whole (nginx's) is left to the
-/// ACK the next request carries: an ACK of its own is one more segment for
-/// both ends to handle, about a twentieth of an exchange over loopback.
-private let acknowledgeBeforeWaiting: @convention(c) (UnsafeMutableRawPointer?, curl_off_t, curl_off_t, curl_off_t, curl_off_t)
-    -> Int32 = { context, expected, received, _, _ in
-    guard let context else { return 0 }
-    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
-    // The body's length is known and all of it is here: nothing is held back.
-    let whole = expected > 0 && received >= expected
-    if sink.headerBytes > 0, !sink.acknowledged, !whole {
-        lpk_curl_ack_now(sink.sockets)
-        sink.acknowledged = true
-    }
-    return 0
 }
 
 private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {

@@ -221,6 +221,24 @@ static void test_user_agent_keep_alive_and_malformed(void) {
     pkce_token_free(token);
     token = NULL;
 
+    /* a User-Agent the caller adds replaces the library's: one line, the caller's */
+    pkce_http_request *request = NULL;
+    CHECK_STATUS(pkce_attempt_token_request(attempt, &request), PKCE_OK);
+    CHECK_STATUS(pkce_http_request_add_header(request, "user-agent", "their-app/2.1"), PKCE_OK);
+    char *body = NULL;
+    int status = 0;
+    CHECK_STATUS(pkce_client_send(client, request, &status, &body, NULL, NULL), PKCE_OK);
+    CHECK(status == 200 && body && strstr(body, "\"user_agent\":\"their-app/2.1\"") != NULL);
+    pkce_string_free(body);
+    pkce_http_request_free(request);
+    /* and the next request without one has the library's again */
+    CHECK_STATUS(pkce_client_exchange(client, attempt, &token, NULL), PKCE_OK);
+    CHECK_STATUS(pkce_token_member_string(token, "user_agent", &agent), PKCE_OK);
+    CHECK_STR(agent, "libpkce/" PKCE_VERSION_STRING);
+    pkce_string_free(agent);
+    pkce_token_free(token);
+    token = NULL;
+
     /* keep-alive: a second exchange arrives over the same connection (same client port) */
     snprintf(url, sizeof url, "https://127.0.0.1:%d/token", keep_alive_port);
     pkce_client_set_token_endpoint(client, url);

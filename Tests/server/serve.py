@@ -665,7 +665,8 @@ def create_app(issuer):
     @app.post("/echo/user-agent")
     def echo_user_agent():
         return jsonify({"access_token": "echo", "token_type": "Bearer",
-                        "user_agent": request.headers.get("User-Agent", "")})
+                        # every User-Agent line, so that a second one shows
+                        "user_agent": ", ".join(request.headers.getlist("User-Agent"))})
 
     @app.post("/misbehave/slow")
     def misbehave_slow():

@@ -52,23 +52,19 @@ CURLcode lpk_curl_set_string(CURL *handle, CURLoption option, const char *value)
 CURLcode lpk_curl_set_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 CURLcode lpk_curl_set_header_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
-/* Turns on libcurl's progress calls (CURLOPT_NOPROGRESS 0) with `function`
- * as CURLOPT_XFERINFOFUNCTION; libcurl makes one after each pass over what it
- * has received, before it waits for more. */
-CURLcode lpk_curl_set_progress_function(CURL *handle, int (*function)(void *, curl_off_t, curl_off_t, curl_off_t, curl_off_t));
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value);
 CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value); /* owned by the handle */
 /* The value of response header `name` of the last transfer, owned by the
  * handle until its next transfer; NULL when absent or libcurl is older than 7.84. */
 const char *lpk_curl_header(CURL *handle, const char *name);
-/* The sockets of one easy handle, for lpk_curl_ack_now: tracked from
- * lpk_curl_track_sockets on (NULL when out of memory), freed after
+/* The sockets of one easy handle, tracked from lpk_curl_track_sockets on
+ * (NULL when out of memory) so that the ACKs a server may be waiting for go
+ * out at once (TCP_QUICKACK): after a new connection's handshake, and when
+ * an answer has begun and libcurl is about to wait for the rest. Freed after
  * curl_easy_cleanup has closed them. */
 typedef struct lpk_sockets lpk_sockets;
 lpk_sockets *lpk_curl_track_sockets(CURL *handle);
 void lpk_sockets_free(lpk_sockets *sockets);
-/* Sends the ACKs the kernel holds on the handle's connections now (TCP_QUICKACK). */
-void lpk_curl_ack_now(lpk_sockets *sockets);
 /* The index-th of the last response's headers called name (its value), and
  * how many there are in *amount; NULL past the last or without curl_easy_header. */
 const char *lpk_curl_header_at(CURL *handle, const char *name, size_t index, size_t *amount);
