@@ -189,6 +189,7 @@ static int ack_before_request(void *user, char *conn_primary_ip, char *conn_loca
     lpk_sockets *s = user;
     if (s->connected) ack_now(s);  /* a reused connection has no handshake behind it */
     s->connected = 0;
+    s->acknowledged = 0;  /* a new answer is to come */
     return CURL_PREREQFUNC_OK;
 }
 
@@ -203,16 +204,12 @@ static int ack_before_request(void *user, char *conn_primary_ip, char *conn_loca
 static int ack_before_waiting(void *user, curl_off_t expected, curl_off_t received, curl_off_t up_total, curl_off_t up_now) {
     (void)up_total, (void)up_now;
     lpk_sockets *s = user;
+    /* Done already, or the body's length is known and all of it is here. */
+    if (s->acknowledged || (expected > 0 && received >= expected)) return 0;
     long header_bytes = 0;
-    if (fn.easy_getinfo(s->handle, CURLINFO_HEADER_SIZE, &header_bytes) != CURLE_OK || header_bytes == 0) {
-        s->acknowledged = 0;  /* no answer begun: a new transfer */
-        return 0;
-    }
-    int whole = expected > 0 && received >= expected;  /* the body's length is known and all of it is here */
-    if (!s->acknowledged && !whole) {
-        ack_now(s);
-        s->acknowledged = 1;
-    }
+    if (fn.easy_getinfo(s->handle, CURLINFO_HEADER_SIZE, &header_bytes) != CURLE_OK || header_bytes == 0) return 0;  /* not begun */
+    ack_now(s);
+    s->acknowledged = 1;
     return 0;
 }
 
@@ -220,10 +217,9 @@ lpk_sockets *lpk_curl_track_sockets(CURL *handle) {
     lpk_sockets *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->handle = handle;
-    /* libcurl before 7.80 has no CURLOPT_PREREQFUNCTION: the answer's ACK still comes at once. */
-    if (fn.easy_setopt(handle, CURLOPT_PREREQFUNCTION, ack_before_request) == CURLE_OK)
-        fn.easy_setopt(handle, CURLOPT_PREREQDATA, s);
-    if (fn.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, ack_before_waiting) != CURLE_OK ||
+    if (fn.easy_setopt(handle, CURLOPT_PREREQFUNCTION, ack_before_request) != CURLE_OK ||
+        fn.easy_setopt(handle, CURLOPT_PREREQDATA, s) != CURLE_OK ||
+        fn.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, ack_before_waiting) != CURLE_OK ||
         fn.easy_setopt(handle, CURLOPT_XFERINFODATA, s) != CURLE_OK ||
         fn.easy_setopt(handle, CURLOPT_NOPROGRESS, 0L) != CURLE_OK ||
         fn.easy_setopt(handle, CURLOPT_SOCKOPTFUNCTION, note_socket) != CURLE_OK ||

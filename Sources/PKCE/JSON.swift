@@ -54,14 +54,24 @@ package struct JSONDocument {
     /// The value node of member `name` of the object at `object`, if any.
     package func member(_ name: String, of object: Int = 0) -> Int? {
         guard nodes[object].kind == .object else { return nil }
-        var i = object + 1
-        let end = nodes[object].next
-        while i < end {
-            let value = i + 1
-            if keyEquals(i, name) { return value }
-            i = nodes[value].next
+        var name = name
+        // The name's bytes once, and each key's length before its bytes: a
+        // token answer's fields are each looked up this way.
+        return name.withUTF8 { (name) -> Int? in
+            var key = object + 1
+            let end = nodes[object].next
+            while key < end {
+                let node = nodes[key]
+                if node.escaped {
+                    if plainString(key).utf8.elementsEqual(name) { return key + 1 }
+                } else if node.end - node.start - 2 == name.count,
+                          UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)]).sameBytes(as: name) {
+                    return key + 1
+                }
+                key = nodes[key + 1].next  // past the value's subtree
+            }
+            return nil
         }
-        return nil
     }
 
     /// The unescaped contents of the string node at `index`, in wiped memory.
@@ -151,15 +161,6 @@ package struct JSONDocument {
     /// The JSON text of the node at `index`, exactly as received.
     package func text(_ index: Int) -> UnsafeBufferPointer<UInt8> {
         UnsafeBufferPointer(rebasing: bytes[nodes[index].start..<nodes[index].end])
-    }
-
-    private func keyEquals(_ index: Int, _ name: String) -> Bool {
-        let node = nodes[index]
-        if node.escaped { return plainString(index) == name }
-        let key = UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)])
-        guard name.utf8.count == key.count else { return false }
-        var name = name
-        return name.withUTF8 { $0.sameBytes(as: key) }
     }
 
     /// Up to this many members an object's keys are compared pairwise; past it, through a set.

@@ -14,7 +14,9 @@ struct RequestBodyBuilder: ~Copyable {
 
     init(_ format: RequestBodyFormat) throws(PKCEError) {
         self.format = format
-        writer = try ByteWriter()
+        // Room for a code exchange even as percent-encoding reserves it (three
+        // bytes a byte): at 256, every exchange grew, copied and wiped its body.
+        writer = try ByteWriter(capacity: 1024)
         if format == .json { writer.append(UInt8(ascii: "{")) }
     }
 
@@ -26,8 +28,10 @@ struct RequestBodyBuilder: ~Copyable {
         self.fields = fields
     }
 
+    /// A field the library names: its names are plain ASCII that neither
+    /// encoding changes, so they are copied as they are.
     mutating func add(_ name: StaticString, _ value: UnsafeBufferPointer<UInt8>) {
-        name.withUTF8Buffer { add(name: $0, value) }
+        name.withUTF8Buffer { add(name: $0, plain: true, value) }
     }
 
     /// A field whose name the caller chose: encoded or escaped like a value.
@@ -36,16 +40,27 @@ struct RequestBodyBuilder: ~Copyable {
         name.withUTF8 { add(name: $0, value) }
     }
 
+    /// A field whose name may be the caller's: encoded or escaped like a value.
     mutating func add(name: UnsafeBufferPointer<UInt8>, _ value: UnsafeBufferPointer<UInt8>) {
+        add(name: name, plain: false, value)
+    }
+
+    private mutating func add(name: UnsafeBufferPointer<UInt8>, plain: Bool, _ value: UnsafeBufferPointer<UInt8>) {
         switch format {
         case .form:
             if fields > 0 { writer.append(UInt8(ascii: "&")) }
-            writer.appendEncoded(name, .form)
+            if plain { writer.append(name) } else { writer.appendEncoded(name, .form) }
             writer.append(UInt8(ascii: "="))
             writer.appendEncoded(value, .form)
         case .json:
             if fields > 0 { writer.append(UInt8(ascii: ",")) }
-            writer.appendJSONString(name)
+            if plain {
+                writer.append(UInt8(ascii: "\""))
+                writer.append(name)
+                writer.append(UInt8(ascii: "\""))
+            } else {
+                writer.appendJSONString(name)
+            }
             writer.append(UInt8(ascii: ":"))
             writer.appendJSONString(value)
         }

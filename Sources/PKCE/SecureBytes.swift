@@ -52,8 +52,9 @@ public final class SecureBytes: @unchecked Sendable {
 
     package var cString: UnsafePointer<CChar> { UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self) }
 
-    /// Whether the bytes contain a NUL, which a C string cannot carry.
-    var containsNUL: Bool { buffer.contains(0) }
+    /// Whether the bytes contain a NUL, which a C string cannot carry. With
+    /// memchr: every string of every answer is checked.
+    var containsNUL: Bool { count > 0 && memchr(base, 0, count) != nil }
 }
 
 /// Overwrites memory with zeros in a way the compiler may not remove

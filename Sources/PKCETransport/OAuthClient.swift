@@ -50,16 +50,16 @@ public final class OAuthClient: @unchecked Sendable {
     }
 
     private func sendOnce(_ request: HTTPRequest) throws(PKCEError) -> HTTPResponse {
-        let log = configuration.log
-        log?(.info, "request: \(request.logLine)")
+        guard let log = configuration.log else { return try transport.send(request) }
+        log(.info, "request: \(request.logLine)")
         let started = LogClock.now()
         do {
             let response = try transport.send(request)
-            log?(.info, "answer: HTTP \(response.status), \(response.contentType ?? "no content type"), "
-                 + "\(response.body.count) bytes in \(LogClock.since(started))")
+            log(.info, "answer: HTTP \(response.status), \(response.contentType ?? "no content type"), "
+                + "\(response.body.count) bytes in \(LogClock.since(started))")
             return response
         } catch {
-            log?(.warning, "request failed after \(LogClock.since(started)): \(error)")
+            log(.warning, "request failed after \(LogClock.since(started)): \(error)")
             throw error
         }
     }
