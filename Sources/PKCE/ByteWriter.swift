@@ -67,6 +67,20 @@ package struct ByteWriter: ~Copyable {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
     }
 
+    /// Appends `value` in decimal digits (a JSON number), without making a String.
+    package mutating func appendDecimal(_ value: Int64) {
+        guard reserve(20) else { return }  // "-9223372036854775808"
+        if value < 0 { base[count] = UInt8(ascii: "-"); count += 1 }
+        var magnitude = value.magnitude, digits = 0
+        repeat { digits += 1; magnitude /= 10 } while magnitude > 0
+        magnitude = value.magnitude
+        for i in stride(from: digits - 1, through: 0, by: -1) {
+            base[count + i] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+            magnitude /= 10
+        }
+        count += digits
+    }
+
     /// Appends `bytes` in base64url without padding.
     package mutating func appendBase64URL(_ bytes: UnsafeBufferPointer<UInt8>) {
         let length = Base64URL.encodedLength(bytes.count)

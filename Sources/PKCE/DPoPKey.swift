@@ -133,6 +133,20 @@ public final class DPoPKey: @unchecked Sendable {
     /// `proof`, as the bytes a header or a C string is made of (one copy fewer).
     package func proofBytes(method: String, url: String, nonce: String? = nil,
                             accessToken: UnsafeBufferPointer<UInt8>? = nil, now: Int64? = nil) throws(PKCEError) -> SecureBytes {
+        try Array(method.utf8).withUnsafeBufferPointer { (method) throws(PKCEError) in
+            try proofBytes(method: method, url: url, nonce: nonce, accessToken: accessToken, now: now)
+        }
+    }
+
+    /// `proofBytes` for one of the library's own requests, whose method is a constant.
+    package func proofBytes(method: StaticString, url: String, nonce: String?,
+                            accessToken: UnsafeBufferPointer<UInt8>?) throws(PKCEError) -> SecureBytes {
+        try proofBytes(method: UnsafeBufferPointer(start: method.utf8Start, count: method.utf8CodeUnitCount), url: url,
+                       nonce: nonce, accessToken: accessToken, now: nil)
+    }
+
+    private func proofBytes(method: UnsafeBufferPointer<UInt8>, url: String, nonce: String?,
+                            accessToken: UnsafeBufferPointer<UInt8>?, now: Int64?) throws(PKCEError) -> SecureBytes {
         var input = try ByteWriter(capacity: 512)
         input.append(encodedHeader)
         var claims = try ByteWriter(capacity: 256 + url.utf8.count + (nonce?.utf8.count ?? 0))
@@ -141,8 +155,10 @@ public final class DPoPKey: @unchecked Sendable {
         claims.append("\",\"htm\":")
         claims.appendJSONString(method)
         claims.append(",\"htu\":")
-        claims.appendJSONString(Self.targetURI(url))
-        claims.append(",\"iat\":\(now ?? Int64(time(nil)))")
+        var url = url
+        url.withUTF8 { claims.appendJSONString(UnsafeBufferPointer(rebasing: $0[..<Self.targetURILength($0)])) }
+        claims.append(",\"iat\":")
+        claims.appendDecimal(now ?? Int64(time(nil)))
         if let nonce {
             claims.append(",\"nonce\":")
             claims.appendJSONString(nonce)
@@ -191,11 +207,9 @@ public final class DPoPKey: @unchecked Sendable {
         tokenType?.lowercased() == "dpop"
     }
 
-    /// `url` without its query and fragment (RFC 9449 4.2 `htu`).
-    package static func targetURI(_ url: String) -> String {
-        let utf8 = url.utf8
-        guard let end = utf8.firstIndex(where: { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }) else { return url }
-        return String(url[..<end])
+    /// The length of `url` without its query and fragment (RFC 9449 4.2 `htu`).
+    package static func targetURILength(_ url: UnsafeBufferPointer<UInt8>) -> Int {
+        url.firstIndex { $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") } ?? url.count
     }
 
     private static func base64URL(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
@@ -222,6 +236,7 @@ public final class DPoPNonces: Sendable {
 
     /// The nonce to send to `url`'s server, if it gave one.
     public func nonce(for url: String) -> String? {
+        guard !entries.withLock({ $0.isEmpty }) else { return nil }  // most servers give none: no origin to work out
         let origin = Self.origin(url)
         return entries.withLock { $0.last { $0.origin == origin }?.nonce }
     }
@@ -263,11 +278,18 @@ public final class DPoPNonces: Sendable {
 
     /// `scheme://host[:port]` of `url`, lower-cased: what a nonce belongs to.
     package static func origin(_ url: String) -> String {
-        let utf8 = url.utf8
-        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), utf8[colon...].starts(with: "://".utf8) else { return url.lowercased() }
-        let authority = utf8.index(colon, offsetBy: 3)
-        let end = utf8[authority...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
-        // Scheme and host are ASCII in a URL the library accepted: lower-cased byte by byte.
-        return String(decoding: utf8[..<(end ?? utf8.endIndex)].map { $0 >= 0x41 && $0 <= 0x5A ? $0 | 0x20 : $0 }, as: UTF8.self)
+        var url = url
+        return url.withUTF8 { bytes in
+            // Past "scheme://", up to the path, query or fragment; a URL without "://" is all origin.
+            let start = bytes.firstIndex(of: UInt8(ascii: ":")).map { colon in
+                bytes[colon...].starts(with: "://".utf8) ? colon + 3 : bytes.count } ?? bytes.count
+            let end = bytes[start...].firstIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") }
+            let origin = UnsafeBufferPointer(rebasing: bytes[..<(end ?? bytes.count)])
+            // Scheme and host are ASCII in a URL the library accepted: lower-cased byte by byte.
+            return String(unsafeUninitializedCapacity: origin.count) { out in
+                for (i, byte) in origin.enumerated() { out[i] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+                return origin.count
+            }
+        }
     }
 }

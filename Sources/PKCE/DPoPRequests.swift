@@ -13,8 +13,8 @@ extension HTTPRequest {
 
     private func signProof() throws(PKCEError) {
         guard let key = dpopKey else { return }
-        try setHeader("DPoP", key.proofBytes(method: "\(method)", url: url, nonce: key.nonces.nonce(for: url),
-                                             accessToken: dpopAccessToken?.buffer))
+        try setProofHeader(key.proofBytes(method: method, url: url, nonce: key.nonces.nonce(for: url),
+                                          accessToken: dpopAccessToken?.buffer))
     }
 
     /// What to do after `response`, the answer to this request: a

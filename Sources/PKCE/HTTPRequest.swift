@@ -127,11 +127,12 @@ public final class HTTPRequest: @unchecked Sendable {
         if lowered == "user-agent" { namesUserAgent = true }
     }
 
-    /// Sets a header the library owns (a DPoP proof), replacing its last value.
-    func setHeader(_ name: String, _ value: SecureBytes) throws(PKCEError) {
-        let lowered = name.lowercased()
-        extraHeaders.removeAll { $0.name.string.lowercased() == lowered }
-        extraHeaders.append((try SecureBytes(name), value))
+    /// Sets the `DPoP` header (a proof), replacing any other of that name.
+    func setProofHeader(_ proof: SecureBytes) throws(PKCEError) {
+        extraHeaders.removeAll { header in
+            header.name.count == 4 && zip(header.name.buffer, "dpop".utf8).allSatisfy { $0 | 0x20 == $1 }
+        }
+        extraHeaders.append((try SecureBytes("DPoP"), proof))
     }
 
     /// RFC 9110 5.6.2's tchar, besides letters and digits.

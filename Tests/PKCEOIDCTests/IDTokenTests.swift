@@ -176,6 +176,28 @@ import Testing
         }
     }
 
+    /// DPoP proofs' ES256 signatures, turned from OpenSSL's DER into r || s
+    /// by hand, verify with the key's public JWK; among 3000 of them some r
+    /// or s is shorter than 32 bytes in DER (each is, 1 time in 256), so the
+    /// padding is exercised (the chance that none is: under 1 in 10^10).
+    @Test func dpopProofSignaturesVerify() throws {
+        let dpop = try DPoPKey(algorithm: .es256)
+        let key = try #require(try keys(#"{"keys":[\#(dpop.publicJWK)]}"#).candidates(for: .es256, keyID: nil).first)
+        var short = 0
+        for _ in 0..<3000 {
+            let proof = try dpop.proof(method: "POST", url: "https://as.example/token")
+            let dot = try #require(proof.lastIndex(of: "."))
+            var signatureText = String(proof[proof.index(after: dot)...])
+            let signature = try #require(signatureText.withUTF8 { try! Base64URL.decode($0) })
+            #expect(signature.count == 64)
+            if signature.buffer[0] == 0 || signature.buffer[32] == 0 { short += 1 }
+            try SecureBytes(String(proof[..<dot])).withBytes { data throws(PKCEError) in
+                try key.verify(.es256, signature: signature.buffer, over: data)
+            }
+        }
+        #expect(short > 0)
+    }
+
     @Test func unusableOrForeignKeys() throws {
         // Symmetric and unknown key types, and other curves, are skipped.
         let skipped = try keys(#"{"keys":[{"kty":"oct","k":"c2VjcmV0"},{"kty":"XYZ"},{"kty":"OKP","crv":"X25519","x":"AA"}]}"#)

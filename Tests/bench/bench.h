@@ -1,12 +1,25 @@
-/* What the C benchmarks share: a monotonic clock in microseconds, and the
- * exchange fixture (a client of the fixed-answer token endpoint, an attempt
- * that holds a code) that bench_https and bench_dpop both time. */
+/* What the C benchmarks share: a monotonic clock in microseconds, the
+ * median of timings taken in turn, and the exchange fixture (a client of the
+ * fixed-answer token endpoint, an attempt that holds a code) that bench_https
+ * and bench_dpop both time. */
 #ifndef PKCE_BENCH_H
 #define PKCE_BENCH_H
 
 #include "pkce.h"
 
+#include <stdlib.h>
 #include <time.h>
+
+static inline int bench_by_value(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* The median of n values, which it sorts. */
+static inline double median(double *values, int n) {
+    qsort(values, n, sizeof *values, bench_by_value);
+    return values[n / 2];
+}
 
 static inline double now_us(void) {
     struct timespec t;

@@ -3,12 +3,15 @@
  *              copy of a prepared context (the cheapest way to call OpenSSL)
  *   proof      pkce_dpop_proof: the same signature plus JSON, jti, base64url
  *   pair       pkce_token_source_dpop_headers, no refresh due
- *   exchange / exchange_sign / exchange_dpop   a code exchange without a
- *              proof, the same plus a bare signature, and one with a proof,
- *              over loopback TLS with keep-alive, against nginx answering a
- *              fixed token JSON, in alternating batches
+ *   exchange_* code exchanges over loopback TLS with keep-alive, against
+ *              nginx answering a fixed token JSON (DPoP-bound for the ones
+ *              with a proof), one of each kind in turn, medians: without a
+ *              proof; the same plus a bare signature (what a signature costs
+ *              there, where the exchange has pushed OpenSSL's tables out of
+ *              the caches); with a header of the proof's length but no proof
+ *              (what carrying the bytes costs); with a proof
  * Prints "name microseconds" lines for bench_dpop.py.
- * Usage: bench_dpop URL CA_FILE */
+ * Usage: bench_dpop URL DPOP_URL CA_FILE */
 #define _POSIX_C_SOURCE 200809L
 #include "bench.h"
 
@@ -31,8 +34,8 @@
 } while (0)
 
 int main(int argc, char **argv) {
-    if (argc != 3) { fprintf(stderr, "usage: bench_dpop URL CA_FILE\n"); return 2; }
-    const char *url = argv[1], *ca = argv[2];
+    if (argc != 4) { fprintf(stderr, "usage: bench_dpop URL DPOP_URL CA_FILE\n"); return 2; }
+    const char *url = argv[1], *dpop_url = argv[2], *ca = argv[3];
     const int n = 20000;
     int failures = 0;
     pkce_dpop_key *key = NULL;
@@ -77,44 +80,55 @@ int main(int argc, char **argv) {
         pkce_string_free(dpop);
     });
 
-    /* Exchanges without and with DPoP, batches alternating so that both see the same machine. */
-    pkce_client *plain = bench_client(url, ca);
-    pkce_attempt *plain_attempt = bench_attempt(plain), *dpop_attempt = bench_attempt(client);
-    const int m = 2000;
-    /* The signature's time where it is spent: a bare EVP_DigestSign between
-     * exchanges, whose TLS work has pushed the signing code and tables out of
-     * the caches (it costs about twice what it does in a loop of its own). */
-    double exchange = 1e30, exchange_sign = 1e30, exchange_dpop = 1e30;
-    for (int batch = -1; batch < 7; batch++) {
-        double t[4];
-        for (int kind = 0; kind < 3; kind++) {
-            t[kind] = now_us();
-            for (int i = 0; i < m; i++) {
-                pkce_token *token_out = NULL;
-                if (kind == 1) {
-                    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-                    size_t length = sizeof signature;
-                    if (EVP_MD_CTX_copy_ex(ctx, prepared) != 1 ||
-                        EVP_DigestSign(ctx, signature, &length, (const unsigned char *)proof, input_length) != 1) failures++;
-                    EVP_MD_CTX_free(ctx);
-                }
-                if (pkce_client_exchange(kind == 2 ? client : plain, kind == 2 ? dpop_attempt : plain_attempt, &token_out,
-                                         NULL) != PKCE_OK) failures++;
-                pkce_token_free(token_out);
+    /* The exchanges, one of each kind in turn (see the top). */
+    pkce_client *plain = bench_client(url, ca), *bound = bench_client(dpop_url, ca);
+    pkce_client_set_dpop_key(bound, key);
+    pkce_attempt *plain_attempt = bench_attempt(plain), *dpop_attempt = bench_attempt(bound);
+    char *padding = malloc(strlen(proof) + 1);
+    if (!padding) return 1;
+    memset(padding, 'p', strlen(proof));
+    padding[strlen(proof)] = '\0';
+    enum { PLAIN, SIGNED, PADDED, DPOP, KINDS };
+    const int m = 5000;
+    double *times[KINDS];
+    for (int kind = 0; kind < KINDS; kind++) if (!(times[kind] = malloc(m * sizeof **times))) return 1;
+    for (int i = -m / 10; i < m; i++) {  /* the first tenth warms up */
+        for (int kind = 0; kind < KINDS; kind++) {
+            pkce_token *token_out = NULL;
+            double t0 = now_us();
+            if (kind == SIGNED) {
+                EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+                size_t length = sizeof signature;
+                if (EVP_MD_CTX_copy_ex(ctx, prepared) != 1 ||
+                    EVP_DigestSign(ctx, signature, &length, (const unsigned char *)proof, input_length) != 1) failures++;
+                EVP_MD_CTX_free(ctx);
             }
+            if (kind == PADDED) {
+                /* "DPoX": a header name as long as "DPoP", and a value as long as a proof. */
+                pkce_http_request *request = NULL;
+                if (pkce_attempt_token_request(plain_attempt, &request) != PKCE_OK ||
+                    pkce_http_request_add_header(request, "DPoX", padding) != PKCE_OK ||
+                    pkce_client_send_token(plain, request, plain_attempt, &token_out, NULL) != PKCE_OK) failures++;
+                pkce_http_request_free(request);
+            } else if (pkce_client_exchange(kind == DPOP ? bound : plain, kind == DPOP ? dpop_attempt : plain_attempt,
+                                            &token_out, NULL) != PKCE_OK) {
+                failures++;
+            }
+            pkce_token_free(token_out);
+            if (i >= 0) times[kind][i] = now_us() - t0;
         }
-        t[3] = now_us();
-        if (batch < 0) continue;
-        if ((t[1] - t[0]) / m < exchange) exchange = (t[1] - t[0]) / m;
-        if ((t[2] - t[1]) / m < exchange_sign) exchange_sign = (t[2] - t[1]) / m;
-        if ((t[3] - t[2]) / m < exchange_dpop) exchange_dpop = (t[3] - t[2]) / m;
     }
-    printf("sign %.3f\nproof %.3f\npair %.3f\nexchange %.2f\nexchange_sign %.2f\nexchange_dpop %.2f\n", sign, proof_us, pair,
-           exchange, exchange_sign, exchange_dpop);
+    double exchange = median(times[PLAIN], m), exchange_sign = median(times[SIGNED], m);
+    double exchange_padded = median(times[PADDED], m), exchange_dpop = median(times[DPOP], m);
+    for (int kind = 0; kind < KINDS; kind++) free(times[kind]);
+    free(padding);
+    printf("sign %.3f\nproof %.3f\npair %.3f\nexchange %.2f\nexchange_sign %.2f\nexchange_padded %.2f\nexchange_dpop %.2f\n",
+           sign, proof_us, pair, exchange, exchange_sign, exchange_padded, exchange_dpop);
 
     pkce_attempt_free(plain_attempt);
     pkce_attempt_free(dpop_attempt);
     pkce_client_free(plain);
+    pkce_client_free(bound);
     pkce_token_source_free(source);
     pkce_token_free(token);
     pkce_client_free(client);

@@ -23,17 +23,6 @@ static size_t sink(char *data, size_t size, size_t n, void *user) {
     return size * n;
 }
 
-static int by_value(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* The median of n values, which it sorts. */
-static double median(double *values, int n) {
-    qsort(values, n, sizeof *values, by_value);
-    return values[n / 2];
-}
-
 /* Best of 5 batches, microseconds per call (for iddawc, measured on its own). */
 #define MEASURE(result, iterations, body) do { \
     for (int w = 0; w < (iterations) / 10; w++) { body; } \

@@ -20,6 +20,8 @@ from authlib.integrations.requests_client import OAuth2Session
 
 TOKEN = '{"access_token":"2YotnFZFEjr1zCsicMWpAA","token_type":"Bearer","expires_in":3600,' \
         '"refresh_token":"tGzv3JOkF0XG5Qx2TlKWIA","scope":"openid profile"}'
+# What a DPoP server answers a request with a proof (at /dpop-token): the same, bound.
+DPOP_TOKEN = TOKEN.replace('"Bearer"', '"DPoP"')
 
 
 def free_port() -> int:
@@ -29,7 +31,7 @@ def free_port() -> int:
 
 
 def start_nginx(state: Path, access_log: bool = False) -> tuple[subprocess.Popen, str, str]:
-    """nginx on a free loopback port answering TOKEN at /token; with access_log, each request
+    """nginx on a free loopback port answering TOKEN at /token (and DPOP_TOKEN at /dpop-token); with access_log, each request
     is a line of STATE/access.log (for counting what reached it)."""
     ca = trustme.CA()
     cert = ca.issue_cert("127.0.0.1")
@@ -60,6 +62,7 @@ http {{
         ssl_certificate {state}/cert.pem;
         ssl_certificate_key {state}/key.pem;
         location = /token {{ default_type application/json; return 200 '{TOKEN}'; }}
+        location = /dpop-token {{ default_type application/json; return 200 '{DPOP_TOKEN}'; }}
     }}
 }}
 """)
