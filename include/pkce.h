@@ -489,7 +489,8 @@ pkce_status pkce_client_apply_metadata(pkce_client *client, const char *issuer,
  * so are answers whose headers exceed 256 KiB in all or 100 KiB in one
  * line. Plain http is refused unless allowed with
  * pkce_client_allow_loopback_http(), and endpoints accept http only on a
- * loopback host. The User-Agent is "libpkce/<version>".
+ * loopback host. The User-Agent is "libpkce/<version>", unless the request
+ * carries one the caller added (pkce_http_request_add_header).
  * Transport failures: PKCE_ERR_CONNECT, PKCE_ERR_TLS, PKCE_ERR_TIMEOUT,
  * PKCE_ERR_REDIRECT, PKCE_ERR_TRANSPORT, with libcurl's reason in *error.
  *

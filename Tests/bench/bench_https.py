@@ -115,7 +115,7 @@ def main() -> int:
     if "iddawc" in figures:
         print(f"  {'iddawc: i_run_token_request':48} {figures['iddawc']:9.1f} us   "
               f"libpkce is {figures['iddawc'] / ours:.1f}x faster   target > 1x")
-    print("\nThreads exchanging at once, wall-clock time per exchange (best of 5 alternating batches)")
+    print("\nThreads exchanging at once, wall-clock time per exchange (medians of 9 batches taken in turn)")
     for threads, target in ((8, 1.15), (64, 1.10), (128, 1.10)):
         shared, separate = figures[f"threads_shared_{threads}"], figures[f"threads_separate_{threads}"]
         print(f"  {f'{threads} threads, each with a client of its own':48} {separate:9.1f} us")
