@@ -70,7 +70,11 @@ int main(int argc, char **argv) {
     pkce_attempt *attempt = bench_attempt(client);
     int failures = 0;
 
-    /* The same POST (same body and headers) over one reused easy handle. */
+    /* The same POST (same body, same Content-Type and Accept) over one reused
+     * easy handle with libcurl's defaults. Two differences are left as they
+     * are, one each way: libpkce also sends its User-Agent (about 1% of an
+     * exchange, libcurl formatting it), and sets NOSIGNAL, without which
+     * libcurl makes six sigaction calls an exchange (about 2%). */
     pkce_http_request *request = NULL;
     pkce_attempt_token_request(attempt, &request);
     size_t body_length = 0;
