@@ -133,7 +133,6 @@ CURLcode lpk_curl_set_header_function(CURL *handle, size_t (*function)(char *, s
     return fn.easy_setopt(handle, CURLOPT_HEADERFUNCTION, function);
 }
 
-
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return fn.easy_getinfo(handle, info, value);
 }

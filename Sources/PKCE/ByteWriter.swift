@@ -163,4 +163,16 @@ extension UnsafeBufferPointer<UInt8> {
         guard let a = baseAddress, let b = other.baseAddress else { return true }
         return memcmp(a, b, count) == 0
     }
+
+    /// Whether the bytes begin with `lowercase` (ASCII), in any case: URL
+    /// schemes and header names, compared without making Strings.
+    package func hasPrefix(ignoringASCIICase lowercase: StaticString) -> Bool {
+        let prefix = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
+        return count >= prefix.count && zip(self, prefix).allSatisfy { $0.asciiLowercased == $1 }
+    }
+}
+
+extension UInt8 {
+    /// A-Z as a-z; every other byte as it is.
+    package var asciiLowercased: UInt8 { self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self }
 }

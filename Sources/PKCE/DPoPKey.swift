@@ -287,7 +287,7 @@ public final class DPoPNonces: Sendable {
             let origin = UnsafeBufferPointer(rebasing: bytes[..<(end ?? bytes.count)])
             // Scheme and host are ASCII in a URL the library accepted: lower-cased byte by byte.
             return String(unsafeUninitializedCapacity: origin.count) { out in
-                for (i, byte) in origin.enumerated() { out[i] = byte >= 0x41 && byte <= 0x5A ? byte | 0x20 : byte }
+                for (i, byte) in origin.enumerated() { out[i] = byte.asciiLowercased }
                 return origin.count
             }
         }

@@ -70,7 +70,9 @@ public final class HTTPRequest: @unchecked Sendable {
     var dpopAccessToken: SecureBytes?
     var resentWithNonce = false
     /// Whether the caller added a `User-Agent` of its own, which then replaces the library's.
-    package private(set) var namesUserAgent = false
+    package var namesUserAgent: Bool {
+        extraHeaders.contains { $0.name.count == 10 && $0.name.buffer.hasPrefix(ignoringASCIICase: "user-agent") }
+    }
 
     init(_ kind: Kind, url: String, body: SecureBytes) throws(PKCEError) {
         self.kind = kind
@@ -124,13 +126,12 @@ public final class HTTPRequest: @unchecked Sendable {
             throw PKCEError(.invalidArgument, "a header value holds a control character")
         }
         extraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
-        if lowered == "user-agent" { namesUserAgent = true }
     }
 
     /// Sets the `DPoP` header (a proof), replacing any other of that name.
     func setProofHeader(_ proof: SecureBytes) throws(PKCEError) {
         extraHeaders.removeAll { header in
-            header.name.count == 4 && zip(header.name.buffer, "dpop".utf8).allSatisfy { $0 | 0x20 == $1 }
+            header.name.count == 4 && header.name.buffer.hasPrefix(ignoringASCIICase: "dpop")
         }
         extraHeaders.append((try SecureBytes("DPoP"), proof))
     }

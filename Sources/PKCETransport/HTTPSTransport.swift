@@ -93,9 +93,7 @@ final class HTTPSTransport: @unchecked Sendable {
     /// Plain http is refused first, before libcurl is even loaded (a
     /// handle's CURLOPT_PROTOCOLS_STR would refuse it again).
     private func checkOut(_ request: HTTPRequest) throws(PKCEError) -> (EasyHandle, UnsafeMutablePointer<curl_slist>) {
-        let url = request.urlBytes.buffer
-        let plainHTTP = url.count >= 5 && url[0] | 0x20 == UInt8(ascii: "h") && url[1] | 0x20 == UInt8(ascii: "t")
-            && url[2] | 0x20 == UInt8(ascii: "t") && url[3] | 0x20 == UInt8(ascii: "p") && url[4] == UInt8(ascii: ":")
+        let plainHTTP = request.urlBytes.buffer.hasPrefix(ignoringASCIICase: "http:")
         return try locked { () throws(PKCEError) in
             if plainHTTP && !currentOptions.allowsLoopbackHTTP {
                 throw PKCEError(.urlInsecure, "plain http is refused unless loopback http is allowed")
