@@ -7,6 +7,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <sys/socket.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -129,10 +130,6 @@ CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, si
     return fn.easy_setopt(handle, CURLOPT_WRITEFUNCTION, function);
 }
 
-CURLcode lpk_curl_set_header_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *)) {
-    return fn.easy_setopt(handle, CURLOPT_HEADERFUNCTION, function);
-}
-
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value) {
     return fn.easy_getinfo(handle, info, value);
 }
@@ -149,11 +146,15 @@ const char *lpk_curl_header(CURL *handle, const char *name) {
  * own) names the socket while a response arrives. */
 #define LPK_MAX_SOCKETS 8
 struct lpk_sockets {
-    CURL *handle;
     curl_socket_t fd[LPK_MAX_SOCKETS];
     int count;
     int connected;     /* a socket was made since the last request: its handshake may have left an ACK pending */
     int acknowledged;  /* the answer in progress was acknowledged (at most once an answer) */
+    /* The answer's header bytes so far, against a limit below libcurl's own
+     * (300 KB in all), whose failure is a transfer error that says nothing.
+     * Counted here, they also tell the progress call that an answer has
+     * begun without asking libcurl (CURLINFO_HEADER_SIZE) each time. */
+    size_t header_bytes, max_header_bytes;
 };
 
 /* Sends the ACKs the kernel holds on the handle's connections now (TCP_QUICKACK). */
@@ -188,8 +189,24 @@ static int ack_before_request(void *user, char *conn_primary_ip, char *conn_loca
     lpk_sockets *s = user;
     if (s->connected) ack_now(s);  /* a reused connection has no handshake behind it */
     s->connected = 0;
-    s->acknowledged = 0;  /* a new answer is to come */
     return CURL_PREREQFUNC_OK;
+}
+
+void lpk_sockets_begin_transfer(lpk_sockets *sockets) {
+    sockets->acknowledged = 0;
+    sockets->header_bytes = 0;
+}
+
+int lpk_sockets_headers_too_large(const lpk_sockets *sockets) {
+    return sockets->header_bytes > sockets->max_header_bytes;
+}
+
+static size_t count_header(char *data, size_t size, size_t count, void *user) {
+    (void)data;
+    lpk_sockets *s = user;
+    size_t length = size * count;  /* libcurl's size is always 1 */
+    s->header_bytes = length > SIZE_MAX - s->header_bytes ? SIZE_MAX : s->header_bytes + length;
+    return s->header_bytes <= s->max_header_bytes ? length : 0;  /* 0 stops libcurl with CURLE_WRITE_ERROR */
 }
 
 /* libcurl's progress call, made after each pass over what arrived and
@@ -203,20 +220,20 @@ static int ack_before_request(void *user, char *conn_primary_ip, char *conn_loca
 static int ack_before_waiting(void *user, curl_off_t expected, curl_off_t received, curl_off_t up_total, curl_off_t up_now) {
     (void)up_total, (void)up_now;
     lpk_sockets *s = user;
-    /* Done already, or the body's length is known and all of it is here. */
-    if (s->acknowledged || (expected > 0 && received >= expected)) return 0;
-    long header_bytes = 0;
-    if (fn.easy_getinfo(s->handle, CURLINFO_HEADER_SIZE, &header_bytes) != CURLE_OK || header_bytes == 0) return 0;  /* not begun */
+    /* Not begun, done already, or the body's length is known and all of it is here. */
+    if (s->header_bytes == 0 || s->acknowledged || (expected > 0 && received >= expected)) return 0;
     ack_now(s);
     s->acknowledged = 1;
     return 0;
 }
 
-lpk_sockets *lpk_curl_track_sockets(CURL *handle) {
+lpk_sockets *lpk_curl_track_sockets(CURL *handle, size_t max_header_bytes) {
     lpk_sockets *s = calloc(1, sizeof *s);
     if (!s) return NULL;
-    s->handle = handle;
-    if (fn.easy_setopt(handle, CURLOPT_PREREQFUNCTION, ack_before_request) != CURLE_OK ||
+    s->max_header_bytes = max_header_bytes;
+    if (fn.easy_setopt(handle, CURLOPT_HEADERFUNCTION, count_header) != CURLE_OK ||
+        fn.easy_setopt(handle, CURLOPT_HEADERDATA, s) != CURLE_OK ||
+        fn.easy_setopt(handle, CURLOPT_PREREQFUNCTION, ack_before_request) != CURLE_OK ||
         fn.easy_setopt(handle, CURLOPT_PREREQDATA, s) != CURLE_OK ||
         fn.easy_setopt(handle, CURLOPT_XFERINFOFUNCTION, ack_before_waiting) != CURLE_OK ||
         fn.easy_setopt(handle, CURLOPT_XFERINFODATA, s) != CURLE_OK ||

@@ -1,6 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if arch(x86_64)
+import _Builtin_intrinsics.intel
+#endif
 
 /// A growable byte buffer for building URLs and bodies that may hold
 /// secrets: every buffer it lets go of is wiped first. When a buffer cannot
@@ -91,21 +94,75 @@ package struct ByteWriter: ~Copyable {
 
     /// Appends `bytes` percent-encoded: every byte `encoding` does not keep becomes %XX.
     mutating func appendEncoded(_ bytes: UnsafeBufferPointer<UInt8>, _ encoding: PercentEncoding) {
-        guard reserve(bytes.count * 3) else { return }
-        for byte in bytes {
-            if encoding.keeps(byte) {
-                base[count] = byte
-                count += 1
-            } else if encoding == .form && byte == 0x20 {
-                base[count] = UInt8(ascii: "+")
-                count += 1
+        guard reserve(bytes.count * 3), let source = bytes.baseAddress else { return }
+        let (low, high) = encoding.keptBits
+        let spaceAsPlus = encoding == .form
+        var out = base + count
+        var i = 0
+        while i < bytes.count {
+            // A code, a verifier, a client id are long runs of kept bytes.
+            let block = min(bytes.count - i, 16)
+            let run = Self.keptRun(source + i, block, encoding, into: out)
+            i += run
+            out += run
+            guard run < block else { continue }
+            let byte = source[i]
+            i += 1
+            if PercentEncoding.keeps(byte, low, high) {
+                out.pointee = byte
+                out += 1
+            } else if spaceAsPlus && byte == 0x20 {
+                out.pointee = UInt8(ascii: "+")
+                out += 1
             } else {
-                base[count] = UInt8(ascii: "%")
-                base[count + 1] = Hex.upper[Int(byte >> 4)]
-                base[count + 2] = Hex.upper[Int(byte & 0x0F)]
-                count += 3
+                out[0] = UInt8(ascii: "%")
+                out[1] = Hex.upper[Int(byte >> 4)]
+                out[2] = Hex.upper[Int(byte & 0x0F)]
+                out += 3
             }
         }
+        count = out - base
+    }
+
+    /// How many of the `length` (at most 16) bytes from `source` `encoding`
+    /// keeps before one it does not, copied to `out`: one SSE2 test for all
+    /// of them on x86-64, where the byte loop was a tenth of building an
+    /// exchange. Elsewhere 0, and the byte loop does it all.
+    @inline(__always)
+    private static func keptRun(_ source: UnsafePointer<UInt8>, _ length: Int, _ encoding: PercentEncoding,
+                                into out: UnsafeMutablePointer<UInt8>) -> Int {
+        #if arch(x86_64)
+        // Unsigned range checks: x - low, wrapped, is within the span when min(it, span) is itself.
+        func inRange(_ x: __m128i, _ low: UInt8, _ span: UInt8) -> __m128i {
+            let t = _mm_sub_epi8(x, _mm_set1_epi8(CChar(bitPattern: low)))
+            return _mm_cmpeq_epi8(_mm_min_epu8(t, _mm_set1_epi8(CChar(bitPattern: span))), t)
+        }
+        func equal(_ x: __m128i, _ byte: UInt8) -> __m128i { _mm_cmpeq_epi8(x, _mm_set1_epi8(CChar(bitPattern: byte))) }
+        var x: __m128i
+        if length == 16 {
+            x = _mm_loadu_si128(UnsafeRawPointer(source).assumingMemoryBound(to: __m128i.self))
+        } else {
+            x = _mm_setzero_si128()  // a NUL is never kept, so the run stops within the bytes
+            withUnsafeMutableBytes(of: &x) { $0.baseAddress!.copyMemory(from: source, byteCount: length) }
+        }
+        // x | 0x20 in a-z is exactly A-Z and a-z.
+        let letters = inRange(_mm_or_si128(x, _mm_set1_epi8(0x20)), UInt8(ascii: "a"), 25)
+        let digits = inRange(x, UInt8(ascii: "0"), 9)
+        let marks = _mm_or_si128(_mm_or_si128(equal(x, UInt8(ascii: "-")), equal(x, UInt8(ascii: "."))),
+                                 _mm_or_si128(equal(x, UInt8(ascii: "_")),
+                                              equal(x, encoding == .form ? UInt8(ascii: "*") : UInt8(ascii: "~"))))
+        let kept = _mm_movemask_epi8(_mm_or_si128(_mm_or_si128(letters, digits), marks))
+        let run = min((~kept).trailingZeroBitCount, length)
+        if length == 16 {
+            // Room for three bytes a byte was reserved: the whole block fits wherever the run ends.
+            _mm_storeu_si128(UnsafeMutableRawPointer(out).assumingMemoryBound(to: __m128i.self), x)
+        } else {
+            withUnsafeBytes(of: &x) { out.update(from: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: run) }
+        }
+        return run
+        #else
+        return 0
+        #endif
     }
 
     /// A JSON string (RFC 8259 7): quoted, with quote, backslash and

@@ -54,7 +54,7 @@ public struct ClientRegistration: Sendable, Equatable {
             body.appendJSONString(scope)
         }
         body.append(UInt8(ascii: "}"))
-        return try HTTPRequest(.jsonPost, url: endpoint.url, body: body.finish())
+        return try HTTPRequest(.jsonPost, urlBytes: endpoint.bytes, body: body.finish())
     }
 
     /// Reads the registration answer (RFC 7591 3.2): `client_id`, and the

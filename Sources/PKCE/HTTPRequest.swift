@@ -74,9 +74,14 @@ public final class HTTPRequest: @unchecked Sendable {
         extraHeaders.contains { $0.name.count == 10 && $0.name.buffer.hasPrefix(ignoringASCIICase: "user-agent") }
     }
 
-    init(_ kind: Kind, url: String, body: SecureBytes) throws(PKCEError) {
+    convenience init(_ kind: Kind, url: String, body: SecureBytes) throws(PKCEError) {
+        try self.init(kind, urlBytes: SecureBytes(url), body: body)
+    }
+
+    /// `urlBytes` is only read, so an endpoint's may be shared.
+    init(_ kind: Kind, urlBytes: SecureBytes, body: SecureBytes) {
         self.kind = kind
-        self.urlBytes = try SecureBytes(url)
+        self.urlBytes = urlBytes
         self.body = body
     }
 
@@ -148,7 +153,7 @@ public final class HTTPRequest: @unchecked Sendable {
 
     /// A POST of a token, refresh or revocation body (RFC 6749 4.1.3, 6; RFC 7009 2.1).
     static func post(to endpoint: Endpoint, body: consuming RequestBodyBuilder) throws(PKCEError) -> HTTPRequest {
-        try HTTPRequest(body.format == .json ? .jsonPost : .formPost, url: endpoint.url, body: body.finish())
+        try HTTPRequest(body.format == .json ? .jsonPost : .formPost, urlBytes: endpoint.bytes, body: body.finish())
     }
 
     /// A GET for JSON, such as server metadata (RFC 8414).
@@ -178,7 +183,7 @@ public final class HTTPRequest: @unchecked Sendable {
     /// (RFC 9449 7.1).
     package static func get(_ endpoint: Endpoint, accessToken token: UnsafeBufferPointer<UInt8>,
                             dpop: DPoPKey?) throws(PKCEError) -> HTTPRequest {
-        let request = try HTTPRequest(.get, url: endpoint.url, body: SecureBytes(""))
+        let request = try HTTPRequest(.get, urlBytes: endpoint.bytes, body: SecureBytes(""))
         try request.present(token, dpop: dpop)
         return request
     }

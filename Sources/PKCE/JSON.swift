@@ -53,11 +53,17 @@ package struct JSONDocument {
 
     /// The value node of member `name` of the object at `object`, if any.
     package func member(_ name: String, of object: Int = 0) -> Int? {
-        guard nodes[object].kind == .object else { return nil }
         var name = name
-        // The name's bytes once, and each key's length before its bytes: a
-        // token answer's fields are each looked up this way.
-        return name.withUTF8 { (name) -> Int? in
+        return name.withUTF8 { member(bytes: $0, of: object) }
+    }
+
+    /// `member` by the name's bytes. Each key's length is compared before its
+    /// bytes, over the nodes' memory as it is: a token answer's fields are
+    /// each looked up this way, and checked subscripts and slices were most
+    /// of the cost.
+    package func member(bytes name: UnsafeBufferPointer<UInt8>, of object: Int = 0) -> Int? {
+        nodes.withUnsafeBufferPointer { nodes in
+            guard nodes[object].kind == .object, let text = bytes.baseAddress else { return nil }
             var key = object + 1
             let end = nodes[object].next
             while key < end {
@@ -65,7 +71,7 @@ package struct JSONDocument {
                 if node.escaped {
                     if plainString(key).utf8.elementsEqual(name) { return key + 1 }
                 } else if node.end - node.start - 2 == name.count,
-                          UnsafeBufferPointer(rebasing: bytes[(node.start + 1)..<(node.end - 1)]).sameBytes(as: name) {
+                          name.isEmpty || memcmp(text + node.start + 1, name.baseAddress!, name.count) == 0 {
                     return key + 1
                 }
                 key = nodes[key + 1].next  // past the value's subtree

@@ -2,11 +2,15 @@
 /// on a loopback host), no fragment, no user info, printable ASCII only.
 public struct Endpoint: Sendable {
     public let url: String
+    /// The URL as every request to the endpoint carries it, made once: an
+    /// exchange copied it into wiped memory each time.
+    let bytes: SecureBytes
     /// What goes between the URL and the first added parameter: "?", "&" or nothing.
     let separator: StaticString
 
-    init(validated url: String) {
+    init(validated url: String) throws(PKCEError) {
         self.url = url
+        bytes = try SecureBytes(url)
         var separator: StaticString = "?"
         if let q = url.utf8.firstIndex(of: UInt8(ascii: "?")) {
             let last = url.utf8.last
@@ -83,7 +87,7 @@ package enum URLRules {
             }.first { AuthorizationAttempt.reservedParameters.contains($0.name) }
             if let reserved { throw PKCEError(.parameterReserved, "endpoint query sets '\(reserved.name)', which the library sets") }
         }
-        return Endpoint(validated: url)
+        return try Endpoint(validated: url)
     }
 
     /// A URL a browser is sent to (the listener's start URL redirects

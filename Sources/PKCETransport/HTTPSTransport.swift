@@ -160,16 +160,18 @@ private final class EasyHandle {
     private var handleURL: [UInt8] = []
     /// The handle's open sockets, whose ACKs go out at once when a server may wait for them.
     let sockets: OpaquePointer
+    /// Where libcurl's callbacks put each answer: set on the handle once, not per transfer.
+    private let sink = ResponseSink()
 
     init(_ options: TransportOptions, generation: Int, share: OpaquePointer) throws(PKCEError) {
         guard let h = lpk_curl_easy_init() else { throw PKCEError(.outOfMemory, "curl_easy_init failed") }
-        guard let sockets = lpk_curl_track_sockets(h) else {
+        guard let sockets = lpk_curl_track_sockets(h, HTTPResponse.maxHeaderBytes) else {
             lpk_curl_easy_cleanup(h)
             throw PKCEError(.outOfMemory, "no memory to track the handle's sockets")
         }
         let errorBuffer = UnsafeMutablePointer<CChar>.allocate(capacity: Int(CURL_ERROR_SIZE) + 1)
         errorBuffer.initialize(repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
-        guard Self.configure(h, options, errorBuffer: errorBuffer, share: share) else {
+        guard Self.configure(h, options, errorBuffer: errorBuffer, share: share, sink: sink) else {
             lpk_curl_easy_cleanup(h)
             lpk_sockets_free(sockets)
             errorBuffer.deallocate()
@@ -182,7 +184,7 @@ private final class EasyHandle {
     }
 
     private static func configure(_ h: UnsafeMutableRawPointer, _ o: TransportOptions,
-                                  errorBuffer: UnsafeMutablePointer<CChar>, share: OpaquePointer) -> Bool {
+                                  errorBuffer: UnsafeMutablePointer<CChar>, share: OpaquePointer, sink: ResponseSink) -> Bool {
         var ok = lpk_curl_set_long(h, CURLOPT_NOSIGNAL, 1) == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_SSL_VERIFYPEER, 1) == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_SSL_VERIFYHOST, 2) == CURLE_OK
@@ -195,7 +197,8 @@ private final class EasyHandle {
         ok = ok && lpk_curl_set_offset(h, CURLOPT_MAXFILESIZE_LARGE, curl_off_t(HTTPResponse.maxBodyBytes)) == CURLE_OK
         ok = ok && lpk_curl_set_long(h, CURLOPT_TCP_KEEPALIVE, 1) == CURLE_OK
         ok = ok && lpk_curl_set_write_function(h, receiveBody) == CURLE_OK
-        ok = ok && lpk_curl_set_header_function(h, receiveHeader) == CURLE_OK
+        // The handle owns the sink, so the pointer never outlives it.
+        ok = ok && lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque()) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_ERRORBUFFER, errorBuffer) == CURLE_OK
         ok = ok && lpk_curl_set_pointer(h, CURLOPT_SHARE, UnsafeMutableRawPointer(lpk_curl_share_handle(share))) == CURLE_OK
         ok = ok && lpk_curl_set_tls_hardening(h) == CURLE_OK
@@ -229,12 +232,12 @@ private final class EasyHandle {
                 Self.wipeAndFree(ownHeaders.first)
             }
         }
-        let sink = try ResponseSink()
+        try sink.begin()
+        defer { sink.end() }
+        lpk_sockets_begin_transfer(sockets)
         errorBuffer[0] = 0
         let code = request.body.withBytes { body in
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, ownHeaders?.first ?? headers)
-            _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
-            _ = lpk_curl_set_pointer(h, CURLOPT_HEADERDATA, Unmanaged.passUnretained(sink).toOpaque())
             if !request.kind.hasBody {
                 _ = lpk_curl_set_long(h, CURLOPT_HTTPGET, 1)
             } else {
@@ -250,8 +253,6 @@ private final class EasyHandle {
             let code = lpk_curl_easy_perform(h)
             // The handle outlives this call: leave it no pointer into memory that is about to go.
             _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, nil)
-            _ = lpk_curl_set_pointer(h, CURLOPT_WRITEDATA, nil)
-            _ = lpk_curl_set_pointer(h, CURLOPT_HEADERDATA, nil)
             _ = lpk_curl_set_pointer(h, CURLOPT_HTTPHEADER, nil)
             return code
         }
@@ -260,7 +261,8 @@ private final class EasyHandle {
         if lpk_curl_get_long(h, CURLINFO_RESPONSE_CODE, &responseCode) == CURLE_OK { status = responseCode }
         guard code == CURLE_OK else {
             let detail = String(cString: errorBuffer)
-            throw Self.error(for: code, sink: sink, detail: detail, status: status)
+            throw Self.error(for: code, overflowed: sink.overflowed, headersTooLarge: lpk_sockets_headers_too_large(sockets) != 0,
+                             detail: detail, status: status)
         }
         if (300...399).contains(status) {
             throw PKCEError(.redirect, "the server answered HTTP \(status); redirects are not followed", httpStatus: status)
@@ -327,7 +329,7 @@ private final class EasyHandle {
         lpk_curl_slist_free_all(list)
     }
 
-    private static func error(for code: CURLcode, sink: ResponseSink, detail: String, status: Int) -> PKCEError {
+    private static func error(for code: CURLcode, overflowed: Bool, headersTooLarge: Bool, detail: String, status: Int) -> PKCEError {
         let what = detail.isEmpty ? String(cString: lpk_curl_easy_strerror(code)) : detail
         switch code {
         case CURLE_COULDNT_RESOLVE_HOST, CURLE_COULDNT_RESOLVE_PROXY, CURLE_COULDNT_CONNECT:
@@ -340,9 +342,9 @@ private final class EasyHandle {
             return PKCEError(.tls, "TLS failed: \(what)")
         case CURLE_FILESIZE_EXCEEDED:
             return PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: status)
-        case CURLE_WRITE_ERROR where sink.overflowed:
+        case CURLE_WRITE_ERROR where overflowed:
             return PKCEError(.responseTooLarge, "response body exceeds \(HTTPResponse.maxBodyBytes) bytes", httpStatus: status)
-        case CURLE_WRITE_ERROR where sink.headerBytes > HTTPResponse.maxHeaderBytes:
+        case CURLE_WRITE_ERROR where headersTooLarge:
             return PKCEError(.responseTooLarge, "response headers exceed \(HTTPResponse.maxHeaderBytes) bytes", httpStatus: status)
         // Plain http was refused before the transfer, so libcurl refusing the
         // protocol here means the answer was not HTTP (HTTP/0.9, a status
@@ -359,21 +361,26 @@ private final class EasyHandle {
     }
 }
 
-/// Collects a response body, up to the 1 MiB cap, in memory that is wiped on release.
+/// Collects a handle's response bodies, one transfer at a time, up to the
+/// 1 MiB cap, in memory that is wiped on release.
 private final class ResponseSink {
     var writer: ByteWriter?
     var overflowed = false
-    /// Header bytes received, counted against our own limit: below libcurl's
-    /// (300 KB in all), whose failure is a transfer error that says nothing.
-    var headerBytes = 0
 
-    init() throws(PKCEError) {
+    func begin() throws(PKCEError) {
         writer = try ByteWriter(capacity: 1024)
+        overflowed = false
     }
 
+    /// The body received; the sink holds nothing of it afterwards.
     func finish() throws(PKCEError) -> SecureBytes {
         guard let writer = writer.take() else { return try SecureBytes("") }
         return try writer.finish()
+    }
+
+    /// After a transfer, whatever became of it: an unfinished body is wiped now.
+    func end() {
+        writer = nil
     }
 }
 
@@ -390,13 +397,4 @@ private let receiveBody: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int,
         sink.writer?.append(UnsafeBufferPointer(start: $0, count: length))
     }
     return length
-}
-
-private let receiveHeader: @convention(c) (UnsafeMutablePointer<CChar>?, Int, Int, UnsafeMutableRawPointer?) -> Int = {
-    _, size, count, context in
-    guard let context else { return 0 }
-    let sink = Unmanaged<ResponseSink>.fromOpaque(context).takeUnretainedValue()
-    let (length, overflow) = size.multipliedReportingOverflow(by: count)
-    sink.headerBytes = overflow ? Int.max : sink.headerBytes.addingReportingOverflow(length).partialValue
-    return sink.headerBytes <= HTTPResponse.maxHeaderBytes ? length : 0  // 0 stops libcurl with CURLE_WRITE_ERROR
 }

@@ -54,6 +54,18 @@ import Testing
         #expect(try encoded(text, .form) == "a+b*%7E-._%C3%A9%2F%3F%26%3D%2B%25")
     }
 
+    /// Every byte, against the sets as the standards spell them: RFC 3986
+    /// 2.3's unreserved characters, and WHATWG's urlencoded set (1.3.1).
+    @Test func everyByteKeptOrEncodedAsTheStandardsSay() {
+        let alphanumeric = Set("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789".utf8)
+        let unreserved = alphanumeric.union("-._~".utf8)
+        let formKept = alphanumeric.union("*-._".utf8)
+        for byte in UInt8(0)...UInt8(255) {
+            #expect(PercentEncoding.query.keeps(byte) == unreserved.contains(byte), "query, byte \(byte)")
+            #expect(PercentEncoding.form.keeps(byte) == formKept.contains(byte), "form, byte \(byte)")
+        }
+    }
+
     @Test func hexBothWays() {
         for byte in UInt8(0)...UInt8(255) {
             let upper = Hex.value(byte)

@@ -51,7 +51,6 @@ CURLcode lpk_curl_set_offset(CURL *handle, CURLoption option, curl_off_t value);
 CURLcode lpk_curl_set_string(CURL *handle, CURLoption option, const char *value);
 CURLcode lpk_curl_set_pointer(CURL *handle, CURLoption option, void *value);
 CURLcode lpk_curl_set_write_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
-CURLcode lpk_curl_set_header_function(CURL *handle, size_t (*function)(char *, size_t, size_t, void *));
 CURLcode lpk_curl_get_long(CURL *handle, CURLINFO info, long *value);
 CURLcode lpk_curl_get_string(CURL *handle, CURLINFO info, const char **value); /* owned by the handle */
 /* The value of response header `name` of the last transfer, owned by the
@@ -60,11 +59,17 @@ const char *lpk_curl_header(CURL *handle, const char *name);
 /* The sockets of one easy handle, tracked from lpk_curl_track_sockets on
  * (NULL when out of memory) so that the ACKs a server may be waiting for go
  * out at once (TCP_QUICKACK): after a new connection's handshake, and when
- * an answer has begun and libcurl is about to wait for the rest. Freed after
+ * an answer has begun and libcurl is about to wait for the rest. The same
+ * callbacks count each answer's header bytes, and stop a transfer whose
+ * headers pass max_header_bytes (CURLE_WRITE_ERROR). Freed after
  * curl_easy_cleanup has closed them. */
 typedef struct lpk_sockets lpk_sockets;
-lpk_sockets *lpk_curl_track_sockets(CURL *handle);
+lpk_sockets *lpk_curl_track_sockets(CURL *handle, size_t max_header_bytes);
 void lpk_sockets_free(lpk_sockets *sockets);
+/* Before each transfer: nothing of an answer has been seen yet. */
+void lpk_sockets_begin_transfer(lpk_sockets *sockets);
+/* Whether the last transfer stopped because its headers were too large. */
+int lpk_sockets_headers_too_large(const lpk_sockets *sockets);
 /* The index-th of the last response's headers called name (its value), and
  * how many there are in *amount; NULL past the last or without curl_easy_header. */
 const char *lpk_curl_header_at(CURL *handle, const char *name, size_t index, size_t *amount);
