@@ -32,10 +32,10 @@ public final class AuthorizationAttempt {
     public let nonce: SecureBytes?
     public private(set) var extraParameters: [(name: String, value: String)] = []
     /// The authorization code, once a callback has been accepted.
-    public internal(set) var code: SecureBytes?
+    @exclusivity(unchecked) public internal(set) var code: SecureBytes?
     /// Where the browser is sent back: the client's redirect URI, unless
     /// `setRedirectURI` put the address of a loopback listener in its place.
-    public private(set) var redirectURI: String
+    @exclusivity(unchecked) public private(set) var redirectURI: String
     /// The `request_uri` the server gave for this attempt's pushed request
     /// (RFC 9126), once pushed: the authorization URL then carries it alone.
     public var requestURI: String? { requestURIBytes?.string }

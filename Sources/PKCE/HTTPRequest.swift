@@ -28,6 +28,9 @@ public final class HTTPRequest: @unchecked Sendable {
         /// Whether the transport sends the body (a GET has none).
         package var hasBody: Bool { self != .get && self != .resourceGet }
 
+        /// Whether the method is one libcurl sends as a POST under another name.
+        package var renamesPOST: Bool { self == .resourcePut || self == .resourcePatch || self == .resourceDelete }
+
         /// How the body is written; nil for a body the library does not build.
         var bodyFormat: RequestBodyFormat? {
             switch self {
@@ -55,18 +58,21 @@ public final class HTTPRequest: @unchecked Sendable {
 
     package let kind: Kind
     package let urlBytes: SecureBytes
-    public private(set) var body: SecureBytes
+    // The properties below are read on every exchange and changed only while
+    // the request is built, by one thread: the run-time exclusivity checks
+    // cost a twentieth of the library's own work on an exchange.
+    @exclusivity(unchecked) public private(set) var body: SecureBytes
     /// Headers after the kind's fixed ones: `Authorization: Bearer <token>`
     /// for UserInfo, and whatever the caller added. Values may be secrets;
     /// they are wiped with the request.
-    public private(set) var extraHeaders: [(name: SecureBytes, value: SecureBytes)] = []
+    @exclusivity(unchecked) public private(set) var extraHeaders: [(name: SecureBytes, value: SecureBytes)] = []
     /// The refresh token a refresh request sends: its answer keeps it when
     /// the server sends no new one.
-    package internal(set) var refreshToken: SecureBytes?
+    @exclusivity(unchecked) package internal(set) var refreshToken: SecureBytes?
     /// The DPoP key whose proof the request carries (`DPoP` header), the
     /// access token its `ath` hashes, and whether it was already sent again
     /// with a nonce the server asked for (see `handleDPoPAnswer`).
-    public internal(set) var dpopKey: DPoPKey?
+    @exclusivity(unchecked) public internal(set) var dpopKey: DPoPKey?
     var dpopAccessToken: SecureBytes?
     var resentWithNonce = false
     /// Whether the caller added a `User-Agent` of its own, which then replaces the library's.

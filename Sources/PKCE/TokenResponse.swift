@@ -7,7 +7,7 @@ public final class TokenResponse: JSONAnswer, @unchecked Sendable {
     /// The refresh token to use next: the answer's, or, after a refresh
     /// whose answer brought none, the one sent, which then stays valid
     /// (RFC 6749 6; LemonLDAP::NG and pyop answer so).
-    public private(set) var refreshToken: SecureBytes?
+    @exclusivity(unchecked) public private(set) var refreshToken: SecureBytes?  // set once, before the answer is handed out
     public let scope: SecureBytes?
     public let idToken: SecureBytes?
     /// Seconds from issue to expiry, when the server said.

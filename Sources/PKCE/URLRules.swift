@@ -1,9 +1,10 @@
 /// An endpoint URL that passed `URLRules.endpoint`: absolute, https (or http
 /// on a loopback host), no fragment, no user info, printable ASCII only.
-public struct Endpoint: Sendable {
+public final class Endpoint: Sendable {
     public let url: String
     /// The URL as every request to the endpoint carries it, made once: an
-    /// exchange copied it into wiped memory each time.
+    /// exchange copied it into wiped memory each time. (A class, so that a
+    /// configuration's endpoints are shared, not copied field by field.)
     let bytes: SecureBytes
     /// What goes between the URL and the first added parameter: "?", "&" or nothing.
     let separator: StaticString

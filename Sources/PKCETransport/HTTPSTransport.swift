@@ -33,24 +33,26 @@ public struct TransportOptions: Sendable {
 /// DNS answers are shared between the handles through a share handle;
 /// connections are not, as libcurl does not support that across threads.
 final class HTTPSTransport: @unchecked Sendable {
-    // Everything below is guarded by `mutex`.
+    // Everything below is guarded by `mutex`, which serves better than
+    // run-time exclusivity checks: those are off for the properties each
+    // transfer reads.
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var currentOptions = TransportOptions()
     /// Bumped whenever the options change: a handle configured under older
     /// options is cleaned up instead of reused.
     private var generation = 0
-    private var idle: [EasyHandle] = []
+    @exclusivity(unchecked) private var idle: [EasyHandle] = []
     /// Transfers under way, and the most there have been at once: the
     /// handles kept idle. Closing those beyond a fixed few made every
     /// thread past them open a new TLS connection per transfer (a shared
     /// client fell to 1.45x of a client per thread at 128 threads).
-    private var inUse = 0
-    private var peakInUse = 0
+    @exclusivity(unchecked) private var inUse = 0
+    @exclusivity(unchecked) private var peakInUse = 0
     private var share: OpaquePointer?
     /// One header list per kind of request, made on first use and only read
     /// afterwards (by any number of handles at once): the headers of a kind never change.
     /// Each kind's fixed header lines, with the library's User-Agent and without (see `headerList`).
-    private var headerLists = [UnsafeMutablePointer<curl_slist>?](repeating: nil, count: 2 * HTTPRequest.Kind.allCases.count)
+    @exclusivity(unchecked) private var headerLists = [UnsafeMutablePointer<curl_slist>?](repeating: nil, count: 2 * HTTPRequest.Kind.allCases.count)
 
     init() {
         pthread_mutex_init(mutex, nil)
@@ -157,7 +159,7 @@ private final class EasyHandle {
     /// libcurl's CURLOPT_ERRORBUFFER, for the life of the handle.
     private let errorBuffer: UnsafeMutablePointer<CChar>
     /// The URL the handle holds, so that an unchanged one is not set (and parsed) again.
-    private var handleURL: [UInt8] = []
+    @exclusivity(unchecked) private var handleURL: [UInt8] = []  // one transfer at a time uses a handle
     /// The handle's open sockets, whose ACKs go out at once when a server may wait for them.
     let sockets: OpaquePointer
     /// Where libcurl's callbacks put each answer: set on the handle once, not per transfer.
@@ -245,7 +247,7 @@ private final class EasyHandle {
                 _ = lpk_curl_set_pointer(h, CURLOPT_POSTFIELDS, UnsafeMutableRawPointer(mutating: body.baseAddress))
             }
             // PUT, PATCH and DELETE go as a POST with its body under another method name.
-            let custom = [.resourcePut, .resourcePatch, .resourceDelete].contains(request.kind)
+            let custom = request.kind.renamesPOST
             if custom {
                 _ = lpk_curl_set_string(h, CURLOPT_CUSTOMREQUEST, UnsafeRawPointer(request.kind.method.utf8Start).assumingMemoryBound(to: CChar.self))
             }
@@ -364,8 +366,9 @@ private final class EasyHandle {
 /// Collects a handle's response bodies, one transfer at a time, up to the
 /// 1 MiB cap, in memory that is wiped on release.
 private final class ResponseSink {
-    var writer: ByteWriter?
-    var overflowed = false
+    // One transfer at a time: no run-time exclusivity checks in libcurl's callbacks.
+    @exclusivity(unchecked) var writer: ByteWriter?
+    @exclusivity(unchecked) var overflowed = false
 
     func begin() throws(PKCEError) {
         writer = try ByteWriter(capacity: 1024)

@@ -13,11 +13,13 @@ import PKCEOIDC
 /// answer holds up no other thread. Change `configuration` or
 /// `transportOptions` only while no other thread uses the client.
 public final class OAuthClient: @unchecked Sendable {
-    public var configuration: ClientConfiguration {
+    // Read by every request and changed only while no other thread uses the
+    // client (above): no run-time exclusivity checks on either.
+    @exclusivity(unchecked) public var configuration: ClientConfiguration {
         didSet { snapshot = ConfigurationSnapshot(configuration) }
     }
     /// The configuration as attempts share it; replaced whenever it changes.
-    package private(set) var snapshot: ConfigurationSnapshot
+    @exclusivity(unchecked) package private(set) var snapshot: ConfigurationSnapshot
     private let transport = HTTPSTransport()
     let keys = KeyCache()
 
