@@ -217,7 +217,7 @@ public final class AuthorizationAttempt {
             throw PKCEError(.attemptUsed, "this attempt's request was pushed already, and has not expired")
         }
         var body = try RequestBodyBuilder(.form)
-        body.add("response_type", "code")
+        body.add("response_type", constant: "code")
         forEachParameter { name, value in body.add(name: name, value) }
         client.addClientSecret(to: &body)
         return try client.post(to: endpoint, body: body)
@@ -265,7 +265,7 @@ extension ClientConfiguration {
     fileprivate func codeExchange(code: SecureBytes, verifier: SecureBytes, redirectURI: String) throws(PKCEError) -> HTTPRequest {
         guard let tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
         var body = try RequestBodyBuilder(requestBodyFormat)
-        body.add("grant_type", "authorization_code")
+        body.add("grant_type", constant: "authorization_code")
         body.add("code", code)
         // WorkOS's JSON exchange takes no redirect_uri; RFC 6749 4.1.3 requires it.
         if requestBodyFormat == .form { body.add("redirect_uri", redirectURI) }

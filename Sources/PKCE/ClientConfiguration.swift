@@ -224,7 +224,7 @@ public struct ClientConfiguration: Sendable {
         guard let tokenEndpoint else { throw PKCEError(.notConfigured, "no token endpoint configured") }
         guard !refreshToken.isEmpty else { throw PKCEError(.invalidArgument, "refresh token is empty") }
         var body = try RequestBodyBuilder(requestBodyFormat)
-        body.add("grant_type", "refresh_token")
+        body.add("grant_type", constant: "refresh_token")
         body.add("refresh_token", refreshToken)
         addClient(to: &body)
         if let scope, !scope.isEmpty { body.add("scope", scope) }

@@ -57,6 +57,24 @@ package struct JSONDocument {
         return name.withUTF8 { member(bytes: $0, of: object) }
     }
 
+    /// Calls `visit` with the name and value node of each member of the
+    /// object at `object`, in order: one pass over the keys, for a reader of
+    /// many fields (a lookup per field visits every key again).
+    package func forEachMember(of object: Int = 0, _ visit: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
+        guard nodes[object].kind == .object else { return }
+        var key = object + 1
+        let end = nodes[object].next
+        while key < end {
+            if nodes[key].escaped {
+                var name = plainString(key)
+                name.withUTF8 { visit($0, key + 1) }
+            } else {
+                visit(contents(key), key + 1)
+            }
+            key = nodes[key + 1].next  // past the value's subtree
+        }
+    }
+
     /// `member` by the name's bytes. Each key's length is compared before its
     /// bytes, over the nodes' memory as it is: a token answer's fields are
     /// each looked up this way, and checked subscripts and slices were most
@@ -137,7 +155,12 @@ package struct JSONDocument {
     /// holds a NUL (which no C string can carry intact), throws `wrongType`.
     package func stringMember(_ name: String, of object: Int = 0,
                               wrongType: @autoclosure () -> PKCEError) throws(PKCEError) -> SecureBytes? {
-        guard let index = member(name, of: object), nodes[index].kind != .null else { return nil }
+        try stringValue(member(name, of: object), wrongType: wrongType())
+    }
+
+    /// `stringMember` for a value node already found (nil: the member is absent).
+    package func stringValue(_ index: Int?, wrongType: @autoclosure () -> PKCEError) throws(PKCEError) -> SecureBytes? {
+        guard let index, nodes[index].kind != .null else { return nil }
         guard nodes[index].kind == .string else { throw wrongType() }
         let value = try string(index)
         guard !value.containsNUL else { throw wrongType() }
@@ -184,6 +207,24 @@ package struct JSONDocument {
             guard key < limit else { return nil }
             defer { key = nodes[key + 1].next }  // key, value, key, ...: the next key follows the value's subtree
             return key
+        }
+    }
+
+    /// Whether a key of the object at `object` before node `limit` is the
+    /// same as key `key`: lengths first, over the nodes' memory, as every
+    /// object of every answer is checked this way.
+    private func hasKey(of object: Int, before limit: Int, sameAs key: Int) -> Bool {
+        nodes.withUnsafeBufferPointer { nodes in
+            let length = nodes[key].end - nodes[key].start
+            var other = object + 1
+            while other < limit {
+                if nodes[other].escaped || nodes[key].escaped || nodes[other].end - nodes[other].start == length,
+                   sameKey(other, key) {
+                    return true
+                }
+                other = nodes[other + 1].next  // key, value, key, ...: the next key follows the value's subtree
+            }
+            return false
         }
     }
 
@@ -257,7 +298,7 @@ package struct JSONDocument {
                 if let inserted = manyKeys?.insert(plainString(keyIndex)).inserted {
                     duplicate = !inserted
                 } else {
-                    duplicate = keyIndices(of: object, before: keyIndex).contains { sameKey($0, keyIndex) }
+                    duplicate = hasKey(of: object, before: keyIndex, sameAs: keyIndex)
                 }
                 if duplicate { throw Malformed(reason: "duplicate member \"\(PKCEError.printable(plainString(keyIndex)))\"") }
                 skipWhitespace(&p)

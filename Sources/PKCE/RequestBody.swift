@@ -34,6 +34,11 @@ struct RequestBodyBuilder: ~Copyable {
         name.withUTF8Buffer { add(name: $0, plain: true, value) }
     }
 
+    /// A field the library names and values (a grant type): both copied as they are.
+    mutating func add(_ name: StaticString, constant value: StaticString) {
+        name.withUTF8Buffer { name in value.withUTF8Buffer { add(name: name, plain: true, $0, plainValue: true) } }
+    }
+
     /// A field whose name the caller chose: encoded or escaped like a value.
     mutating func add(_ name: String, _ value: UnsafeBufferPointer<UInt8>) {
         var name = name
@@ -45,26 +50,29 @@ struct RequestBodyBuilder: ~Copyable {
         add(name: name, plain: false, value)
     }
 
-    private mutating func add(name: UnsafeBufferPointer<UInt8>, plain: Bool, _ value: UnsafeBufferPointer<UInt8>) {
+    private mutating func add(name: UnsafeBufferPointer<UInt8>, plain: Bool, _ value: UnsafeBufferPointer<UInt8>,
+                              plainValue: Bool = false) {
         switch format {
         case .form:
             if fields > 0 { writer.append(UInt8(ascii: "&")) }
             if plain { writer.append(name) } else { writer.appendEncoded(name, .form) }
             writer.append(UInt8(ascii: "="))
-            writer.appendEncoded(value, .form)
+            if plainValue { writer.append(value) } else { writer.appendEncoded(value, .form) }
         case .json:
             if fields > 0 { writer.append(UInt8(ascii: ",")) }
-            if plain {
-                writer.append(UInt8(ascii: "\""))
-                writer.append(name)
-                writer.append(UInt8(ascii: "\""))
-            } else {
-                writer.appendJSONString(name)
-            }
+            appendJSONString(name, plain: plain)
             writer.append(UInt8(ascii: ":"))
-            writer.appendJSONString(value)
+            appendJSONString(value, plain: plainValue)
         }
         fields += 1
+    }
+
+    /// Text the library chose is quoted as it is: nothing in it needs escaping.
+    private mutating func appendJSONString(_ text: UnsafeBufferPointer<UInt8>, plain: Bool) {
+        guard plain else { return writer.appendJSONString(text) }
+        writer.append(UInt8(ascii: "\""))
+        writer.append(text)
+        writer.append(UInt8(ascii: "\""))
     }
 
     mutating func add(_ name: StaticString, _ value: String) {

@@ -66,7 +66,13 @@ package enum ServerAnswer {
     }
 
     static func stringMember(_ name: String, of document: JSONDocument, httpStatus: Int) throws(PKCEError) -> SecureBytes? {
-        try document.stringMember(name, wrongType: PKCEError(
+        try stringValue(document.member(name), named: name, of: document, httpStatus: httpStatus)
+    }
+
+    /// `stringMember` for a value node already found (nil: absent).
+    static func stringValue(_ index: Int?, named name: String, of document: JSONDocument,
+                            httpStatus: Int) throws(PKCEError) -> SecureBytes? {
+        try document.stringValue(index, wrongType: PKCEError(
             .responseInvalid, "\(PKCEError.printable(name)) is not a string without NUL characters", httpStatus: httpStatus))
     }
 
@@ -74,7 +80,13 @@ package enum ServerAnswer {
     /// also accepted as a string of digits; nil when absent or null. Anything
     /// else is refused: a time we cannot read is not guessed.
     static func secondsMember(_ name: String, of document: JSONDocument, httpStatus: Int) throws(PKCEError) -> Int64? {
-        guard let index = document.member(name) else { return nil }
+        try secondsValue(document.member(name), named: name, of: document, httpStatus: httpStatus)
+    }
+
+    /// `secondsMember` for a value node already found (nil: absent).
+    static func secondsValue(_ index: Int?, named name: String, of document: JSONDocument,
+                             httpStatus: Int) throws(PKCEError) -> Int64? {
+        guard let index else { return nil }
         let node = document.nodes[index]
         let digits: UnsafeBufferPointer<UInt8>
         switch node.kind {

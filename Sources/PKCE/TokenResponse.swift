@@ -43,19 +43,39 @@ public final class TokenResponse: JSONAnswer, @unchecked Sendable {
     package init(_ response: HTTPResponse) throws(PKCEError) {
         let document = try ServerAnswer.successfulDocument(response)
         let httpStatus = response.status
-        func optionalString(_ name: String) throws(PKCEError) -> SecureBytes? {
-            try ServerAnswer.stringMember(name, of: document, httpStatus: httpStatus)
+        let fields = Fields(document)
+        func optionalString(_ index: Int?, _ name: String) throws(PKCEError) -> SecureBytes? {
+            try ServerAnswer.stringValue(index, named: name, of: document, httpStatus: httpStatus)
         }
-        guard let accessToken = try optionalString("access_token"), accessToken.count > 0 else {
+        guard let accessToken = try optionalString(fields.accessToken, "access_token"), accessToken.count > 0 else {
             throw PKCEError(.responseInvalid, "response has no access_token", httpStatus: httpStatus)
         }
         self.accessToken = accessToken
-        tokenType = try optionalString("token_type")
-        refreshToken = try optionalString("refresh_token")
-        scope = try optionalString("scope")
-        idToken = try optionalString("id_token")
-        expiresIn = try ServerAnswer.secondsMember("expires_in", of: document, httpStatus: httpStatus)
+        tokenType = try optionalString(fields.tokenType, "token_type")
+        refreshToken = try optionalString(fields.refreshToken, "refresh_token")
+        scope = try optionalString(fields.scope, "scope")
+        idToken = try optionalString(fields.idToken, "id_token")
+        expiresIn = try ServerAnswer.secondsValue(fields.expiresIn, named: "expires_in", of: document, httpStatus: httpStatus)
         super.init(response, document: document)
+    }
+
+    /// The value nodes of the fields above, found in one pass over the answer.
+    private struct Fields {
+        var accessToken, tokenType, refreshToken, scope, idToken, expiresIn: Int?
+
+        init(_ document: JSONDocument) {
+            document.forEachMember { name, value in
+                func named(_ field: StaticString) -> Bool {
+                    name.sameBytes(as: UnsafeBufferPointer(start: field.utf8Start, count: field.utf8CodeUnitCount))
+                }
+                if named("access_token") { accessToken = value }
+                else if named("token_type") { tokenType = value }
+                else if named("refresh_token") { refreshToken = value }
+                else if named("scope") { scope = value }
+                else if named("id_token") { idToken = value }
+                else if named("expires_in") { expiresIn = value }
+            }
+        }
     }
 
     /// After a refresh: keeps `sent` as the refresh token when the answer brought none.
