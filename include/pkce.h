@@ -1489,7 +1489,10 @@ typedef void (*pkce_log_fn)(pkce_log_level level, const char *message, void *use
  * the value of every field not known to be public (grant_type,
  * redirect_uri, client_id, scope, token_type_hint) replaced by its length;
  * answers as status, content type, size and time; listener requests by
- * their path. Attempts made afterwards log through it too. */
+ * their path. Attempts made afterwards log through it too. fn runs inside
+ * the client's own calls, so it must not call the client's setters (nor
+ * free the client): like setters on another thread, they would change the
+ * configuration the logging call is reading. */
 pkce_status pkce_client_set_log(pkce_client *client, pkce_log_level level, pkce_log_fn fn, void *user_data);
 
 #ifdef __cplusplus
