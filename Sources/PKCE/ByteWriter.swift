@@ -227,6 +227,11 @@ extension UnsafeBufferPointer<UInt8> {
         let prefix = UnsafeBufferPointer(start: lowercase.utf8Start, count: lowercase.utf8CodeUnitCount)
         return count >= prefix.count && zip(self, prefix).allSatisfy { $0.asciiLowercased == $1 }
     }
+
+    /// Whether the bytes are `lowercase` (ASCII) in any case: header names.
+    package func sameBytes(ignoringASCIICase lowercase: StaticString) -> Bool {
+        count == lowercase.utf8CodeUnitCount && hasPrefix(ignoringASCIICase: lowercase)
+    }
 }
 
 extension UInt8 {

@@ -77,7 +77,7 @@ public final class HTTPRequest: @unchecked Sendable {
     var resentWithNonce = false
     /// Whether the caller added a `User-Agent` of its own, which then replaces the library's.
     package var namesUserAgent: Bool {
-        extraHeaders.contains { $0.name.count == 10 && $0.name.buffer.hasPrefix(ignoringASCIICase: "user-agent") }
+        extraHeaders.contains { $0.name.buffer.sameBytes(ignoringASCIICase: "user-agent") }
     }
 
     convenience init(_ kind: Kind, url: String, body: SecureBytes) throws(PKCEError) {
@@ -141,9 +141,7 @@ public final class HTTPRequest: @unchecked Sendable {
 
     /// Sets the `DPoP` header (a proof), replacing any other of that name.
     func setProofHeader(_ proof: SecureBytes) throws(PKCEError) {
-        extraHeaders.removeAll { header in
-            header.name.count == 4 && header.name.buffer.hasPrefix(ignoringASCIICase: "dpop")
-        }
+        extraHeaders.removeAll { $0.name.buffer.sameBytes(ignoringASCIICase: "dpop") }
         extraHeaders.append((try SecureBytes("DPoP"), proof))
     }
 

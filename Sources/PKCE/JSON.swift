@@ -54,44 +54,34 @@ package struct JSONDocument {
     /// The value node of member `name` of the object at `object`, if any.
     package func member(_ name: String, of object: Int = 0) -> Int? {
         var name = name
-        return name.withUTF8 { member(bytes: $0, of: object) }
+        return name.withUTF8 { name in firstMember(of: object) { key, _ in key.sameBytes(as: name) } }
     }
 
     /// Calls `visit` with the name and value node of each member of the
     /// object at `object`, in order: one pass over the keys, for a reader of
     /// many fields (a lookup per field visits every key again).
     package func forEachMember(of object: Int = 0, _ visit: (UnsafeBufferPointer<UInt8>, Int) -> Void) {
-        guard nodes[object].kind == .object else { return }
-        var key = object + 1
-        let end = nodes[object].next
-        while key < end {
-            if nodes[key].escaped {
-                var name = plainString(key)
-                name.withUTF8 { visit($0, key + 1) }
-            } else {
-                visit(contents(key), key + 1)
-            }
-            key = nodes[key + 1].next  // past the value's subtree
+        _ = firstMember(of: object) { name, value in
+            visit(name, value)
+            return false
         }
     }
 
-    /// `member` by the name's bytes. Each key's length is compared before its
-    /// bytes, over the nodes' memory as it is: a token answer's fields are
-    /// each looked up this way, and checked subscripts and slices were most
-    /// of the cost.
-    package func member(bytes name: UnsafeBufferPointer<UInt8>, of object: Int = 0) -> Int? {
+    /// The value node of the first member of the object at `object` whose
+    /// name (unescaped) `matches`. The walk every member lookup makes, over
+    /// the nodes' memory as it is: checked subscripts and slices were most of
+    /// a token answer's lookups.
+    private func firstMember(of object: Int, where matches: (UnsafeBufferPointer<UInt8>, Int) -> Bool) -> Int? {
         nodes.withUnsafeBufferPointer { nodes in
             guard nodes[object].kind == .object, let text = bytes.baseAddress else { return nil }
             var key = object + 1
             let end = nodes[object].next
             while key < end {
                 let node = nodes[key]
-                if node.escaped {
-                    if plainString(key).utf8.elementsEqual(name) { return key + 1 }
-                } else if node.end - node.start - 2 == name.count,
-                          name.isEmpty || memcmp(text + node.start + 1, name.baseAddress!, name.count) == 0 {
-                    return key + 1
-                }
+                var escapedName = node.escaped ? plainString(key) : ""
+                let found = node.escaped ? escapedName.withUTF8 { matches($0, key + 1) }
+                    : matches(UnsafeBufferPointer(start: text + node.start + 1, count: node.end - node.start - 2), key + 1)
+                if found { return key + 1 }
                 key = nodes[key + 1].next  // past the value's subtree
             }
             return nil
