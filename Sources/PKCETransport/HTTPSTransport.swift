@@ -129,6 +129,13 @@ final class HTTPSTransport: @unchecked Sendable {
         return made
     }
 
+    /// libcurl writes each line of a header list through its printf, a byte
+    /// at a time (about 130 instructions a byte). This line it also writes
+    /// itself, as a copy, for a POST it is given the body of and whose list
+    /// names no Content-Type: left out of the list, the same bytes go out
+    /// for a twentieth less of an exchange's work.
+    private static let libcurlsOwnContentType = "Content-Type: application/x-www-form-urlencoded"
+
     /// The User-Agent goes in the list rather than through CURLOPT_USERAGENT,
     /// which libcurl formats into the request twice, byte by byte, each
     /// time: a twentieth of its own work on an exchange. Under the mutex.
@@ -136,9 +143,9 @@ final class HTTPSTransport: @unchecked Sendable {
         let index = 2 * kind.rawValue + (userAgent ? 1 : 0)
         if let list = headerLists[index] { return list }
         var list: UnsafeMutablePointer<curl_slist>?
+        let lines = kind.headers.map { "\($0.name): \($0.value)" }.filter { !(kind.hasBody && $0 == Self.libcurlsOwnContentType) }
         // "Expect:" turns off the 100-continue round trip.
-        for line in kind.headers.map({ "\($0.name): \($0.value)" }) + (userAgent ? ["User-Agent: libpkce/\(libpkceVersion)"] : [])
-            + ["Expect:"] {
+        for line in lines + (userAgent ? ["User-Agent: libpkce/\(libpkceVersion)"] : []) + ["Expect:"] {
             // On failure curl_slist_append returns NULL and leaves the list as it was.
             guard let longer = lpk_curl_slist_append(list, line) else {
                 lpk_curl_slist_free_all(list)

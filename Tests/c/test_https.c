@@ -218,6 +218,14 @@ static void test_user_agent_keep_alive_and_malformed(void) {
     CHECK_STATUS(pkce_token_member_string(token, "user_agent", &agent), PKCE_OK);
     CHECK_STR(agent, "libpkce/" PKCE_VERSION_STRING);
     pkce_string_free(agent);
+    /* one Content-Type line (libcurl writes the form's itself) and one Accept */
+    char *content_type = NULL, *accept = NULL;
+    CHECK_STATUS(pkce_token_member_string(token, "content_type", &content_type), PKCE_OK);
+    CHECK_STR(content_type, "application/x-www-form-urlencoded");
+    CHECK_STATUS(pkce_token_member_string(token, "accept", &accept), PKCE_OK);
+    CHECK_STR(accept, "application/json");
+    pkce_string_free(content_type);
+    pkce_string_free(accept);
     pkce_token_free(token);
     token = NULL;
 

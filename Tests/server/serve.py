@@ -664,9 +664,10 @@ def create_app(issuer):
 
     @app.post("/echo/user-agent")
     def echo_user_agent():
-        return jsonify({"access_token": "echo", "token_type": "Bearer",
-                        # every User-Agent line, so that a second one shows
-                        "user_agent": ", ".join(request.headers.getlist("User-Agent"))})
+        # every line of each, so that a second one shows
+        lines = {name: ", ".join(request.headers.getlist(header))
+                 for name, header in (("user_agent", "User-Agent"), ("content_type", "Content-Type"), ("accept", "Accept"))}
+        return jsonify({"access_token": "echo", "token_type": "Bearer", **lines})
 
     @app.post("/misbehave/slow")
     def misbehave_slow():
