@@ -148,21 +148,50 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
     }
 
     public var code: Code
-    public var message: String
-    public var oauth: OAuthDetail?
+    public var message: String {
+        get { details.message }
+        set { details = Details(newValue, details.oauth, details.httpStatus, details.answer) }
+    }
+    public var oauth: OAuthDetail? {
+        get { details.oauth }
+        set { details = Details(details.message, newValue, details.httpStatus, details.answer) }
+    }
     /// The HTTP status of the answer, 0 when there was none.
-    public var httpStatus: Int
+    public var httpStatus: Int {
+        get { details.httpStatus }
+        set { details = Details(details.message, details.oauth, newValue, details.answer) }
+    }
     /// The server's whole answer, when the error came from one: its body,
     /// members and request id.
-    public var answer: JSONAnswer?
+    public var answer: JSONAnswer? {
+        get { details.answer }
+        set { details = Details(details.message, details.oauth, details.httpStatus, newValue) }
+    }
+
+    /// Everything but the code, behind one reference: an error is then two
+    /// words, which a function that throws hands back in registers. Held
+    /// inline, its hundred bytes were copied through memory at every `try`
+    /// of every caller, on the paths that succeed too.
+    private var details: Details
+
+    private final class Details: @unchecked Sendable {
+        let message: String
+        let oauth: OAuthDetail?
+        let httpStatus: Int
+        let answer: JSONAnswer?
+
+        init(_ message: String, _ oauth: OAuthDetail?, _ httpStatus: Int, _ answer: JSONAnswer?) {
+            self.message = message
+            self.oauth = oauth
+            self.httpStatus = httpStatus
+            self.answer = answer
+        }
+    }
 
     public init(_ code: Code, _ message: String? = nil, oauth: OAuthDetail? = nil, httpStatus: Int = 0,
                 answer: JSONAnswer? = nil) {
         self.code = code
-        self.message = message ?? code.summary.description
-        self.oauth = oauth
-        self.httpStatus = httpStatus
-        self.answer = answer
+        details = Details(message ?? code.summary.description, oauth, httpStatus, answer)
     }
 
     /// Equal when they say the same: the answers compare by body.
