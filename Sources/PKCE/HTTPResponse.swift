@@ -1,6 +1,6 @@
 /// What a server answered, for the parsers: the HTTP status and the body,
 /// which may hold tokens and is wiped when released.
-public struct HTTPResponse: Sendable {
+public final class HTTPResponse: Sendable {
     /// The largest body the library reads or parses (PKCE_RESPONSE_MAX_BYTES):
     /// token answers and metadata are a few KiB, so anything near this is hostile.
     public static let maxBodyBytes = 1 << 20
