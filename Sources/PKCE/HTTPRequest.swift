@@ -58,21 +58,41 @@ public final class HTTPRequest: @unchecked Sendable {
 
     package let kind: Kind
     package let urlBytes: SecureBytes
-    // The properties below are read on every exchange and changed only while
-    // the request is built, by one thread: the run-time exclusivity checks
-    // cost a twentieth of the library's own work on an exchange.
-    @exclusivity(unchecked) public private(set) var body: SecureBytes
+    public private(set) var body: SecureBytes {
+        get { storedBody }
+        set { storedBody = newValue }
+    }
     /// Headers after the kind's fixed ones: `Authorization: Bearer <token>`
     /// for UserInfo, and whatever the caller added. Values may be secrets;
     /// they are wiped with the request.
-    @exclusivity(unchecked) public private(set) var extraHeaders: [(name: SecureBytes, value: SecureBytes)] = []
+    public private(set) var extraHeaders: [(name: SecureBytes, value: SecureBytes)] {
+        get { storedExtraHeaders }
+        set { storedExtraHeaders = newValue }
+    }
     /// The refresh token a refresh request sends: its answer keeps it when
     /// the server sends no new one.
-    @exclusivity(unchecked) package internal(set) var refreshToken: SecureBytes?
+    package internal(set) var refreshToken: SecureBytes? {
+        get { storedRefreshToken }
+        set { storedRefreshToken = newValue }
+    }
     /// The DPoP key whose proof the request carries (`DPoP` header), the
     /// access token its `ath` hashes, and whether it was already sent again
     /// with a nonce the server asked for (see `handleDPoPAnswer`).
-    @exclusivity(unchecked) public internal(set) var dpopKey: DPoPKey?
+    public internal(set) var dpopKey: DPoPKey? {
+        get { storedDPoPKey }
+        set { storedDPoPKey = newValue }
+    }
+    // What the four properties above hold: read on every exchange, changed
+    // only while the request is built, by one thread, so with no run-time
+    // exclusivity checks (they were a twentieth of the library's own work
+    // on an exchange). `@exclusivity(unchecked)` covers only the accesses
+    // compiled in this module: the transport, in another, reads through the
+    // accessors above, which are, where a stored property's direct reads
+    // were checked again.
+    @exclusivity(unchecked) private var storedBody: SecureBytes
+    @exclusivity(unchecked) private var storedExtraHeaders: [(name: SecureBytes, value: SecureBytes)] = []
+    @exclusivity(unchecked) private var storedRefreshToken: SecureBytes?
+    @exclusivity(unchecked) private var storedDPoPKey: DPoPKey?
     var dpopAccessToken: SecureBytes?
     var resentWithNonce = false
     /// Whether the caller added a `User-Agent` of its own, which then replaces the library's.
@@ -88,7 +108,7 @@ public final class HTTPRequest: @unchecked Sendable {
     init(_ kind: Kind, urlBytes: SecureBytes, body: SecureBytes) {
         self.kind = kind
         self.urlBytes = urlBytes
-        self.body = body
+        storedBody = body
     }
 
     public var method: StaticString { kind.method }
