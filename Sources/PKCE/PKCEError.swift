@@ -174,7 +174,7 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
     /// of every caller, on the paths that succeed too.
     private var details: Details
 
-    private final class Details: @unchecked Sendable {
+    private final class Details: Sendable {
         let message: String
         let oauth: OAuthDetail?
         let httpStatus: Int
