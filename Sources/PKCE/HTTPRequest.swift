@@ -58,17 +58,11 @@ public final class HTTPRequest: @unchecked Sendable {
 
     package let kind: Kind
     package let urlBytes: SecureBytes
-    public private(set) var body: SecureBytes {
-        get { storedBody }
-        set { storedBody = newValue }
-    }
+    public var body: SecureBytes { storedBody }
     /// Headers after the kind's fixed ones: `Authorization: Bearer <token>`
     /// for UserInfo, and whatever the caller added. Values may be secrets;
     /// they are wiped with the request.
-    public private(set) var extraHeaders: [(name: SecureBytes, value: SecureBytes)] {
-        get { storedExtraHeaders }
-        set { storedExtraHeaders = newValue }
-    }
+    public var extraHeaders: [(name: SecureBytes, value: SecureBytes)] { storedExtraHeaders }
     /// The refresh token a refresh request sends: its answer keeps it when
     /// the server sends no new one.
     package internal(set) var refreshToken: SecureBytes? {
@@ -134,7 +128,7 @@ public final class HTTPRequest: @unchecked Sendable {
         }
         var builder = try RequestBodyBuilder(continuing: body, format, fields: present.count)
         builder.add(name, value)
-        body = try builder.finish()
+        storedBody = try builder.finish()
     }
 
     /// The headers libcurl sets; an extra one of these names, or of one the kind sets, is refused.
@@ -156,13 +150,13 @@ public final class HTTPRequest: @unchecked Sendable {
         guard value.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 }) else {
             throw PKCEError(.invalidArgument, "a header value holds a control character")
         }
-        extraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
+        storedExtraHeaders.append((try SecureBytes(name), try SecureBytes(value)))
     }
 
     /// Sets the `DPoP` header (a proof), replacing any other of that name.
     func setProofHeader(_ proof: SecureBytes) throws(PKCEError) {
-        extraHeaders.removeAll { $0.name.buffer.sameBytes(ignoringASCIICase: "dpop") }
-        extraHeaders.append((try SecureBytes("DPoP"), proof))
+        storedExtraHeaders.removeAll { $0.name.buffer.sameBytes(ignoringASCIICase: "dpop") }
+        storedExtraHeaders.append((try SecureBytes("DPoP"), proof))
     }
 
     /// RFC 9110 5.6.2's tchar, besides letters and digits.
