@@ -5,6 +5,8 @@ public final class HTTPRequest: @unchecked Sendable {
     public struct Header: Sendable {
         public let name: StaticString
         public let value: StaticString
+        /// "Name: value", as a header list carries it.
+        package var line: String { "\(name): \(value)" }
     }
 
     /// The few shapes of request the library makes; each has fixed method and headers,
@@ -49,8 +51,9 @@ public final class HTTPRequest: @unchecked Sendable {
             }
         }
 
-        private static let formHeaders = [Header(name: "Content-Type", value: "application/x-www-form-urlencoded"),
-                                          Header(name: "Accept", value: "application/json")]
+        /// The form body's type, which libcurl also writes itself for a POST with no Content-Type.
+        package static let formContentType = Header(name: "Content-Type", value: "application/x-www-form-urlencoded")
+        private static let formHeaders = [formContentType, Header(name: "Accept", value: "application/json")]
         private static let jsonHeaders = [Header(name: "Content-Type", value: "application/json"),
                                           Header(name: "Accept", value: "application/json")]
         private static let getHeaders = [Header(name: "Accept", value: "application/json")]

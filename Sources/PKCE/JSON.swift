@@ -68,21 +68,31 @@ package struct JSONDocument {
     }
 
     /// The value node of the first member of the object at `object` whose
-    /// name (unescaped) `matches`. The walk every member lookup makes, over
-    /// the nodes' memory as it is: checked subscripts and slices were most of
-    /// a token answer's lookups.
+    /// name (unescaped) `matches`.
     private func firstMember(of object: Int, where matches: (UnsafeBufferPointer<UInt8>, Int) -> Bool) -> Int? {
+        guard nodes[object].kind == .object, let text = bytes.baseAddress else { return nil }
+        return firstKey(of: object, before: nodes[object].next) { nodes, key in
+            let node = nodes[key]
+            guard node.escaped else {
+                return matches(UnsafeBufferPointer(start: text + node.start + 1, count: node.end - node.start - 2), key + 1)
+            }
+            var name = plainString(key)
+            return name.withUTF8 { matches($0, key + 1) }
+        }.map { $0 + 1 }
+    }
+
+    /// The first key node of the object at `object`, before node `limit`,
+    /// that `matches`: the one walk over an object's keys, for member
+    /// lookups and the duplicate-key check alike. Over the nodes' memory as
+    /// it is: checked subscripts and slices were most of a token answer's
+    /// lookups.
+    private func firstKey(of object: Int, before limit: Int,
+                          where matches: (UnsafeBufferPointer<Node>, Int) -> Bool) -> Int? {
         nodes.withUnsafeBufferPointer { nodes in
-            guard nodes[object].kind == .object, let text = bytes.baseAddress else { return nil }
             var key = object + 1
-            let end = nodes[object].next
-            while key < end {
-                let node = nodes[key]
-                var escapedName = node.escaped ? plainString(key) : ""
-                let found = node.escaped ? escapedName.withUTF8 { matches($0, key + 1) }
-                    : matches(UnsafeBufferPointer(start: text + node.start + 1, count: node.end - node.start - 2), key + 1)
-                if found { return key + 1 }
-                key = nodes[key + 1].next  // past the value's subtree
+            while key < limit {
+                if matches(nodes, key) { return key }
+                key = nodes[key + 1].next  // key, value, key, ...: the next key follows the value's subtree
             }
             return nil
         }
@@ -185,37 +195,30 @@ package struct JSONDocument {
     /// Up to this many members an object's keys are compared pairwise; past it, through a set.
     static let pairwiseKeyLimit = 16
 
-    /// The key nodes of the object at `object` that come before node `limit`.
     /// The members of the object at `object`: each key's node and its value's.
     package func members(of object: Int = 0) -> [(key: Int, value: Int)] {
         guard nodes[object].kind == .object else { return [] }
         return keyIndices(of: object, before: nodes[object].next).map { ($0, $0 + 1) }
     }
 
-    private func keyIndices(of object: Int, before limit: Int) -> UnfoldSequence<Int, Int> {
-        sequence(state: object + 1) { key in
-            guard key < limit else { return nil }
-            defer { key = nodes[key + 1].next }  // key, value, key, ...: the next key follows the value's subtree
-            return key
+    /// The key nodes of the object at `object` that come before node `limit`.
+    private func keyIndices(of object: Int, before limit: Int) -> [Int] {
+        var keys: [Int] = []
+        _ = firstKey(of: object, before: limit) { _, key in
+            keys.append(key)
+            return false
         }
+        return keys
     }
 
     /// Whether a key of the object at `object` before node `limit` is the
-    /// same as key `key`: lengths first, over the nodes' memory, as every
-    /// object of every answer is checked this way.
+    /// same as key `key`: lengths first, as every object of every answer is
+    /// checked this way.
     private func hasKey(of object: Int, before limit: Int, sameAs key: Int) -> Bool {
-        nodes.withUnsafeBufferPointer { nodes in
-            let length = nodes[key].end - nodes[key].start
-            var other = object + 1
-            while other < limit {
-                if nodes[other].escaped || nodes[key].escaped || nodes[other].end - nodes[other].start == length,
-                   sameKey(other, key) {
-                    return true
-                }
-                other = nodes[other + 1].next  // key, value, key, ...: the next key follows the value's subtree
-            }
-            return false
-        }
+        let length = nodes[key].end - nodes[key].start, escaped = nodes[key].escaped
+        return firstKey(of: object, before: limit) { nodes, other in
+            (escaped || nodes[other].escaped || nodes[other].end - nodes[other].start == length) && sameKey(other, key)
+        } != nil
     }
 
     private func sameKey(_ a: Int, _ b: Int) -> Bool {

@@ -149,23 +149,23 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
 
     public var code: Code
     public var message: String {
-        get { details.message }
-        set { details = Details(newValue, details.oauth, details.httpStatus, details.answer) }
+        get { details.contents.message }
+        set { change(\.message, to: newValue) }
     }
     public var oauth: OAuthDetail? {
-        get { details.oauth }
-        set { details = Details(details.message, newValue, details.httpStatus, details.answer) }
+        get { details.contents.oauth }
+        set { change(\.oauth, to: newValue) }
     }
     /// The HTTP status of the answer, 0 when there was none.
     public var httpStatus: Int {
-        get { details.httpStatus }
-        set { details = Details(details.message, details.oauth, newValue, details.answer) }
+        get { details.contents.httpStatus }
+        set { change(\.httpStatus, to: newValue) }
     }
     /// The server's whole answer, when the error came from one: its body,
     /// members and request id.
     public var answer: JSONAnswer? {
-        get { details.answer }
-        set { details = Details(details.message, details.oauth, details.httpStatus, newValue) }
+        get { details.contents.answer }
+        set { change(\.answer, to: newValue) }
     }
 
     /// Everything but the code, behind one reference: an error is then two
@@ -174,24 +174,29 @@ public struct PKCEError: Error, Equatable, CustomStringConvertible {
     /// of every caller, on the paths that succeed too.
     private var details: Details
 
-    private final class Details: Sendable {
-        let message: String
-        let oauth: OAuthDetail?
-        let httpStatus: Int
-        let answer: JSONAnswer?
+    private struct Contents {
+        var message: String
+        var oauth: OAuthDetail?
+        var httpStatus: Int
+        var answer: JSONAnswer?
+    }
 
-        init(_ message: String, _ oauth: OAuthDetail?, _ httpStatus: Int, _ answer: JSONAnswer?) {
-            self.message = message
-            self.oauth = oauth
-            self.httpStatus = httpStatus
-            self.answer = answer
-        }
+    /// Shared between copies of an error, so never changed: a setter makes a new one.
+    private final class Details: Sendable {
+        let contents: Contents
+        init(_ contents: Contents) { self.contents = contents }
+    }
+
+    private mutating func change<T>(_ field: WritableKeyPath<Contents, T>, to value: T) {
+        var contents = details.contents
+        contents[keyPath: field] = value
+        details = Details(contents)
     }
 
     public init(_ code: Code, _ message: String? = nil, oauth: OAuthDetail? = nil, httpStatus: Int = 0,
                 answer: JSONAnswer? = nil) {
         self.code = code
-        details = Details(message ?? code.summary.description, oauth, httpStatus, answer)
+        details = Details(Contents(message: message ?? code.summary.description, oauth: oauth, httpStatus: httpStatus, answer: answer))
     }
 
     /// Equal when they say the same: the answers compare by body.

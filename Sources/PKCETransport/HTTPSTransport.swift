@@ -134,7 +134,7 @@ final class HTTPSTransport: @unchecked Sendable {
     /// itself, as a copy, for a POST it is given the body of and whose list
     /// names no Content-Type: left out of the list, the same bytes go out
     /// for a twentieth less of an exchange's work.
-    private static let libcurlsOwnContentType = "Content-Type: application/x-www-form-urlencoded"
+    private static let libcurlsOwnContentType = HTTPRequest.Kind.formContentType.line
 
     /// The User-Agent goes in the list rather than through CURLOPT_USERAGENT,
     /// which libcurl formats into the request twice, byte by byte, each
@@ -143,7 +143,7 @@ final class HTTPSTransport: @unchecked Sendable {
         let index = 2 * kind.rawValue + (userAgent ? 1 : 0)
         if let list = headerLists[index] { return list }
         var list: UnsafeMutablePointer<curl_slist>?
-        let lines = kind.headers.map { "\($0.name): \($0.value)" }.filter { !(kind.hasBody && $0 == Self.libcurlsOwnContentType) }
+        let lines = kind.headers.map(\.line).filter { !(kind.hasBody && $0 == Self.libcurlsOwnContentType) }
         // "Expect:" turns off the 100-continue round trip.
         for line in lines + (userAgent ? ["User-Agent: libpkce/\(libpkceVersion)"] : []) + ["Expect:"] {
             // On failure curl_slist_append returns NULL and leaves the list as it was.

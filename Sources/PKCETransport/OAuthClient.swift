@@ -14,7 +14,9 @@ import PKCEOIDC
 /// `transportOptions` only while no other thread uses the client.
 public final class OAuthClient: @unchecked Sendable {
     // Read by every request and changed only while no other thread uses the
-    // client (above): no run-time exclusivity checks on either.
+    // client (above): no run-time exclusivity checks on either, for the
+    // accesses of this module (other modules' direct reads are checked:
+    // docs/architecture.md).
     @exclusivity(unchecked) public var configuration: ClientConfiguration {
         didSet { snapshot = ConfigurationSnapshot(configuration) }
     }
