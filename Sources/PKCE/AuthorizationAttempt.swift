@@ -98,8 +98,9 @@ public final class AuthorizationAttempt {
 
     private static func s256Challenge(_ verifier: SecureBytes) throws(PKCEError) -> SecureBytes {
         let out = try secureAllocate(PKCE.s256ChallengeLength + 1)
-        PKCE.writeS256Challenge(of: verifier.buffer, into: out)
-        return SecureBytes(adopting: out, count: PKCE.s256ChallengeLength)
+        let result = SecureBytes(adopting: out, count: PKCE.s256ChallengeLength)
+        try PKCE.writeS256Challenge(of: verifier.buffer, into: out)
+        return result
     }
 
     /// Sends the browser back to `uri` instead of the client's redirect URI,

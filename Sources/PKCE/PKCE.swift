@@ -80,13 +80,24 @@ public enum PKCE {
         """
     #endif
 
-    /// The S256 challenge of an already checked verifier: 43 bytes into
-    /// `out`. The digest is not wiped: it is the challenge, which is public.
-    package static func writeS256Challenge(of verifier: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) {
+    /// Checks `verifier` as `checkVerifier` does and writes its S256
+    /// challenge, 43 bytes, into `out`; nothing is written when the verifier
+    /// is refused. On x86-64 the check looks at the same 16-byte loads the
+    /// hash pads the verifier from (`SHA256.hashShort`). The digest is not
+    /// wiped: it is the challenge, which is public.
+    package static func writeS256Challenge(of verifier: UnsafeBufferPointer<UInt8>, into out: UnsafeMutablePointer<UInt8>) throws(PKCEError) {
+        guard verifierLengths.contains(verifier.count) else { throw PKCEError(.verifierLength) }
         var digest = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))  // 32 bytes on the stack
-        withUnsafeMutableBytes(of: &digest) { raw in
+        try withUnsafeMutableBytes(of: &digest) { raw throws(PKCEError) in
             let bytes = raw.bindMemory(to: UInt8.self)
+            #if arch(x86_64)
+            guard SHA256.hashShort(verifier, into: bytes.baseAddress!, inspecting: allUnreserved) else {
+                throw PKCEError(.verifierCharset)
+            }
+            #else
+            try checkVerifier(verifier)
             SHA256.hash(verifier, into: bytes)
+            #endif
             Base64URL.encode(UnsafeBufferPointer(bytes), into: out)
         }
     }
@@ -113,14 +124,18 @@ public enum PKCE {
     /// not exist). Checked in this order: the verifier, `out`, the method, the room.
     package static func writeChallenge(of verifier: UnsafeBufferPointer<UInt8>, method: ChallengeMethod?,
                                        into out: UnsafeMutablePointer<UInt8>?, capacity: Int) throws(PKCEError) {
-        try checkVerifier(verifier)
-        guard let out else { throw PKCEError(.invalidArgument) }
-        guard let method else { throw PKCEError(.methodUnsupported) }
-        let length = method == .s256 ? s256ChallengeLength : verifier.count
-        try checkRoom(length, capacity)
+        let length = method == .plain ? verifier.count : s256ChallengeLength
+        guard let out, let method, length < capacity else {
+            try checkVerifier(verifier)  // its faults come first
+            guard out != nil else { throw PKCEError(.invalidArgument) }
+            guard method != nil else { throw PKCEError(.methodUnsupported) }
+            throw PKCEError(.bufferTooSmall)
+        }
         switch method {
-        case .s256: writeS256Challenge(of: verifier, into: out)
-        case .plain: if let source = verifier.baseAddress { out.update(from: source, count: length) }
+        case .s256: try writeS256Challenge(of: verifier, into: out)  // checks the verifier as it reads it
+        case .plain:
+            try checkVerifier(verifier)
+            if let source = verifier.baseAddress { out.update(from: source, count: length) }
         }
         out[length] = 0
     }
@@ -163,7 +178,7 @@ public enum PKCE {
         try checkRoom(s256ChallengeLength, challengeCapacity)
         try writeRandomCharacters(length, into: verifier)
         verifier[length] = 0
-        writeS256Challenge(of: UnsafeBufferPointer(start: verifier, count: length), into: challenge)
+        try writeS256Challenge(of: UnsafeBufferPointer(start: verifier, count: length), into: challenge)
         challenge[s256ChallengeLength] = 0
     }
 

@@ -1,3 +1,4 @@
+import COpenSSL
 import Testing
 @testable import PKCE
 
@@ -35,6 +36,30 @@ import Testing
         #expect(throws: PKCEError(.verifierCharset)) { try PKCE.challenge(for: String(repeating: "a", count: 42) + "=") }
         #expect(throws: PKCEError(.verifierCharset)) { try PKCE.challenge(for: String(repeating: "a", count: 42) + "é") }
         #expect(throws: Never.self) { try PKCE.challenge(for: String(repeating: "~", count: 43)) }
+    }
+
+    /// Every verifier length, against SHA-256 by OpenSSL's one-shot call and
+    /// the RFC 4648 encoder of `base64URLMatchesRFC4648Vectors`; and one
+    /// refused character at every position of every length, which the
+    /// challenge must see although it reads the verifier as it hashes it.
+    @Test func challengeOfEveryLengthAndEveryRefusedPosition() throws {
+        for n in PKCE.verifierLengths {
+            var verifier = (0..<n).map { Base64URL.alphabet.utf8Start[($0 &* 7 &+ n) % 64] }
+            var digest = [UInt8](repeating: 0, count: 32)
+            _ = COpenSSL.SHA256(verifier, n, &digest)
+            let expected = digest.withUnsafeBufferPointer { bytes in
+                String(unsafeUninitializedCapacity: 43) { out in Base64URL.encode(bytes, into: out.baseAddress!); return 43 }
+            }
+            #expect(try verifier.withUnsafeBufferPointer { (bytes) throws(PKCEError) in try PKCE.challenge(for: bytes) } == expected)
+            for position in 0..<n {
+                let kept = verifier[position]
+                verifier[position] = UInt8(ascii: "=")
+                #expect(throws: PKCEError(.verifierCharset), "length \(n), position \(position)") {
+                    try verifier.withUnsafeBufferPointer { (bytes) throws(PKCEError) in try PKCE.challenge(for: bytes) }
+                }
+                verifier[position] = kept
+            }
+        }
     }
 
     @Test func base64URLMatchesRFC4648Vectors() {
