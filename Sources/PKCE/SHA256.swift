@@ -11,7 +11,7 @@ enum SHA256 {
     /// The context is not wiped here: SHA256_Final cleanses the block that
     /// held the input itself, and what it leaves, the chaining state, is the
     /// digest (`SHA256Tests` checks that no input byte remains). Wiping it
-    /// again was a sixth of a challenge's time.
+    /// again cost a sixth of the time of hashing a verifier this way.
     static func hash(_ input: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) {
         // Uninitialised: SHA256_Init sets every field it reads.
         withUnsafeTemporaryAllocation(of: SHA256_CTX.self, capacity: 1) { context in
