@@ -74,8 +74,15 @@ REPRODUCIBLE := -Xswiftc -file-prefix-map -Xswiftc $(CURDIR)=. -Xcc -ffile-prefi
 SWIFT_LINK_FLAGS := -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
 	-Xlinker -L$(CURDIR)/$(dir $(STATIC_CXX)) -Xlinker -z -Xlinker nodelete -Xlinker -z -Xlinker now \
 	-Xlinker --version-script=$(CURDIR)/Sources/PKCECABI/exports.map
+# Code layout (docs/architecture.md): every function in a section of its
+# own, so that the linker can put the ones each token exchange runs side by
+# side, in the order of Sources/PKCECABI/hot-path.order (`make hot-path`).
+SWIFT_SECTION_FLAGS := -Xfrontend -function-sections
+HOT_PATH_ORDER := Sources/PKCECABI/hot-path.order
 SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath -Xlinker -soname=$(SONAME) \
+	$(patsubst %,-Xswiftc %,$(SWIFT_SECTION_FLAGS)) -Xcc -ffunction-sections \
+	-Xlinker --symbol-ordering-file=$(CURDIR)/$(HOT_PATH_ORDER) \
 	$(patsubst -use-ld=%,-Xswiftc -use-ld=%,$(SWIFT_LINK_FLAGS)) $(SWIFT_HARDENING) $(REPRODUCIBLE)
 
 # Debian packages the build and the tests use: valgrind and binutils for the
@@ -89,10 +96,10 @@ VENV := $(BUILD)/venv
 PYTHON := $(VENV)/bin/python
 
 SWIFT_SOURCES := Makefile Package.swift include/pkce.h $(wildcard Sources/*/*.swift Sources/*/*.h Sources/*/*.c Sources/*/*.map \
-	Sources/*/include/*.h Sources/*/module.modulemap)
+	Sources/*/include/*.h Sources/*/module.modulemap Sources/*/*.order)
 
 .PHONY: all deps venv demo man test-tokens test-resource test-logout test-dpop test-keyring test-man docs test-docs wheel test-wheel test test-asan test-tsan test-swift test-c test-https test-oidc test-signin test-cli test-loading test-process test-secrets test-oom test-python test-abi test-install test-facts \
-	bench install uninstall deb test-deb check-reproducible fuzz fuzz-smoke clean
+	bench hot-path install uninstall deb test-deb check-reproducible fuzz fuzz-smoke clean
 
 all: $(LIB) $(BUILD)/pkce man
 
@@ -119,6 +126,8 @@ $(STATIC_CXX): | deps
 
 $(LIB): $(SWIFT_SOURCES) | deps $(STATIC_CXX)
 	@command -v $(SWIFT) >/dev/null || { echo "Building libpkce needs a Swift 6.x toolchain on PATH (or SWIFT=...)."; exit 1; }
+	@# SwiftPM relinks for its own inputs only, not for the export map or the order file.
+	rm -f "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so"
 	$(SWIFT) build $(SWIFT_RELEASE_FLAGS)
 	@mkdir -p $(BUILD)
 	cp "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so" $@
@@ -139,7 +148,7 @@ $(VENV)/.installed: Tests/server/requirements.txt | deps
 C_EXAMPLES := quickstart signin_demo
 C_TESTS    := test_primitives test_client test_attempt test_token test_https test_oidc test_loading test_process \
 	test_secrets test_oom test_signin test_tokens test_resource test_logout test_keyring test_dpop
-C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener bench_tokens bench_dpop
+C_BENCHES  := bench_pkce bench_https bench_oidc bench_listener bench_tokens bench_dpop hot_exchange
 LIBS_signin_demo = -lcurl
 LIBS_test_https  = -lcurl -lpthread
 LIBS_test_oidc   = -lcurl -lpthread
@@ -418,7 +427,7 @@ test-python: $(LIB) venv
 	    PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 
 test-abi: $(LIB)
-	sh Tests/c/check-abi.sh $(LIB) include/pkce.h
+	sh Tests/c/check-abi.sh $(LIB) include/pkce.h $(HOT_PATH_ORDER)
 
 test-install: $(LIB) $(BUILD)/pkce
 	sh Tests/c/check-install.sh $(VERSION)
@@ -456,12 +465,20 @@ bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/b
 	LD_LIBRARY_PATH=$(CURDIR)/$(BUILD) sh Tests/keyring/with-keyring.sh service $(PYTHON) \
 	    $(PYTHON) Tests/bench/bench_keyring.py ./$(BUILD)/pkce $(CURDIR)/$(BUILD)/$(SONAME)
 
+# Rewrites the hot-path order from what a token exchange runs under
+# callgrind (Tests/bench/hot_path.py); `make test-abi` says when it is stale.
+hot-path: $(BUILD)/hot_exchange venv
+	@$(MAKE) -s deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
+	cd Tests/bench && ../../$(PYTHON) hot_path.py ../../$(BUILD)/hot_exchange ../../$(LIB) ../../$(BUILD)/hot-path \
+	    ../../$(HOT_PATH_ORDER)
+	$(MAKE) $(LIB)
+
 # What the statically linked Swift standard library and runtime weigh alone:
 # Tests/bench/floor.swift, linked as the library is (release flags, the
 # same linker flags, SwiftPM's --gc-sections).
 $(BUILD)/bench-floor/libfloor.so: Tests/bench/floor.swift | $(STATIC_CXX)
 	@mkdir -p $(@D)
-	$(SWIFTC) -O -wmo -parse-as-library -emit-library -static-stdlib -no-toolchain-stdlib-rpath $(SWIFT_LINK_FLAGS) \
+	$(SWIFTC) -O -wmo -parse-as-library -emit-library -static-stdlib -no-toolchain-stdlib-rpath $(SWIFT_SECTION_FLAGS) $(SWIFT_LINK_FLAGS) \
 	    -Xlinker --gc-sections -module-name Floor $< -o $@
 
 $(BUILD)/bench_pkce $(BUILD)/bench_https: $(IDDAWC)/usr/include/iddawc.h

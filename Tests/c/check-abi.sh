@@ -5,10 +5,12 @@
 # - libcurl is not linked: it is loaded on first use (Sources/CLibcurl);
 # - exactly the functions that include/pkce.h declares are exported;
 # - hardened as linked: RELRO, no writable code, the Swift runtime's
-#   metadata and the unwind tables read-only (GNU ld failed these).
-# Usage: check-abi.sh build/libpkce.so.X.Y.Z include/pkce.h
+#   metadata and the unwind tables read-only (GNU ld failed these);
+# - every function of the library's own that the hot-path order names
+#   exists (a renamed one would silently fall out of the layout).
+# Usage: check-abi.sh build/libpkce.so.X.Y.Z include/pkce.h HOT_PATH_ORDER
 set -u
-lib=$1 header=$2
+lib=$1 header=$2 order=$3
 dir=$(dirname "$lib")
 passed=0 failed=0
 check() { # description, then a command that must succeed
@@ -54,6 +56,19 @@ else
     failed=$((failed + 1))
     echo "FAIL: exported symbols differ from the header's declarations (< header only, > library only):"
     diff "$tmp/declared" "$tmp/exported" | grep '^[<>]'
+fi
+# The order file's own functions (the toolchain's runtime may differ between
+# Swift releases; ours are what the sources name) against the symbol table.
+grep -E '^(\$s[0-9]+PKCE|pkce_|lpk_)' "$order" | sort -u > "$tmp/ordered"
+nm --defined-only "$lib" | awk '{print $3}' | sort -u > "$tmp/defined"
+check "the hot-path order names the library's functions" test -s "$tmp/ordered"
+stale=$(comm -23 "$tmp/ordered" "$tmp/defined")
+if [ -z "$stale" ]; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    echo "FAIL: $order names functions the library no longer has (run make hot-path):"
+    echo "$stale"
 fi
 echo "abi: $(wc -l < "$tmp/exported") exported functions"
 echo "$passed passed, $failed failed"
