@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <strings.h>
 #include <unistd.h>
 
 /* One pointer per libcurl function used, filled by lpk_curl_open(). */
@@ -155,6 +156,7 @@ struct lpk_sockets {
      * Counted here, they also tell the progress call that an answer has
      * begun without asking libcurl (CURLINFO_HEADER_SIZE) each time. */
     size_t header_bytes, max_header_bytes;
+    unsigned seen;  /* lpk_header bits: the watched headers this transfer's answers named */
 };
 
 /* Sends the ACKs the kernel holds on the handle's connections now (TCP_QUICKACK). */
@@ -195,16 +197,37 @@ static int ack_before_request(void *user, char *conn_primary_ip, char *conn_loca
 void lpk_sockets_begin_transfer(lpk_sockets *sockets) {
     sockets->acknowledged = 0;
     sockets->header_bytes = 0;
+    sockets->seen = 0;
 }
 
 int lpk_sockets_headers_too_large(const lpk_sockets *sockets) {
     return sockets->header_bytes > sockets->max_header_bytes;
 }
 
+int lpk_sockets_saw(const lpk_sockets *sockets, lpk_header header) {
+    return (sockets->seen & (1u << header)) != 0;
+}
+
+/* A line that begins with a watched name: a longer name that begins the same
+ * only costs a lookup that finds nothing. The first letter rules out most
+ * lines without a call. */
+static void note_header(lpk_sockets *s, const char *line, size_t length) {
+    static const struct { const char *name; size_t length; } watched[] = {
+        [LPK_HEADER_REQUEST_ID] = { "x-request-id", 12 },
+        [LPK_HEADER_DPOP_NONCE] = { "dpop-nonce", 10 },
+        [LPK_HEADER_WWW_AUTHENTICATE] = { "www-authenticate", 16 },
+    };
+    if (length == 0) return;
+    for (unsigned i = 0; i < sizeof watched / sizeof watched[0]; i++)
+        if ((line[0] | 0x20) == watched[i].name[0] && length > watched[i].length &&
+            strncasecmp(line, watched[i].name, watched[i].length) == 0)
+            s->seen |= 1u << i;
+}
+
 static size_t count_header(char *data, size_t size, size_t count, void *user) {
-    (void)data;
     lpk_sockets *s = user;
     size_t length = size * count;  /* libcurl's size is always 1 */
+    note_header(s, data, length);
     s->header_bytes = length > SIZE_MAX - s->header_bytes ? SIZE_MAX : s->header_bytes + length;
     return s->header_bytes <= s->max_header_bytes ? length : 0;  /* 0 stops libcurl with CURLE_WRITE_ERROR */
 }

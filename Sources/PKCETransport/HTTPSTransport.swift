@@ -282,10 +282,13 @@ private final class EasyHandle {
         }
         var contentType: UnsafePointer<CChar>?
         _ = lpk_curl_get_string(h, CURLINFO_CONTENT_TYPE, &contentType)
+        func saw(_ header: lpk_header) -> Bool { lpk_sockets_saw(sockets, header) != 0 }
         return try HTTPResponse(status: status, body: sink.finish(), contentType: contentType.map(Self.contentType),
-                                requestID: lpk_curl_header(h, "X-Request-ID").map { String(cString: $0) },
-                                wwwAuthenticate: status == 401 || status == 403 ? Self.allHeaders(h, "WWW-Authenticate") : [],
-                                dpopNonce: request.dpopKey == nil ? nil : lpk_curl_header(h, "DPoP-Nonce").map { String(cString: $0) })
+                                requestID: saw(LPK_HEADER_REQUEST_ID) ? lpk_curl_header(h, "X-Request-ID").map { String(cString: $0) } : nil,
+                                wwwAuthenticate: (status == 401 || status == 403) && saw(LPK_HEADER_WWW_AUTHENTICATE)
+                                    ? Self.allHeaders(h, "WWW-Authenticate") : [],
+                                dpopNonce: request.dpopKey != nil && saw(LPK_HEADER_DPOP_NONCE)
+                                    ? lpk_curl_header(h, "DPoP-Nonce").map { String(cString: $0) } : nil)
     }
 
     /// The answer's Content-Type; the usual one as a constant, which costs no allocation.

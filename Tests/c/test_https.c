@@ -746,6 +746,19 @@ static void test_broken_http(void) {
         CHECK_STATUS(st, cases[i].status);
         pkce_error_free(err);
     }
+    /* The request id is found whatever the case of its header's name, and a
+     * header whose name only begins like it is not taken for it. */
+    static const struct { const char *path; const char *id; } ids[] = {
+        { "/request-id-lower-case", "lower-1" }, { "/request-id-decoy", NULL } };
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        char url[256];
+        pkce_error *err = NULL;
+        snprintf(url, sizeof url, "https://127.0.0.1:%d%s", hostile_port, ids[i].path);
+        CHECK_STATUS(token_at(client, url, &err), PKCE_ERR_OAUTH);
+        if (ids[i].id) CHECK_STR(pkce_error_request_id(err), ids[i].id);
+        else CHECK(pkce_error_request_id(err) == NULL);
+        pkce_error_free(err);
+    }
     /* A certificate that expired yesterday. */
     char url[256];
     snprintf(url, sizeof url, "https://127.0.0.1:%d/http10-no-length", expired_port);

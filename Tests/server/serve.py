@@ -803,6 +803,12 @@ HOSTILE.update({
     "/bad-utf8": answer(b"200 OK", b'{"access_token":"a\xff\xfe"}'),
     "/duplicate-keys": answer(b"200 OK", b'{"access_token":"a","access_token":"b"}'),
     "/nul-in-string": answer(b"200 OK", b'{"access_token":"a\\u0000b"}'),
+    # The request id under a header name in lower case, after one that only
+    # begins like it; and that other one alone, which is no request id.
+    "/request-id-lower-case": b"HTTP/1.1 400 Bad Request\r\nX-Request-IDs: decoy\r\nx-request-id: lower-1\r\n"
+                              b"Content-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"error\":\"invalid_request\"}",
+    "/request-id-decoy": b"HTTP/1.1 400 Bad Request\r\nX-Request-IDs: decoy\r\n"
+                         b"Content-Type: application/json\r\nContent-Length: 27\r\n\r\n{\"error\":\"invalid_request\"}",
     # Many headers, each small, over libcurl's limit on all of them together (300 KB).
     "/many-headers": b"HTTP/1.1 200 OK\r\n" + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"y" * 190) for i in range(2000))
                      + b"Content-Length: 2\r\n\r\n{}",

@@ -70,6 +70,13 @@ void lpk_sockets_free(lpk_sockets *sockets);
 void lpk_sockets_begin_transfer(lpk_sockets *sockets);
 /* Whether the last transfer stopped because its headers were too large. */
 int lpk_sockets_headers_too_large(const lpk_sockets *sockets);
+/* The response headers the transport reads. Looking one up (curl_easy_header)
+ * walks every header libcurl kept, so the header callback notes which names
+ * an answer has, and only those are looked up. */
+typedef enum { LPK_HEADER_REQUEST_ID, LPK_HEADER_DPOP_NONCE, LPK_HEADER_WWW_AUTHENTICATE } lpk_header;
+/* Whether a response of the last transfer had a header called `header`
+ * (or a longer name that begins with it). */
+int lpk_sockets_saw(const lpk_sockets *sockets, lpk_header header);
 /* The index-th of the last response's headers called name (its value), and
  * how many there are in *amount; NULL past the last or without curl_easy_header. */
 const char *lpk_curl_header_at(CURL *handle, const char *name, size_t index, size_t *amount);
