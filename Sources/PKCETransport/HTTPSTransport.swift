@@ -222,10 +222,13 @@ private final class EasyHandle {
         errorBuffer.deallocate()
     }
 
+    // The rare branches (a new URL, a renamed method, a failure) are marked
+    // as such, so that the compiler lays the common path out in a row: every
+    // exchange runs this from cold caches (docs/architecture.md, "Code layout").
     func perform(_ request: HTTPRequest, headers: UnsafeMutablePointer<curl_slist>) throws(PKCEError) -> HTTPResponse {
         let h = handle
         let url = request.urlBytes
-        if !handleURL.withUnsafeBufferPointer({ url.buffer.sameBytes(as: $0) }) {
+        if _slowPath(!handleURL.withUnsafeBufferPointer({ url.buffer.sameBytes(as: $0) })) {
             guard lpk_curl_set_string(h, CURLOPT_URL, url.cString) == CURLE_OK else {
                 throw PKCEError(.outOfMemory, "libcurl could not take the URL")
             }
@@ -255,7 +258,7 @@ private final class EasyHandle {
             }
             // PUT, PATCH and DELETE go as a POST with its body under another method name.
             let custom = request.kind.renamesPOST
-            if custom {
+            if _slowPath(custom) {
                 _ = lpk_curl_set_string(h, CURLOPT_CUSTOMREQUEST, UnsafeRawPointer(request.kind.method.utf8Start).assumingMemoryBound(to: CChar.self))
             }
             defer { if custom { _ = lpk_curl_set_string(h, CURLOPT_CUSTOMREQUEST, nil) } }
@@ -268,16 +271,16 @@ private final class EasyHandle {
         var status = 0
         var responseCode = 0
         if lpk_curl_get_long(h, CURLINFO_RESPONSE_CODE, &responseCode) == CURLE_OK { status = responseCode }
-        guard code == CURLE_OK else {
+        guard _fastPath(code == CURLE_OK) else {
             let detail = String(cString: errorBuffer)
             throw Self.error(for: code, overflowed: sink.overflowed, headersTooLarge: lpk_sockets_headers_too_large(sockets) != 0,
                              detail: detail, status: status)
         }
-        if (300...399).contains(status) {
+        if _slowPath((300...399).contains(status)) {
             throw PKCEError(.redirect, "the server answered HTTP \(status); redirects are not followed", httpStatus: status)
         }
         // libcurl passes on any three digits; HTTP defines 100..599 (RFC 9110 15).
-        guard (100...599).contains(status) else {
+        guard _fastPath((100...599).contains(status)) else {
             throw PKCEError(.httpStatus, "the server answered with status \(status), which HTTP does not define", httpStatus: status)
         }
         var contentType: UnsafePointer<CChar>?
