@@ -19,6 +19,14 @@ package enum ServerAnswer {
     /// - any other non-2xx: `.httpStatus`;
     /// - a 2xx body that is empty, not JSON or not an object: malformed or invalid.
     static func successfulDocument(_ response: HTTPResponse) throws(PKCEError) -> JSONDocument {
+        try successfulDocument(response) { $0.member("error") }
+    }
+
+    /// `successfulDocument` for a reader that walks the object's members in
+    /// a pass of its own: `findError` makes that pass and returns the node of
+    /// the `error` member it met (nil: none), so that no second walk looks
+    /// for it (a token answer's lookup was a tenth of reading it).
+    static func successfulDocument(_ response: HTTPResponse, findError: (JSONDocument) -> Int?) throws(PKCEError) -> JSONDocument {
         let httpStatus = response.status
         try checkEnvelope(httpStatus: httpStatus, size: response.body.count)
         let success = (200...299).contains(httpStatus)
@@ -44,13 +52,16 @@ package enum ServerAnswer {
         // A member of the wrong type is left out (a non-2xx answer whose `error`
         // is not a string, as Google's APIs send an object, is still that
         // status's error, not a malformed answer); running out of memory is not.
-        func text(_ name: String) throws(PKCEError) -> String? {
-            do { return try stringMember(name, of: document, httpStatus: httpStatus)?.string } catch {
+        func text(_ name: String, at index: Int?) throws(PKCEError) -> String? {
+            do { return try stringValue(index, named: name, of: document, httpStatus: httpStatus)?.string } catch {
                 guard error.code == .responseInvalid else { throw error }
                 return nil
             }
         }
-        let error = success ? try stringMember("error", of: document, httpStatus: httpStatus)?.string : try text("error")
+        func text(_ name: String) throws(PKCEError) -> String? { try text(name, at: document.member(name)) }
+        let errorIndex = findError(document)
+        let error = success ? try stringValue(errorIndex, named: "error", of: document, httpStatus: httpStatus)?.string
+                            : try text("error", at: errorIndex)
         if let error {
             let detail = PKCEError.OAuthDetail(error: error, description: try text("error_description"), uri: try text("error_uri"))
             throw failure(.oauth, "the server answered \(PKCEError.printable(detail.error))", document, oauth: detail)

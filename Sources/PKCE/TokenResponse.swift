@@ -41,9 +41,12 @@ public final class TokenResponse: JSONAnswer, @unchecked Sendable {
 
     /// Parses an answer already held in wiped memory, such as the transport's.
     package init(_ response: HTTPResponse) throws(PKCEError) {
-        let document = try ServerAnswer.successfulDocument(response)
+        var fields = Fields()
+        let document = try ServerAnswer.successfulDocument(response) { document in
+            fields = Fields(document)
+            return fields.error
+        }
         let httpStatus = response.status
-        let fields = Fields(document)
         func optionalString(_ index: Int?, _ name: String) throws(PKCEError) -> SecureBytes? {
             try ServerAnswer.stringValue(index, named: name, of: document, httpStatus: httpStatus)
         }
@@ -59,9 +62,11 @@ public final class TokenResponse: JSONAnswer, @unchecked Sendable {
         super.init(response, document: document)
     }
 
-    /// The value nodes of the fields above, found in one pass over the answer.
+    /// The value nodes of the fields above, and of `error`, found in one pass over the answer.
     private struct Fields {
-        var accessToken, tokenType, refreshToken, scope, idToken, expiresIn: Int?
+        var accessToken, tokenType, refreshToken, scope, idToken, expiresIn, error: Int?
+
+        init() {}
 
         init(_ document: JSONDocument) {
             document.forEachMember { name, value in
@@ -74,6 +79,7 @@ public final class TokenResponse: JSONAnswer, @unchecked Sendable {
                 else if named("scope") { scope = value }
                 else if named("id_token") { idToken = value }
                 else if named("expires_in") { expiresIn = value }
+                else if named("error") { error = value }
             }
         }
     }
