@@ -79,6 +79,7 @@ SWIFT_LINK_FLAGS := -use-ld=lld -Xlinker -z -Xlinker pack-relative-relocs \
 # side, in the order of Sources/PKCECABI/hot-path.order (`make hot-path`).
 SWIFT_SECTION_FLAGS := -Xfrontend -function-sections
 HOT_PATH_ORDER := Sources/PKCECABI/hot-path.order
+SWIFT_VERSION_LINE = $(shell $(SWIFTC) --version 2>/dev/null | head -1)
 SWIFT_RELEASE_FLAGS := -c release --product pkce --disable-local-rpath \
 	-Xswiftc -static-stdlib -Xswiftc -no-toolchain-stdlib-rpath -Xlinker -soname=$(SONAME) \
 	$(patsubst %,-Xswiftc %,$(SWIFT_SECTION_FLAGS)) -Xcc -ffunction-sections \
@@ -427,7 +428,7 @@ test-python: $(LIB) venv
 	    PYTHONPATH=$(CURDIR)/bindings/python $(PYTHON) -m pytest -q -p no:cacheprovider bindings/python/tests
 
 test-abi: $(LIB)
-	sh Tests/c/check-abi.sh $(LIB) include/pkce.h $(HOT_PATH_ORDER)
+	sh Tests/c/check-abi.sh $(LIB) include/pkce.h $(HOT_PATH_ORDER) "$(SWIFT_VERSION_LINE)"
 
 test-install: $(LIB) $(BUILD)/pkce
 	sh Tests/c/check-install.sh $(VERSION)
@@ -470,7 +471,7 @@ bench: $(BUILD)/bench_pkce $(BUILD)/bench_dlopen $(BUILD)/bench_https $(BUILD)/b
 hot-path: $(BUILD)/hot_exchange venv
 	@$(MAKE) -s deps APT_PACKAGES="$(BENCH_APT_PACKAGES)"
 	cd Tests/bench && ../../$(PYTHON) hot_path.py ../../$(BUILD)/hot_exchange ../../$(LIB) ../../$(BUILD)/hot-path \
-	    ../../$(HOT_PATH_ORDER)
+	    ../../$(HOT_PATH_ORDER) "$(SWIFT_VERSION_LINE)"
 	$(MAKE) $(LIB)
 
 # What the statically linked Swift standard library and runtime weigh alone:

@@ -9,7 +9,11 @@ exchanges called it at least K times more; the order is a depth-first
 walk of the call graph from pkce_client_exchange, then pkce_token_free,
 each function's calls in the order they appear in its code.
 
-Usage: hot_path.py HOT_EXCHANGE_BINARY LIBRARY STATE_DIR OUTPUT
+The names are the compiler's, specializations included, so the file
+records the toolchain that wrote it: `make test-abi` holds a build by the
+same toolchain to it.
+
+Usage: hot_path.py HOT_EXCHANGE_BINARY LIBRARY STATE_DIR OUTPUT TOOLCHAIN
 """
 
 import os
@@ -74,7 +78,7 @@ def profile(binary: str, library_dir: Path, url: str, ca: str, exchanges: int, o
 
 
 def main() -> int:
-    binary, library, state, output = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]).resolve(), Path(sys.argv[4])
+    binary, library, state, output, toolchain = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]).resolve(), Path(sys.argv[4]), sys.argv[5]
     shutil.rmtree(state, ignore_errors=True)
     (state / "lib").mkdir(parents=True)
     # valgrind 3.19 gives up on the Swift objects' DWARF: a copy without it.
@@ -115,7 +119,8 @@ def main() -> int:
         "# The functions every token exchange runs, in the order it first runs them,\n"
         "# which the linker lays out side by side (docs/architecture.md, \"Code layout\").\n"
         "# Written by `make hot-path` (Tests/bench/hot_path.py); `make test-abi` checks\n"
-        "# that each of the library's own still exists.\n" + "".join(f"{fn}\n" for fn in order))
+        "# that each of the library's own still exists when built by the same toolchain:\n"
+        f"# toolchain: {toolchain}\n" + "".join(f"{fn}\n" for fn in order))
     print(f"{output}: {len(order)} functions")
     return 0
 
