@@ -128,10 +128,8 @@ $(STATIC_CXX): | deps
 $(LIB): $(SWIFT_SOURCES) | deps $(STATIC_CXX)
 	@command -v $(SWIFT) >/dev/null || { echo "Building libpkce needs a Swift 6.x toolchain on PATH (or SWIFT=...)."; exit 1; }
 	@# SwiftPM relinks for its own inputs only, not for the export map or the order file.
-	rm -f "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so"
-	$(SWIFT) build $(SWIFT_RELEASE_FLAGS)
-	@mkdir -p $(BUILD)
-	cp "$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)/libpkce.so" $@
+	bin="$$($(SWIFT) build $(SWIFT_RELEASE_FLAGS) --show-bin-path)" && rm -f "$$bin/libpkce.so" && \
+	    $(SWIFT) build $(SWIFT_RELEASE_FLAGS) && mkdir -p $(BUILD) && cp "$$bin/libpkce.so" $@
 	python3 Sources/tools/reproducible.py $@
 	ln -sf libpkce.so.$(VERSION) $(BUILD)/$(SONAME)
 	ln -sf $(SONAME) $(BUILD)/libpkce.so

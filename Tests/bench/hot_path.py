@@ -98,7 +98,7 @@ def main() -> int:
     seen: set[str] = set()
 
     def walk(fn: str) -> None:
-        # Through every caller, the library's or not: libcurl calls the write callback.
+        # Through every function, the library's or not: libcurl calls the write callback.
         stack = [fn]
         while stack:
             current = stack.pop()
